@@ -21,8 +21,8 @@ void FaultyByteChannel::set_receiver(Direction direction, Receiver receiver) {
 }
 
 void FaultyByteChannel::set_rates(Direction direction, const LineFaultRates& rates) {
-  for (double p : {rates.drop_byte, rates.corrupt_byte, rates.duplicate_chunk,
-                   rates.reorder_chunk}) {
+  for (double p :
+       {rates.drop_byte, rates.corrupt_byte, rates.duplicate_chunk, rates.reorder_chunk}) {
     if (!(p >= 0.0 && p <= 1.0)) {
       throw std::invalid_argument("FaultyByteChannel: a fault rate must be within [0, 1]");
     }
@@ -39,8 +39,7 @@ void FaultyByteChannel::script(const ScriptedLineFault& fault) {
 
 bool FaultyByteChannel::in_window(Direction direction, LineFault fault, Instant at) const {
   for (const auto& s : scripted_) {
-    if (s.direction == direction && s.fault == fault && at >= s.start &&
-        at < s.start + s.length) {
+    if (s.direction == direction && s.fault == fault && at >= s.start && at < s.start + s.length) {
       return true;
     }
   }
@@ -178,7 +177,8 @@ void FaultyByteChannel::send(Direction direction, std::span<const std::uint8_t> 
   }
 }
 
-void FaultyByteChannel::deliver_at(Direction direction, Instant at, std::vector<std::uint8_t> bytes) {
+void FaultyByteChannel::deliver_at(Direction direction, Instant at,
+                                   std::vector<std::uint8_t> bytes) {
   clock_.call_at(at, [this, direction, bytes = std::move(bytes)]() {
     Line& l = line(direction);
     if (!connected(direction, clock_.now())) {

@@ -244,8 +244,7 @@ TEST(FaultyByteChannel, RejectsRatesOutsideZeroToOne) {
   VirtualClock clock;
   FaultyByteChannel channel(clock, {});
   EXPECT_THROW(channel.set_rates(Direction::kAToB, {.drop_byte = 1.5}), std::invalid_argument);
-  EXPECT_THROW(channel.set_rates(Direction::kAToB, {.corrupt_byte = -0.1}),
-               std::invalid_argument);
+  EXPECT_THROW(channel.set_rates(Direction::kAToB, {.corrupt_byte = -0.1}), std::invalid_argument);
 }
 
 }  // namespace
