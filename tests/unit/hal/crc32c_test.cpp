@@ -1,0 +1,35 @@
+// CRC-32C check values: the catalogue's check of "123456789" (Greg Cook, "Catalogue of
+// parametrised CRC algorithms", CRC-32/ISCSI) and RFC 3720 appendix B.4.
+#include "hal/crc32c.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <numeric>
+#include <string_view>
+#include <vector>
+
+namespace rfneedle::hal {
+namespace {
+
+std::uint32_t crc_of(std::string_view text) {
+  return crc32c({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+}
+
+TEST(Crc32c, CheckValueOf123456789IsE3069283) { EXPECT_EQ(crc_of("123456789"), 0xE3069283u); }
+
+TEST(Crc32c, EmptyInputIsZero) { EXPECT_EQ(crc32c({}), 0x00000000u); }
+
+TEST(Crc32c, MatchesRfc3720Vectors) {
+  std::vector<std::uint8_t> bytes(32, 0x00);
+  EXPECT_EQ(crc32c(bytes), 0x8A9136AAu);
+  bytes.assign(32, 0xFF);
+  EXPECT_EQ(crc32c(bytes), 0x62A8AB43u);
+  std::iota(bytes.begin(), bytes.end(), std::uint8_t{0});
+  EXPECT_EQ(crc32c(bytes), 0x46DD794Eu);
+  std::iota(bytes.rbegin(), bytes.rend(), std::uint8_t{0});
+  EXPECT_EQ(crc32c(bytes), 0x113FDB5Cu);
+}
+
+}  // namespace
+}  // namespace rfneedle::hal

@@ -1,0 +1,395 @@
+// GeneratorDriver and ActuatorDriver against a board-side LinkSession that speaks
+// device.proto, joined by a perfect instant line.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hal/actuator_driver.h"
+#include "hal/device_proto_hash.h"
+#include "hal/generator_driver.h"
+#include "hal/link_session.h"
+
+namespace rfneedle::hal {
+namespace {
+
+Instant at_ms(std::int64_t ms) { return Instant(milliseconds(ms)); }
+
+struct GeneratorRecorder final : GeneratorObserver {
+  void on_generator_telemetry(const device::GeneratorTelemetry& t, std::uint32_t missed) override {
+    samples.push_back(t.sample_counter());
+    samples_missed += missed;
+  }
+  void on_generator_result(const device::CommandResult& r) override { results.push_back(r); }
+  void on_generator_event(const device::BoardEvent& e) override { events.push_back(e); }
+  void on_pulse_ended(const device::PulseLogEntry& e) override { pulses_ended.push_back(e); }
+  void on_generator_handshake(const device::HandshakeReply& reply,
+                              HandshakeMismatch mismatch) override {
+    handshakes.push_back(reply);
+    mismatches.push_back(mismatch);
+  }
+  void on_generator_link_fault(LinkFault f) override { faults.push_back(f); }
+
+  std::vector<std::uint32_t> samples;
+  std::uint32_t samples_missed = 0;
+  std::vector<device::CommandResult> results;
+  std::vector<device::BoardEvent> events;
+  std::vector<device::PulseLogEntry> pulses_ended;
+  std::vector<device::HandshakeReply> handshakes;
+  std::vector<HandshakeMismatch> mismatches;
+  std::vector<LinkFault> faults;
+};
+
+struct ActuatorRecorder final : ActuatorObserver {
+  void on_actuator_telemetry(const device::ActuatorTelemetry&, std::uint32_t) override {}
+  void on_actuator_result(const device::CommandResult&) override {}
+  void on_actuator_event(const device::BoardEvent&) override {}
+  void on_actuator_handshake(const device::HandshakeReply&, HandshakeMismatch m) override {
+    mismatches.push_back(m);
+  }
+  void on_actuator_link_fault(LinkFault) override {}
+  std::vector<HandshakeMismatch> mismatches;
+};
+
+// The board end: records the commands it receives and answers the handshake as told.
+template <typename Command, typename Message>
+struct FakeBoard final : LinkListener {
+  explicit FakeBoard(device::BoardKind k) : kind(k) {}
+
+  void on_payload(const ReceivedPayload& p) override {
+    Command command;
+    ASSERT_TRUE(command.ParseFromArray(p.bytes.data(), static_cast<int>(p.bytes.size())));
+    arrival_order.push_back(static_cast<int>(command.body_case()));
+    if (command.has_heartbeat()) {
+      heartbeats.push_back(command.heartbeat());
+      return;
+    }
+    received.push_back(command);
+    if (command.has_handshake()) {
+      nonce = command.handshake().session_nonce();
+      session.reset(nonce, Instant{});
+      Message reply;
+      device::HandshakeReply* h = reply.mutable_handshake();
+      h->set_protocol_version(protocol_version);
+      h->set_proto_hash(proto_hash);
+      h->set_board_kind(kind);
+      h->set_session_nonce(nonce);
+      h->set_firmware_version("1.0.0");
+      send(reply, Delivery::kUnreliable);
+    }
+  }
+  void on_link_fault(LinkFault) override {}
+
+  void send(const Message& m, Delivery delivery) {
+    std::string bytes = m.SerializeAsString();
+    const std::span<const std::uint8_t> payload(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                                bytes.size());
+    ASSERT_EQ(delivery == Delivery::kReliable ? session.send_reliable(payload)
+                                              : session.send_unreliable(payload),
+              SendResult::kQueued);
+  }
+
+  device::BoardKind kind;
+  std::uint32_t protocol_version = kProtocolVersion;
+  std::uint64_t proto_hash = kDeviceProtoHash;
+  std::uint64_t nonce = 0;
+  LinkSession session{LinkConfig{.dead_link_after = Duration::zero()}, *this, Instant{}};
+  std::vector<Command> received;
+  std::vector<device::Heartbeat> heartbeats;
+  std::vector<int> arrival_order;  // body cases, heartbeats included
+};
+
+using GeneratorBoard = FakeBoard<device::GeneratorCommand, device::GeneratorMessage>;
+using ActuatorBoard = FakeBoard<device::ActuatorCommand, device::ActuatorMessage>;
+
+template <typename Driver, typename Board>
+void exchange(Driver& driver, Board& board, Instant now) {
+  std::array<std::uint8_t, 4096> buffer{};
+  for (int round = 0; round < 3; ++round) {
+    std::size_t n = driver.take_output(buffer, now);
+    board.session.on_bytes(std::span(buffer).first(n), now);
+    n = board.session.take_output(buffer, now);
+    driver.on_bytes(std::span(buffer).first(n), now);
+  }
+}
+
+struct GeneratorLink {
+  GeneratorRecorder observer;
+  GeneratorDriver driver{observer, Instant{}};
+  GeneratorBoard board{device::BOARD_KIND_GENERATOR};
+
+  void connect(std::uint64_t nonce = 77) {
+    driver.start_session(nonce, at_ms(0));
+    exchange(driver, board, at_ms(0));
+  }
+  void exchange_at(std::int64_t ms) {
+    driver.tick(at_ms(ms));
+    exchange(driver, board, at_ms(ms));
+  }
+};
+
+PulseCommand pulse(std::uint64_t id) {
+  return {.pulse_id = id,
+          .power = watts(10),
+          .duration = milliseconds(100),
+          .energy_cap = millijoules(1100),
+          .epoch = 3,
+          .expires_at_board_us = 123'456};
+}
+
+TEST(GeneratorDriver, RefusesCommandsBeforeTheHandshake) {
+  GeneratorLink link;
+  const CommandSubmission s = link.driver.query_counters();
+  EXPECT_FALSE(s.accepted());
+  EXPECT_EQ(s.error, DriverError::kNoSession);
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, EstablishesTheSessionWhenVersionAndProtoHashMatch) {
+  GeneratorLink link;
+  link.connect(77);
+  EXPECT_EQ(link.board.nonce, 77U);
+  EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished);
+  ASSERT_EQ(link.observer.mismatches.size(), 1U);
+  EXPECT_EQ(link.observer.mismatches[0], HandshakeMismatch::kNone);
+  EXPECT_EQ(link.observer.handshakes[0].firmware_version(), "1.0.0");
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, AProtoHashMismatchIsReportedAndTreatmentCommandsAreRefused) {
+  GeneratorLink link;
+  link.board.proto_hash = kDeviceProtoHash ^ 1;
+  link.connect();
+  EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kMismatch);
+  ASSERT_EQ(link.observer.mismatches.size(), 1U);
+  EXPECT_EQ(link.observer.mismatches[0], HandshakeMismatch::kProtoHash);
+  EXPECT_EQ(describe(link.driver.handshake_mismatch()), "device.proto hash differs");
+
+  const CommandSubmission pulse_refused = link.driver.deliver_pulse(pulse(1));
+  EXPECT_FALSE(pulse_refused.accepted());
+  EXPECT_EQ(pulse_refused.error, DriverError::kHandshakeMismatch);
+  EXPECT_EQ(link.driver.configure({}).error, DriverError::kHandshakeMismatch);
+  EXPECT_EQ(link.driver.set_relay(true).error, DriverError::kHandshakeMismatch);
+  // Diagnostics and making safe still work: connected, never armed.
+  EXPECT_TRUE(link.driver.query_counters().accepted());
+  EXPECT_TRUE(link.driver.set_relay(false).accepted());
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, AProtocolVersionMismatchNamesTheVersion) {
+  GeneratorLink link;
+  link.board.protocol_version = kProtocolVersion + 1;
+  link.connect();
+  EXPECT_EQ(link.driver.handshake_mismatch(), HandshakeMismatch::kProtocolVersion);
+  EXPECT_EQ(link.driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch);
+}
+
+TEST(GeneratorDriver, IgnoresAHandshakeReplyOfAnotherSession) {
+  GeneratorLink link;
+  link.driver.start_session(5, at_ms(0));
+  device::GeneratorMessage stale;
+  stale.mutable_handshake()->set_session_nonce(4);
+  stale.mutable_handshake()->set_protocol_version(kProtocolVersion);
+  stale.mutable_handshake()->set_proto_hash(kDeviceProtoHash);
+  stale.mutable_handshake()->set_board_kind(device::BOARD_KIND_GENERATOR);
+  link.board.send(stale, Delivery::kUnreliable);
+  std::array<std::uint8_t, 512> buffer{};
+  const std::size_t n = link.board.session.take_output(buffer, at_ms(0));
+  link.driver.on_bytes(std::span(buffer).first(n), at_ms(0));
+  EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kWaiting);
+  EXPECT_TRUE(link.observer.handshakes.empty());
+}
+
+TEST(GeneratorDriver, SendsEachPulseWithItsFieldsAndANewCommandId) {
+  GeneratorLink link;
+  link.connect();
+  const CommandSubmission first = link.driver.deliver_pulse(pulse(41));
+  const CommandSubmission second = link.driver.deliver_pulse(pulse(42));
+  ASSERT_TRUE(first.accepted());
+  EXPECT_EQ(second.command_id, first.command_id + 1);
+  link.exchange_at(1);
+  ASSERT_GE(link.board.received.size(), 3U);
+  const device::GeneratorCommand& sent = link.board.received[1];
+  ASSERT_TRUE(sent.has_deliver_pulse());
+  EXPECT_EQ(sent.command_id(), first.command_id);
+  EXPECT_EQ(sent.deliver_pulse().pulse_id(), 41U);
+  EXPECT_EQ(sent.deliver_pulse().power_mw(), 10'000U);
+  EXPECT_EQ(sent.deliver_pulse().duration_ms(), 100U);
+  EXPECT_EQ(sent.deliver_pulse().energy_cap_uj(), 1'100'000U);
+  EXPECT_EQ(sent.deliver_pulse().epoch(), 3U);
+  EXPECT_EQ(sent.deliver_pulse().expires_at_board_us(), 123'456U);
+}
+
+// Verifies: SR-38
+TEST(GeneratorDriver, StopRfSendsTheAbortAndAnRfOffHeartbeatAheadOfQueuedCommands) {
+  GeneratorLink link;
+  link.connect();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(link.driver.query_counters().accepted());
+  }
+  link.driver.stop_rf(9);
+  link.exchange_at(1);
+  ASSERT_GE(link.board.received.size(), 6U);
+  ASSERT_TRUE(link.board.received[1].has_abort());
+  EXPECT_EQ(link.board.received[1].abort().epoch(), 9U);
+  EXPECT_TRUE(link.board.received[2].has_counters_query());
+  ASSERT_FALSE(link.board.heartbeats.empty());
+  EXPECT_FALSE(link.board.heartbeats.front().rf_permitted());
+  EXPECT_EQ(link.board.heartbeats.front().epoch(), 9U);
+}
+
+// Verifies: SR-38
+TEST(GeneratorDriver, SendsAHeartbeatEvery10msWithThePermissionAndEpoch) {
+  GeneratorLink link;
+  link.connect();
+  link.driver.set_rf_permission(true, 4);
+  const std::size_t before = link.board.heartbeats.size();
+  for (std::int64_t ms = 1; ms <= 40; ++ms) {
+    link.exchange_at(ms);
+  }
+  const std::size_t sent = link.board.heartbeats.size() - before;
+  EXPECT_GE(sent, 4U);
+  EXPECT_LE(sent, 5U);
+  EXPECT_TRUE(link.board.heartbeats.back().rf_permitted());
+  EXPECT_EQ(link.board.heartbeats.back().epoch(), 4U);
+}
+
+TEST(GeneratorDriver, CountsTelemetryGapsAndReportsEachSample) {
+  GeneratorLink link;
+  link.connect();
+  for (std::uint32_t counter : {10U, 11U, 15U}) {
+    device::GeneratorMessage m;
+    m.mutable_telemetry()->set_sample_counter(counter);
+    link.board.send(m, Delivery::kUnreliable);
+  }
+  link.exchange_at(1);
+  EXPECT_EQ(link.observer.samples, (std::vector<std::uint32_t>{10, 11, 15}));
+  EXPECT_EQ(link.observer.samples_missed, 3U);
+  EXPECT_EQ(link.driver.link_stats().telemetry_gaps, 3U);
+}
+
+// Verifies: SR-32
+TEST(GeneratorDriver, CountsAnUnparsablePayloadAsAPayloadError) {
+  GeneratorLink link;
+  link.connect();
+  const std::array<std::uint8_t, 3> garbage = {0xFF, 0xFF, 0xFF};
+  ASSERT_EQ(link.board.session.send_unreliable(garbage), SendResult::kQueued);
+  link.exchange_at(1);
+  EXPECT_EQ(link.driver.link_stats().payload_errors, 1U);
+  EXPECT_TRUE(link.observer.samples.empty());
+}
+
+TEST(GeneratorDriver, DeliversResultsEventsAndPulseLogEntries) {
+  GeneratorLink link;
+  link.connect();
+  device::GeneratorMessage result;
+  result.mutable_result()->set_command_id(1);
+  result.mutable_result()->set_result(device::RESULT_EXPIRED);
+  device::GeneratorMessage event;
+  event.mutable_event()->set_kind(device::BOARD_EVENT_FAULT_LATCHED);
+  event.mutable_event()->set_fault(device::FAULT_DEAD_MAN);
+  device::GeneratorMessage ended;
+  ended.mutable_pulse_ended()->set_pulse_id(41);
+  for (const auto* m : {&result, &event, &ended}) {
+    link.board.send(*m, Delivery::kReliable);
+  }
+  link.exchange_at(1);
+  ASSERT_EQ(link.observer.results.size(), 1U);
+  EXPECT_EQ(link.observer.results[0].result(), device::RESULT_EXPIRED);
+  ASSERT_EQ(link.observer.events.size(), 1U);
+  EXPECT_EQ(link.observer.events[0].fault(), device::FAULT_DEAD_MAN);
+  ASSERT_EQ(link.observer.pulses_ended.size(), 1U);
+  EXPECT_EQ(link.observer.pulses_ended[0].pulse_id(), 41U);
+}
+
+TEST(GeneratorDriver, ReportsALinkFaultWhenTheBoardFallsSilent) {
+  GeneratorLink link;
+  link.connect();
+  for (std::int64_t ms = 1; ms <= 25; ++ms) {
+    link.driver.tick(at_ms(ms));
+  }
+  ASSERT_EQ(link.observer.faults.size(), 1U);
+  EXPECT_EQ(link.observer.faults[0], LinkFault::kSilence);
+  EXPECT_EQ(link.driver.query_counters().error, DriverError::kLinkFaulted);
+}
+
+TEST(GeneratorDriver, RepeatsTheHandshakeEvery20msUntilAnswered) {
+  GeneratorRecorder observer;
+  GeneratorDriver driver(observer, Instant{});
+  GeneratorBoard board(device::BOARD_KIND_GENERATOR);
+  driver.start_session(8, at_ms(0));
+  std::array<std::uint8_t, 1024> buffer{};
+  int handshakes = 0;
+  for (std::int64_t ms = 0; ms <= 45; ++ms) {
+    driver.tick(at_ms(ms));
+    const std::size_t n = driver.take_output(buffer, at_ms(ms));
+    board.received.clear();
+    board.session.on_bytes(std::span(buffer).first(n), at_ms(ms));
+    for (const auto& command : board.received) {
+      handshakes += command.has_handshake() ? 1 : 0;
+    }
+    (void)board.session.take_output(buffer, at_ms(ms));  // the replies are lost
+  }
+  EXPECT_EQ(handshakes, 3);  // at 0, 20 and 40 ms
+  EXPECT_EQ(driver.handshake_state(), HandshakeState::kWaiting);
+}
+
+// Verifies: SR-38
+TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
+  ActuatorRecorder observer;
+  ActuatorDriver driver(observer, Instant{});
+  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  driver.start_session(3, at_ms(0));
+  exchange(driver, board, at_ms(0));
+  driver.set_rf_permission(true, 1);
+  ASSERT_TRUE(driver.retract().accepted());
+  driver.stop_rf(2);
+  std::array<std::uint8_t, 1024> buffer{};
+  const std::size_t n = driver.take_output(buffer, at_ms(1));
+  board.session.on_bytes(std::span(buffer).first(n), at_ms(1));
+  ASSERT_EQ(board.heartbeats.size(), 1U);
+  EXPECT_FALSE(board.heartbeats[0].rf_permitted());
+  EXPECT_EQ(board.heartbeats[0].epoch(), 2U);
+  ASSERT_EQ(board.received.size(), 2U);
+  EXPECT_TRUE(board.received[1].has_move_needle());
+  // The handshake of the session, then the stop heartbeat, then the queued retraction.
+  EXPECT_EQ(board.arrival_order, (std::vector<int>{device::ActuatorCommand::kHandshake,
+                                                   device::ActuatorCommand::kHeartbeat,
+                                                   device::ActuatorCommand::kMoveNeedle}));
+}
+
+// Verifies: SR-41
+TEST(ActuatorDriver, AMismatchRefusesInsertionButStillRetracts) {
+  ActuatorRecorder observer;
+  ActuatorDriver driver(observer, Instant{});
+  ActuatorBoard board(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
+  driver.start_session(3, at_ms(0));
+  exchange(driver, board, at_ms(0));
+  ASSERT_EQ(observer.mismatches.size(), 1U);
+  EXPECT_EQ(observer.mismatches[0], HandshakeMismatch::kBoardKind);
+  EXPECT_EQ(driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
+  EXPECT_EQ(driver.configure({}).error, DriverError::kHandshakeMismatch);
+  EXPECT_TRUE(driver.retract().accepted());
+  EXPECT_TRUE(driver.home().accepted());
+}
+
+TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
+  ActuatorRecorder observer;
+  ActuatorDriver driver(observer, Instant{});
+  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  driver.start_session(3, at_ms(0));
+  exchange(driver, board, at_ms(0));
+  ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
+  ASSERT_TRUE(driver.insert(micrometres(1500)).accepted());
+  exchange(driver, board, at_ms(1));
+  ASSERT_EQ(board.received.size(), 2U);
+  ASSERT_TRUE(board.received[1].has_move_needle());
+  EXPECT_EQ(board.received[1].move_needle().motion(), device::NEEDLE_MOTION_INSERT);
+  EXPECT_EQ(board.received[1].move_needle().depth_um(), 1500U);
+}
+
+}  // namespace
+}  // namespace rfneedle::hal
