@@ -1,0 +1,29 @@
+// Reads the device configuration (proto/config.proto, protobuf text format) into a
+// CoreConfig, checking every value against the compiled-in hard envelope: configuration
+// may narrow a limit, never widen it (DESIGN 2.7, SR-67). A bad configuration is refused
+// as a whole, naming the field and the reason. Start-up code, not the sample path.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "controller/core/core_config.h"
+
+namespace rfneedle::core {
+
+struct ConfigError {
+  std::string field;
+  std::string reason;
+};
+
+struct ConfigLoad {
+  std::optional<CoreConfig> config;
+  ConfigError error;  // set when config is empty
+
+  [[nodiscard]] bool ok() const { return config.has_value(); }
+};
+
+[[nodiscard]] ConfigLoad load_config(std::string_view text);
+
+}  // namespace rfneedle::core

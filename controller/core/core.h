@@ -1,0 +1,215 @@
+// The controller's safety core (DESIGN 4): sans-I/O. Telemetry, acknowledgements, board
+// events, operator requests, store acknowledgements and a 1 kHz tick go in, each with
+// `now`; board commands, events, latch changes, pulse records and a status snapshot come
+// out. No clock reads, no threads, no files, no allocation per sample.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "controller/core/board_commands.h"
+#include "controller/core/calibration.h"
+#include "controller/core/core_config.h"
+#include "controller/core/impedance_measurement.h"
+#include "controller/core/interlocks.h"
+#include "controller/core/outbox.h"
+#include "controller/core/persistence.h"
+#include "controller/core/pulse_monitor.h"
+#include "controller/core/response.h"
+#include "controller/core/self_test.h"
+#include "controller/core/skin_temperature.h"
+#include "controller/core/status.h"
+#include "controller/core/stimulus.h"
+#include "controller/core/telemetry.h"
+#include "controller/core/treatment_session.h"
+#include "controller/core/trigger_monitor.h"
+#include "controller/core/withdrawal.h"
+
+namespace rfneedle::core {
+
+class Core {
+ public:
+  Core(const CoreConfig& config, Instant now);
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // Start-up, before the boards connect: latches the daemon persisted, and the last pulse
+  // ID it stored (pulse IDs are monotonic per device).
+  // Standby is not entered before this was called (SR-53).
+  void restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id, Instant now);
+
+  // Boards.
+  void on_handshake(Board board, const HandshakeOutcome& outcome, Instant now);
+  void on_link_fault(Board board, Instant now);
+  void on_generator_sample(const GeneratorSample& sample, Instant now);
+  void on_actuator_sample(const ActuatorSample& sample, Instant now);
+  void on_command_result(const CommandResult& result, Instant now);
+  void on_board_event(const BoardEvent& event, Instant now);
+  // The store: the pulse record with this ID is durable.
+  void on_record_stored(std::uint64_t pulse_id, Instant now);
+  // Every 1 ms: heartbeats, gaps, deadlines.
+  void tick(Instant now);
+
+  // Operator and service requests (log-in and roles are the daemon's).
+  [[nodiscard]] Response open_session(const SessionRequest& request, Instant now);
+  [[nodiscard]] Response close_session(Instant now);
+  [[nodiscard]] Response set_parameters(const PulseParameters& parameters, Instant now);
+  [[nodiscard]] Response arm(Instant now);
+  [[nodiscard]] Response disarm(Instant now);
+  // Never refused: ends any pulse, retracts and disarms.
+  Response stop(Instant now);
+  [[nodiscard]] Response acknowledge(Instant now);
+  [[nodiscard]] Response enter_service(Instant now);
+  [[nodiscard]] Response exit_service(Instant now);
+  [[nodiscard]] Response service_reset(std::string_view reason, Instant now);
+  [[nodiscard]] Response run_self_test(Instant now);
+  [[nodiscard]] Response display_heartbeat(std::uint64_t snapshot_id, Instant now);
+  // Calibration, in Service only: one reference load per run; the fixture's reference
+  // meter reading comes back through on_calibration_reading; complete_calibration sends
+  // the averaged correction to the generator and records it with its due date.
+  [[nodiscard]] Response calibrate(const CalibrationRequest& request, Instant now);
+  void on_calibration_reading(Microjoules reference_energy, Instant now);
+  // Start-up: the calibration the daemon stored, sent to the generator at connect.
+  void restore_calibration(const CalibrationRecord& record) { status_.calibration = record; }
+  [[nodiscard]] Response complete_calibration(std::int32_t today, Instant now);
+  [[nodiscard]] Response shutdown(Instant now);
+
+  [[nodiscard]] Outbox& outbox() { return out_; }
+  [[nodiscard]] const Status& status();
+  // A status for the display: numbered, so its heartbeat can prove it was rendered.
+  [[nodiscard]] const Status& snapshot(Instant now);
+  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] const Interlocks& interlocks() const { return interlocks_; }
+  [[nodiscard]] const CoreConfig& config() const { return config_; }
+  // What every heartbeat carries: RF only while Energizing (and for the self-test's
+  // request that the generator must refuse).
+  [[nodiscard]] bool rf_permitted() const {
+    return state_ == State::kEnergizing || self_test_.permits_rf() || calibration_.permits_rf();
+  }
+
+ private:
+  // State machine (transition_table.h); false and a logged rejection when refused.
+  bool apply(Stimulus stimulus, Instant now);
+  void enter(State next, Instant now);
+
+  // The ladder.
+  void set_condition(Condition condition, bool present, Instant now);
+  void on_raised(Condition condition, Instant now);
+  // For end- and abort-pulse causes, which act each time they occur.
+  void trip(Condition condition, Instant now);
+  void on_cleared(Condition condition, Instant now);
+  void report_cleared(const std::bitset<kConditionCount>& cleared, Instant now);
+  void update_block(Instant now);
+
+  // The safe state, in order: RF off first (abort, heartbeat with RF not permitted,
+  // optionally the relay), then the withdrawal retracts once RF-active has dropped.
+  void command_rf_off(bool open_relay, Instant now);
+  void end_pulse(Condition cause, Instant now);
+  void handle_withdrawal(Instant now);
+
+  // The pulse sequence.
+  void on_new_press(Instant now);
+  void start_measurement(Instant now);
+  void start_energizing(Instant now);
+  void finish_pulse_record(Instant now);
+  // Self-test and calibration pulses: an ID from the same series, recorded before sending.
+  void command_service_pulse(DeliverPulse pulse, PulseKind kind, Instant now);
+  void finish_service_pulse(PulseOutcome outcome, Microjoules delivered);
+
+  void evaluate_board_lines(Instant now);
+  void evaluate_generator(const GeneratorSample& s, Instant now);
+  void evaluate_actuator(const ActuatorSample& s, Instant now);
+  void check_gaps(Instant now);
+  void check_missed(Condition gap, std::uint32_t missed, std::uint64_t& counter, Instant now);
+  [[nodiscard]] Duration gap_limit() const;
+  void check_deadlines(Instant now);
+  void send_heartbeats(Instant now);
+  void update_cartridge_conditions(Instant now);
+  void run_self_test_steps(Instant now);
+  void run_calibration_steps(Instant now);
+  void apply_restored_latch(Instant now);
+  void complete_acknowledge(Instant now);
+
+  void command(const BoardCommand& c);
+  void command_first(const BoardCommand& c);
+  void overflowed();
+  // Called at the end of every input: raises what overflowed() noted.
+  void settle(Instant now);
+  void event(EventKind kind, Severity severity, Instant now, std::string_view text = {},
+             std::int64_t value = 0, std::optional<Condition> condition = std::nullopt,
+             std::string_view detail = {});
+  Response reject(std::string_view reason, Instant now);
+  void note_activity(Instant now);
+
+  [[nodiscard]] bool generator_silent(Instant now) const;
+  [[nodiscard]] bool needles_retracted() const;
+
+  CoreConfig config_;
+  State state_ = State::kConnecting;
+  Interlocks interlocks_;
+  Outbox out_;
+  Status status_;
+  TreatmentSession session_;
+  std::uint64_t next_session_id_ = 1;
+
+  // Boards.
+  std::array<bool, 2> connected_{};
+  std::array<std::optional<Instant>, 2> last_sample_at_{};
+  std::array<std::optional<std::uint32_t>, 2> last_counter_{};
+  GeneratorSample generator_{};
+  ActuatorSample actuator_{};
+  bool have_generator_ = false;
+  bool generator_plausible_ = true;
+  bool actuator_plausible_ = true;
+  bool have_actuator_ = false;
+  Instant last_heartbeat_at_{};
+  std::uint32_t epoch_ = 1;
+
+  // Detectors.
+  TriggerMonitor trigger_;
+  SkinTemperature skin_;
+  ConsecutiveSamples rf_uncommanded_;
+  Persistence encoder_mismatch_;
+  ImpedanceMeasurement measurement_;
+  PulseMonitor pulse_monitor_;
+  Withdrawal withdrawal_;
+  SelfTest self_test_;
+  CalibrationRun calibration_;
+  std::int64_t calibration_ppm_sum_ = 0;
+  int calibration_passes_ = 0;
+  bool calibration_failed_ = false;
+
+  // The pulse under way.
+  Instant phase_deadline_{};
+  bool measurement_sampling_ = false;
+  bool disarm_after_pulse_ = false;
+  bool pulse_stopped_ = false;
+  std::optional<Condition> pulse_end_cause_;
+  std::optional<PulseRecord> pulse_;
+  std::optional<PulseRecord> service_pulse_;
+  std::uint64_t last_pulse_id_ = 0;
+  std::optional<std::uint64_t> awaiting_store_;
+  Instant last_pulse_end_{};
+  MilliCelsius skin_peak_{};
+
+  // Operator.
+  std::optional<Instant> last_display_heartbeat_;
+  Instant last_activity_{};
+  std::optional<Instant> acknowledge_pending_until_;
+  std::optional<State> restored_latch_;
+  std::optional<Condition> restored_cause_;
+  bool invariant_broken_ = false;
+  bool latches_restored_ = false;
+  bool self_test_passed_pending_ = false;
+  // Snapshot IDs issued to the display, with when (SR-78).
+  struct Issued {
+    std::uint64_t id = 0;
+    Instant at{};
+  };
+  std::array<Issued, 64> issued_{};
+  std::uint64_t next_snapshot_id_ = 1;
+};
+
+}  // namespace rfneedle::core

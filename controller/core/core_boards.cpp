@@ -1,0 +1,334 @@
+// The core's board side: telemetry as it arrives, and on the tick what did not arrive
+// (DESIGN 2.4: a check that did not run has failed).
+#include <cstdlib>
+
+#include "controller/core/core.h"
+
+namespace rfneedle::core {
+namespace {
+
+constexpr std::size_t slot(Board board) { return static_cast<std::size_t>(board); }
+
+// The documented ranges of proto/device.proto's telemetry: a value outside them means the
+// measurement cannot be trusted, and a check that cannot be trusted has failed (SR-57).
+template <typename Q>
+bool within(Q value, std::int64_t lo, std::int64_t hi) {
+  return value.value() >= lo && value.value() <= hi;
+}
+
+bool plausible(const GeneratorSample& s) {
+  return within(s.power, 0, 60'000) && within(s.voltage, 0, 400'000) &&
+         within(s.current, 0, 10'000) && within(s.impedance, 0, 65'535) &&
+         within(s.energy, 0, 3'038'000) && within(s.heatsink, -40'000, 150'000);
+}
+
+bool plausible(const ActuatorSample& s) {
+  return within(s.encoder_position, -2'000, 10'000) && within(s.motor_position, -2'000, 10'000) &&
+         within(s.target_position, 0, 7'000) && within(s.motor_current, 0, 5'000);
+}
+
+// Samples missing between two counters; the counter wraps at 2^32. A step back (a
+// duplicate, or a rebooted board) misses nothing here.
+std::uint32_t missed_between(std::uint32_t last, std::uint32_t next) {
+  const std::uint32_t step = next - last;
+  return step > 1 && step < 0x8000'0000u ? step - 1 : 0;
+}
+
+Micrometres distance(Micrometres a, Micrometres b) { return a > b ? a - b : b - a; }
+
+}  // namespace
+
+void Core::on_handshake(Board board, const HandshakeOutcome& outcome, Instant now) {
+  if (!outcome.matched()) {
+    connected_[slot(board)] = false;
+    event(EventKind::kConditionRaised, Severity::kFatal, now, "handshake mismatch",
+          static_cast<std::int64_t>(outcome.mismatch), Condition::kHandshakeMismatch);
+    set_condition(Condition::kHandshakeMismatch, true, now);
+    set_condition(Condition::kHandshakeMismatch, false, now);
+    return;
+  }
+  connected_[slot(board)] = true;
+  last_sample_at_[slot(board)] = now;
+  last_counter_[slot(board)].reset();
+  if (board == Board::kGenerator) {
+    const Envelope& e = config_.envelope;
+    command(Configure{e.power_max, e.time_max, e.energy_per_needle * 49,
+                      status_.calibration ? status_.calibration->power_correction_ppm : 1'000'000});
+  }
+  if (!connected_[0] || !connected_[1]) {
+    return;
+  }
+  set_condition(Condition::kLinkFault, false, now);
+  if (state_ == State::kConnecting && apply(Stimulus::kHandshakesMatched, now)) {
+    self_test_.start(now);
+  }
+}
+
+void Core::on_link_fault(Board board, Instant now) {
+  connected_[slot(board)] = false;
+  set_condition(Condition::kLinkFault, true, now);
+}
+
+void Core::on_generator_sample(const GeneratorSample& s, Instant now) {
+  auto& last = last_counter_[slot(Board::kGenerator)];
+  if (last) {
+    check_missed(Condition::kGeneratorTelemetryGap, missed_between(*last, s.sample_counter),
+                 status_.counters.generator_samples_missed, now);
+  }
+  last = s.sample_counter;
+  ++status_.counters.generator_samples;
+  last_sample_at_[slot(Board::kGenerator)] = now;
+  generator_ = s;
+  have_generator_ = true;
+  withdrawal_.on_generator(s, config_.power.rf_on_threshold);
+  evaluate_generator(s, now);
+  handle_withdrawal(now);
+  if (self_test_.running()) {
+    run_self_test_steps(now);
+  }
+  if (calibration_.running()) {
+    run_calibration_steps(now);
+  }
+  settle(now);
+}
+
+void Core::on_actuator_sample(const ActuatorSample& s, Instant now) {
+  auto& last = last_counter_[slot(Board::kActuator)];
+  if (last) {
+    check_missed(Condition::kActuatorTelemetryGap, missed_between(*last, s.sample_counter),
+                 status_.counters.actuator_samples_missed, now);
+  }
+  last = s.sample_counter;
+  ++status_.counters.actuator_samples;
+  last_sample_at_[slot(Board::kActuator)] = now;
+  actuator_ = s;
+  have_actuator_ = true;
+  withdrawal_.on_actuator(s, config_.needle.position_tolerance);
+  evaluate_actuator(s, now);
+  handle_withdrawal(now);
+  if (self_test_.running()) {
+    run_self_test_steps(now);
+  }
+  if (calibration_.running()) {
+    run_calibration_steps(now);
+  }
+  settle(now);
+}
+
+void Core::evaluate_board_lines(Instant now) {
+  set_condition(Condition::kEStop, generator_.estop || actuator_.estop, now);
+  const bool latched = (generator_.latched_faults | actuator_.latched_faults) != 0;
+  set_condition(Condition::kBoardFault, latched && !self_test_.expects_board_latch(), now);
+}
+
+void Core::evaluate_generator(const GeneratorSample& s, Instant now) {
+  generator_plausible_ = plausible(s);
+  set_condition(Condition::kTelemetryImplausible, !generator_plausible_ || !actuator_plausible_,
+                now);
+  const HeatsinkLimits& h = config_.heatsink;
+  set_condition(Condition::kHeatsinkWarm, s.heatsink >= h.warn, now);
+  set_condition(Condition::kHeatsinkOverheat, s.heatsink >= h.fault, now);
+  evaluate_board_lines(now);
+
+  const bool rf_on = s.rf_active || s.power >= config_.power.rf_on_threshold;
+  if (state_ != State::kEnergizing && !withdrawal_.awaiting_rf_drop() &&
+      !calibration_.rf_commanded()) {
+    set_condition(Condition::kRfUncommanded,
+                  rf_uncommanded_.update(rf_on, config_.power.rf_uncommanded_samples), now);
+  } else {
+    rf_uncommanded_.reset();
+  }
+
+  if (state_ == State::kMeasuring && measurement_sampling_) {
+    const auto verdict = measurement_.update(s.impedance, session_.parameters()->power,
+                                             config_.impedance, config_.power);
+    switch (verdict) {
+      case MeasurementVerdict::kPending:
+        break;
+      case MeasurementVerdict::kAccepted:
+        start_energizing(now);
+        break;
+      case MeasurementVerdict::kOutOfWindow:
+        trip(Condition::kImpedanceOutOfWindow, now);
+        break;
+      case MeasurementVerdict::kUnreachable:
+        trip(Condition::kPowerUnreachable, now);
+        break;
+    }
+    return;
+  }
+  if (state_ != State::kEnergizing) {
+    set_condition(Condition::kShortCircuit, false, now);
+    set_condition(Condition::kPowerDeviation, false, now);
+    set_condition(Condition::kEnergyOverrun, false, now);
+    return;
+  }
+  const PulseMonitor::Verdict v =
+      pulse_monitor_.update(s, rf_on, now, config_.impedance, config_.power);
+  set_condition(Condition::kShortCircuit, v.short_circuit, now);
+  set_condition(Condition::kPowerDeviation, v.power_deviation, now);
+  set_condition(Condition::kEnergyOverrun, v.energy_overrun, now);
+  if (state_ != State::kEnergizing) {
+    return;
+  }
+  if (v.contact_lost) {
+    trip(Condition::kContactLost, now);
+    return;
+  }
+  if (v.desiccation) {
+    trip(Condition::kDesiccation, now);
+    return;
+  }
+  if (pulse_monitor_.rf_seen() && !rf_on) {
+    // The board's timer ended the pulse.
+    (void)apply(Stimulus::kPulseOver, now);
+  }
+}
+
+void Core::evaluate_actuator(const ActuatorSample& s, Instant now) {
+  actuator_plausible_ = plausible(s);
+  set_condition(Condition::kTelemetryImplausible, !generator_plausible_ || !actuator_plausible_,
+                now);
+  evaluate_board_lines(now);
+  const TriggerMonitor::Reading trigger =
+      trigger_.update(s.trigger_a, s.trigger_b, now, config_.trigger.contact_skew);
+  set_condition(Condition::kTriggerDisagree, trigger.disagree_fault, now);
+
+  const SkinTemperature::Reading skin =
+      skin_.update(s.skin_temp_a, s.skin_temp_b, now, config_.skin, config_.thermistor);
+  set_condition(Condition::kThermistorOutOfRange, skin.out_of_range, now);
+  set_condition(Condition::kThermistorRate, skin.rate, now);
+  set_condition(Condition::kThermistorDisagree, skin.disagree, now);
+  set_condition(Condition::kSkinOverheat, skin.overheat, now);
+  set_condition(Condition::kSkinHot, skin.hot, now);
+  set_condition(Condition::kSkinWarm, skin.warm, now);
+  skin_peak_ = std::max(skin_peak_, skin.hottest);
+
+  const bool mismatch =
+      distance(s.encoder_position, s.motor_position) > config_.needle.encoder_motor_disagreement;
+  set_condition(Condition::kEncoderMismatch,
+                encoder_mismatch_.update(mismatch, now, config_.needle.disagreement_time), now);
+  set_condition(Condition::kMotorStall, s.motor_stalled, now);
+  update_cartridge_conditions(now);
+
+  const bool pulsing =
+      state_ == State::kInserting || state_ == State::kMeasuring || state_ == State::kEnergizing;
+  if (pulsing && skin.hottest >= config_.skin.block) {
+    trip(Condition::kSkinHotDuringPulse, now);
+  } else if (pulsing && !trigger.held) {
+    trip(Condition::kTriggerReleased, now);
+  }
+  if (trigger.new_press) {
+    on_new_press(now);
+  }
+  if (state_ == State::kInserting && s.at_depth_line &&
+      distance(s.encoder_position, session_.parameters()->depth) <=
+          config_.needle.position_tolerance) {
+    start_measurement(now);
+  }
+}
+
+void Core::update_cartridge_conditions(Instant now) {
+  const bool open = session_.is_open();
+  set_condition(Condition::kCartridgeMissing, open && !actuator_.cartridge_present, now);
+  set_condition(Condition::kCartridgeExpired, session_.cartridge_expired(), now);
+  set_condition(Condition::kCartridgeAtLimit, session_.cartridge_at_limit(), now);
+  set_condition(Condition::kCartridgeNearLimit,
+                session_.cartridge_near_limit(config_.session.cartridge_near_limit_percent), now);
+}
+
+bool Core::generator_silent(Instant now) const {
+  const auto& at = last_sample_at_[slot(Board::kGenerator)];
+  return !at || now - *at > config_.link.gap_energizing;
+}
+
+bool Core::needles_retracted() const { return withdrawal_.retracted(); }
+
+void Core::handle_withdrawal(Instant now) {
+  for (;;) {
+    switch (withdrawal_.step(now, generator_silent(now), config_.power, config_.needle)) {
+      case Withdrawal::Step::kNone:
+        return;
+      case Withdrawal::Step::kRfDropped:
+        set_condition(Condition::kRfStillActive, false, now);
+        finish_pulse_record(now);
+        if (!needles_retracted()) {
+          command(Retract{});
+        }
+        break;
+      case Withdrawal::Step::kRfStillActive:
+        set_condition(Condition::kRfStillActive, true, now);
+        break;
+      case Withdrawal::Step::kRetryRetract:
+        set_condition(Condition::kNotRetracted, true, now);
+        command(Retract{});
+        break;
+      case Withdrawal::Step::kStuck:
+        set_condition(Condition::kRetractionFailed, true, now);
+        set_condition(Condition::kRetractionFailed, false, now);
+        break;
+      case Withdrawal::Step::kRetracted:
+        set_condition(Condition::kNotRetracted, false, now);
+        if (state_ == State::kRetracting) {
+          (void)apply(Stimulus::kNeedlesRetracted, now);
+          if (disarm_after_pulse_) {
+            disarm_after_pulse_ = false;
+            (void)apply(Stimulus::kDisarm, now);
+          }
+          update_block(now);
+        }
+        break;
+    }
+  }
+}
+
+Duration Core::gap_limit() const {
+  const bool tight =
+      state_ == State::kEnergizing || withdrawal_.awaiting_rf_drop() || calibration_.rf_commanded();
+  return tight ? config_.link.gap_energizing : config_.link.gap_otherwise;
+}
+
+void Core::check_missed(Condition gap, std::uint32_t missed, std::uint64_t& counter, Instant now) {
+  counter += missed;
+  // Samples come every millisecond: the span of the missing ones is a gap too (SR-40).
+  if (milliseconds(missed) > gap_limit()) {
+    set_condition(gap, true, now);
+  }
+}
+
+void Core::check_gaps(Instant now) {
+  const Duration limit = gap_limit();
+  const Condition gaps[2] = {Condition::kGeneratorTelemetryGap, Condition::kActuatorTelemetryGap};
+  for (std::size_t b = 0; b < 2; ++b) {
+    const bool gap = connected_[b] && last_sample_at_[b] && now - *last_sample_at_[b] > limit;
+    set_condition(gaps[b], gap, now);
+  }
+}
+
+void Core::send_heartbeats(Instant now) {
+  if (now - last_heartbeat_at_ < config_.link.heartbeat_period) {
+    return;
+  }
+  last_heartbeat_at_ = now;
+  for (Board b : {Board::kGenerator, Board::kActuator}) {
+    if (connected_[slot(b)] && !self_test_.heartbeats_paused(b)) {
+      command(Heartbeat{b, rf_permitted(), epoch_});
+    }
+  }
+}
+
+void Core::tick(Instant now) {
+  send_heartbeats(now);
+  check_gaps(now);
+  check_deadlines(now);
+  handle_withdrawal(now);
+  if (self_test_.running()) {
+    run_self_test_steps(now);
+  }
+  if (calibration_.running()) {
+    run_calibration_steps(now);
+  }
+  settle(now);
+}
+
+}  // namespace rfneedle::core

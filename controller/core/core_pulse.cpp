@@ -1,0 +1,224 @@
+// The pulse sequence (DESIGN 4): new press → insert and verify → low-level impedance →
+// RF pulse timed by the board → RF-active drops → retract and verify → record stored →
+// interval.
+#include <algorithm>
+
+#include "controller/core/core.h"
+#include "controller/core/treatment_plan.h"
+
+namespace rfneedle::core {
+
+void Core::on_new_press(Instant now) {
+  note_activity(now);
+  if (state_ != State::kReady) {
+    (void)apply(Stimulus::kTriggerPressed, now);
+    return;
+  }
+  if (!interlocks_.new_pulse_allowed()) {
+    (void)reject("an interlock holds the next pulse", now);
+    return;
+  }
+  report_cleared(interlocks_.begin_pulse(), now);
+  pulse_end_cause_.reset();
+  pulse_stopped_ = false;
+  skin_peak_ = MilliCelsius{0};
+  (void)apply(Stimulus::kTriggerPressed, now);
+  command(Insert{session_.parameters()->depth});
+  phase_deadline_ = now + config_.needle.insert_deadline;
+}
+
+void Core::start_measurement(Instant now) {
+  if (!apply(Stimulus::kNeedlesAtDepth, now)) {
+    return;
+  }
+  measurement_.begin();
+  measurement_sampling_ = false;
+  command(MeasureImpedance{});
+  phase_deadline_ = now + config_.impedance.measurement_deadline;
+}
+
+void Core::start_energizing(Instant now) {
+  report_cleared(interlocks_.good_measurement(), now);
+  // A condition that arose during insertion or measurement holds the RF back too: RF is
+  // commanded only with every interlock clear (SR-06).
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    const auto c = static_cast<Condition>(i);
+    if (interlocks_.in_effect(c) && spec(c).action >= Action::kBlockNextPulse) {
+      end_pulse(c, now);
+      return;
+    }
+  }
+  if (!apply(Stimulus::kImpedanceAccepted, now)) {
+    return;
+  }
+  const PulseParameters& p = *session_.parameters();
+  const Microjoules plan = p.planned_energy();
+  PulseRecord record;
+  record.pulse_id = ++last_pulse_id_;
+  record.session_id = session_.id();
+  record.started = now;
+  record.set = p;
+  record.planned_energy = plan;
+  record.impedance_measured = measurement_.measured();
+  record.outcome = PulseOutcome::kStarted;
+  if (!out_.pulses.push_back(record)) {
+    overflowed();
+  }
+  pulse_ = record;
+  pulse_monitor_.begin(p.power, plan);
+
+  command(Heartbeat{Board::kGenerator, true, epoch_});
+  command(Heartbeat{Board::kActuator, true, epoch_});
+  last_heartbeat_at_ = now;
+  const std::uint64_t expiry_us =
+      generator_.board_time_us + static_cast<std::uint64_t>(config_.link.pulse_expiry.count());
+  // The board's own energy cap backs up the controller's 110 % check (DESIGN 2.2).
+  const Microjoules cap = std::min(plan * config_.power.energy_overrun_percent / 100,
+                                   energy_limit(session_.cartridge(), config_.envelope));
+  command(DeliverPulse{record.pulse_id, p.power, p.duration, cap, epoch_, expiry_us});
+  phase_deadline_ = now + config_.link.pulse_expiry + config_.link.gap_energizing;
+  event(EventKind::kPulseStarted, Severity::kActivityHigh, now, "pulse",
+        static_cast<std::int64_t>(record.pulse_id));
+}
+
+void Core::finish_pulse_record(Instant now) {
+  if (!pulse_) {
+    return;
+  }
+  PulseRecord& r = *pulse_;
+  r.delivered_energy = pulse_monitor_.delivered();
+  if (auto on = pulse_monitor_.rf_on_at()) {
+    r.rf_time = now - *on;
+  }
+  r.impedance_min = pulse_monitor_.impedance_min();
+  r.impedance_mean = pulse_monitor_.impedance_mean();
+  r.impedance_max = pulse_monitor_.impedance_max();
+  r.power_peak = pulse_monitor_.power_peak();
+  r.skin_peak = skin_peak_;
+  r.heatsink_peak = generator_.heatsink;
+  r.cause = pulse_end_cause_;
+  if (pulse_stopped_) {
+    r.outcome = PulseOutcome::kAborted;
+  } else if (!pulse_end_cause_) {
+    r.outcome = PulseOutcome::kCompleted;
+  } else {
+    switch (spec(*pulse_end_cause_).action) {
+      case Action::kEndPulse:
+        r.outcome = PulseOutcome::kEnded;
+        break;
+      case Action::kAbortPulse:
+        r.outcome = PulseOutcome::kAborted;
+        break;
+      default:
+        r.outcome = PulseOutcome::kFaulted;
+        break;
+    }
+  }
+  if (!out_.pulses.push_back(r)) {
+    overflowed();
+  }
+  if (pulse_monitor_.rf_seen()) {
+    ++status_.counters.pulses_delivered;
+    session_.consume_pulse();
+    command(CartridgeConsume{r.pulse_id});
+  }
+  event(EventKind::kPulseEnded, Severity::kActivityHigh, now, "pulse",
+        static_cast<std::int64_t>(r.pulse_id), pulse_end_cause_);
+  status_.last_pulse = r;
+  awaiting_store_ = r.pulse_id;
+  last_pulse_end_ = now;
+  set_condition(Condition::kRecordNotStored, true, now);
+  set_condition(Condition::kInterPulseInterval, true, now);
+  update_cartridge_conditions(now);
+  pulse_.reset();
+}
+
+void Core::on_record_stored(std::uint64_t pulse_id, Instant now) {
+  if (awaiting_store_ && *awaiting_store_ == pulse_id) {
+    awaiting_store_.reset();
+    set_condition(Condition::kRecordNotStored, false, now);
+  }
+}
+
+void Core::on_command_result(const CommandResult& result, Instant now) {
+  if (self_test_.running()) {
+    self_test_.on_command_result(result);
+    run_self_test_steps(now);
+  }
+  if (calibration_.running()) {
+    calibration_.on_command_result(result);
+    run_calibration_steps(now);
+  }
+  const bool ok = result.code == CommandResultCode::kOk;
+  if (state_ == State::kMeasuring && result.kind == kind_of<MeasureImpedance>) {
+    if (ok) {
+      measurement_sampling_ = true;
+      return;
+    }
+    trip(Condition::kPulseRefused, now);
+    return;
+  }
+  if (state_ == State::kEnergizing && result.kind == kind_of<DeliverPulse> && !ok) {
+    trip(Condition::kPulseRefused, now);
+    return;
+  }
+  if (!ok &&
+      (result.kind == kind_of<Insert> || result.kind == kind_of<Retract>)&&in_pulse(state_)) {
+    // A refused motion leaves the needles where they were; the position deadlines decide.
+    event(EventKind::kRequestRejected, Severity::kWarningLow, now, "motion command refused",
+          static_cast<std::int64_t>(result.code));
+  }
+}
+
+void Core::on_board_event(const BoardEvent& e, Instant now) {
+  if (e.fault_code == 0 || self_test_.expects_board_latch()) {
+    return;
+  }
+  event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault",
+        static_cast<std::int64_t>(e.fault_code), Condition::kBoardFault);
+  set_condition(Condition::kBoardFault, true, now);
+}
+
+void Core::check_deadlines(Instant now) {
+  if (state_ == State::kInserting && now > phase_deadline_) {
+    set_condition(Condition::kNotAtDepth, true, now);
+  } else if (state_ != State::kInserting) {
+    set_condition(Condition::kNotAtDepth, false, now);
+  }
+  if (state_ == State::kMeasuring && now > phase_deadline_) {
+    trip(Condition::kPulseRefused, now);
+  }
+  if (state_ == State::kEnergizing && !pulse_monitor_.rf_seen() && now > phase_deadline_) {
+    trip(Condition::kPulseRefused, now);
+  }
+  if (!withdrawal_.active()) {
+    set_condition(Condition::kNotRetracted, false, now);
+  }
+  set_condition(Condition::kInterPulseInterval,
+                interlocks_.in_effect(Condition::kInterPulseInterval) &&
+                    now - last_pulse_end_ < config_.session.inter_pulse_interval,
+                now);
+  set_condition(
+      Condition::kDisplayStale,
+      !last_display_heartbeat_ || now - *last_display_heartbeat_ > config_.session.display_stale,
+      now);
+  if ((state_ == State::kReady || state_ == State::kPaused) &&
+      now - last_activity_ >= config_.session.idle_lock) {
+    (void)apply(Stimulus::kIdleTimeout, now);
+    status_.screen_locked = true;
+    event(EventKind::kScreenLocked, Severity::kActivityHigh, now, "idle timeout");
+  }
+  if (acknowledge_pending_until_) {
+    if (state_ != State::kFault) {
+      acknowledge_pending_until_.reset();
+    } else if (interlocks_.acknowledge_possible() && !withdrawal_.active()) {
+      acknowledge_pending_until_.reset();
+      complete_acknowledge(now);
+    } else if (now > *acknowledge_pending_until_) {
+      acknowledge_pending_until_.reset();
+      (void)reject("acknowledge lapsed: a fault cause is still present", now);
+    }
+  }
+}
+
+}  // namespace rfneedle::core

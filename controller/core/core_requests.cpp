@@ -1,0 +1,296 @@
+// Operator and service requests: the API and the CLI request, the core decides
+// (DESIGN 2.5).
+#include "controller/core/core.h"
+#include "controller/core/transition_table.h"
+#include "controller/core/treatment_plan.h"
+
+namespace rfneedle::core {
+
+void Core::note_activity(Instant now) { last_activity_ = now; }
+
+Response Core::open_session(const SessionRequest& request, Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby) {
+    return reject("a session opens only in Standby", now);
+  }
+  if (session_.is_open()) {
+    return reject("a session is already open", now);
+  }
+  Response r = session_.open(request, next_session_id_, config_);
+  if (!r.ok()) {
+    ++status_.counters.rejections;
+    event(EventKind::kRequestRejected, Severity::kCommand, now, r.reason);
+    return r;
+  }
+  ++next_session_id_;
+  status_.counters.faults_this_session = {};
+  status_.screen_locked = false;
+  command(CartridgeBind{session_.id()});
+  if (request.screening.any_present() && request.screening.clinician_override) {
+    event(EventKind::kScreeningOverridden, Severity::kWarningLow, now,
+          "screening contraindication overridden by a clinician");
+  }
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "session opened",
+        static_cast<std::int64_t>(session_.id()));
+  update_cartridge_conditions(now);
+  return r;
+}
+
+Response Core::close_session(Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby) {
+    return reject("disarm before closing the session", now);
+  }
+  if (!session_.is_open()) {
+    return reject("no session is open", now);
+  }
+  session_.close();
+  update_cartridge_conditions(now);
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "session closed");
+  return Response::accepted();
+}
+
+Response Core::set_parameters(const PulseParameters& parameters, Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby && state_ != State::kReady && state_ != State::kPaused) {
+    return {ResponseCode::kBusy, {}, "settings change only between pulses"};
+  }
+  Response r = session_.set_parameters(parameters, config_);
+  if (!r.ok()) {
+    ++status_.counters.rejections;
+    event(EventKind::kRequestRejected, Severity::kCommand, now, r.reason);
+    return r;
+  }
+  if (!depth_within_preset(parameters.depth, session_.request().area, config_)) {
+    event(EventKind::kDepthConfirmed, Severity::kWarningLow, now,
+          "depth outside the body area's range confirmed", parameters.depth.value());
+  }
+  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth).
+  const Milliwatts ceiling = parameters.power * (100 + config_.power.deviation_percent) / 100;
+  command(Configure{ceiling, parameters.duration,
+                    parameters.planned_energy() * config_.power.energy_overrun_percent / 100,
+                    status_.calibration ? status_.calibration->power_correction_ppm : 1'000'000});
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "parameters set");
+  return r;
+}
+
+Response Core::arm(Instant now) {
+  note_activity(now);
+  if (!transition(state_, Stimulus::kArm).accepted()) {
+    (void)apply(Stimulus::kArm, now);
+    return Response::refused(transition(state_, Stimulus::kArm).rejection);
+  }
+  Response r = session_.arm_check();
+  if (!r.ok()) {
+    return reject(r.reason, now);
+  }
+  status_.screen_locked = false;
+  (void)apply(Stimulus::kArm, now);
+  update_block(now);
+  return r;
+}
+
+Response Core::disarm(Instant now) {
+  note_activity(now);
+  if (!apply(Stimulus::kDisarm, now)) {
+    return Response::refused(transition(state_, Stimulus::kDisarm).rejection);
+  }
+  return Response::accepted();
+}
+
+Response Core::stop(Instant now) {
+  note_activity(now);
+  const bool pulsing = state_ == State::kInserting || state_ == State::kMeasuring ||
+                       state_ == State::kEnergizing || state_ == State::kRetracting;
+  if (pulsing) {
+    pulse_stopped_ = true;
+    disarm_after_pulse_ = true;
+  }
+  command_rf_off(false, now);
+  (void)apply(Stimulus::kStop, now);
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "STOP");
+  return Response::accepted();
+}
+
+Response Core::acknowledge(Instant now) {
+  note_activity(now);
+  if (state_ != State::kFault) {
+    (void)apply(Stimulus::kAcknowledge, now);
+    return Response::refused(transition(state_, Stimulus::kAcknowledge).rejection);
+  }
+  if (withdrawal_.active()) {
+    return reject("the needles are still being withdrawn", now);
+  }
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    const auto c = static_cast<Condition>(i);
+    if (c != Condition::kBoardFault && interlocks_.present(c) &&
+        spec(c).clears == ClearPolicy::kAcknowledgeAfterCauseGone) {
+      return reject("a fault cause is still present", now);
+    }
+  }
+  // The boards' latches clear only on an explicit acknowledge (DESIGN 4).
+  if (generator_.latched_faults != 0) {
+    command(ClearLatchedFault{Board::kGenerator});
+  }
+  if (actuator_.latched_faults != 0) {
+    command(ClearLatchedFault{Board::kActuator});
+  }
+  if (interlocks_.present(Condition::kBoardFault)) {
+    // Completes on the tick once the boards report their latches clear.
+    acknowledge_pending_until_ = now + milliseconds(100);
+    event(EventKind::kRequestAccepted, Severity::kCommand, now, "acknowledge pending");
+    return Response::accepted();
+  }
+  complete_acknowledge(now);
+  return Response::accepted();
+}
+
+void Core::complete_acknowledge(Instant now) {
+  report_cleared(interlocks_.acknowledge(), now);
+  (void)apply(Stimulus::kAcknowledge, now);
+  restored_cause_.reset();
+  restored_latch_.reset();
+  // The relay opened with the fault; it closes once the boards hold no latch (SR-23).
+  command(RelayClose{});
+}
+
+Response Core::enter_service(Instant now) {
+  note_activity(now);
+  if (!apply(Stimulus::kServiceEnter, now)) {
+    return Response::refused(transition(state_, Stimulus::kServiceEnter).rejection);
+  }
+  return Response::accepted();
+}
+
+Response Core::exit_service(Instant now) {
+  note_activity(now);
+  if (self_test_.running() || calibration_.running()) {
+    return {ResponseCode::kBusy, {}, "a self-test or calibration is running"};
+  }
+  if (!apply(Stimulus::kServiceExit, now)) {
+    return Response::refused(transition(state_, Stimulus::kServiceExit).rejection);
+  }
+  return Response::accepted();
+}
+
+Response Core::service_reset(std::string_view reason, Instant now) {
+  note_activity(now);
+  if (reason.empty()) {
+    return Response::invalid("reason", "a service reset needs a reason");
+  }
+  if (!transition(state_, Stimulus::kServiceReset).accepted()) {
+    (void)apply(Stimulus::kServiceReset, now);
+    return Response::refused(transition(state_, Stimulus::kServiceReset).rejection);
+  }
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    const auto c = static_cast<Condition>(i);
+    if (interlocks_.present(c) && spec(c).action >= Action::kFault) {
+      return reject("a latched cause is still present", now);
+    }
+  }
+  withdrawal_.reset();
+  command(ClearLatchedFault{Board::kGenerator});
+  command(ClearLatchedFault{Board::kActuator});
+  report_cleared(interlocks_.service_reset(), now);
+  // The reason itself is audited by the daemon, which holds the text.
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "service reset");
+  (void)apply(Stimulus::kServiceReset, now);
+  restored_cause_.reset();
+  restored_latch_.reset();
+  command(RelayClose{});
+  return Response::accepted();
+}
+
+Response Core::run_self_test(Instant now) {
+  note_activity(now);
+  if (self_test_.running()) {
+    return {ResponseCode::kBusy, {}, "a self-test is running"};
+  }
+  if (!apply(Stimulus::kRunSelfTest, now)) {
+    return Response::refused(transition(state_, Stimulus::kRunSelfTest).rejection);
+  }
+  self_test_.start(now);
+  run_self_test_steps(now);
+  return Response::accepted();
+}
+
+Response Core::display_heartbeat(std::uint64_t snapshot_id, Instant now) {
+  // Display-live only if the echoed snapshot is one we issued recently (SR-78).
+  const Issued& issued = issued_[snapshot_id % issued_.size()];
+  if (snapshot_id == 0 || issued.id != snapshot_id ||
+      now - issued.at > config_.session.display_stale) {
+    return Response::invalid("snapshot_id", "not a recent snapshot");
+  }
+  last_display_heartbeat_ = now;
+  set_condition(Condition::kDisplayStale, false, now);
+  return Response::accepted();
+}
+
+Response Core::shutdown(Instant now) {
+  command_rf_off(false, now);
+  if (!apply(Stimulus::kShutdown, now)) {
+    return Response::refused(transition(state_, Stimulus::kShutdown).rejection);
+  }
+  return Response::accepted();
+}
+
+void Core::run_self_test_steps(Instant now) {
+  // Each step yields at most one command and one result; a check never needs more
+  // than a few steps in a row.
+  for (int guard = 0; guard < 2 * kSelfTestCheckCount && self_test_.running(); ++guard) {
+    const SelfTest::Step s =
+        self_test_.step(SelfTestView{generator_, actuator_, epoch_}, now, config_);
+    if (s.command) {
+      if (const auto* pulse = std::get_if<DeliverPulse>(&*s.command)) {
+        command_service_pulse(*pulse, PulseKind::kSelfTest, now);
+      } else {
+        command(*s.command);
+      }
+    }
+    if (s.result && s.result->check == SelfTestCheck::kAtDepthBlocksRf) {
+      finish_service_pulse(PulseOutcome::kAborted, generator_.energy);
+    }
+    if (s.result) {
+      event(EventKind::kSelfTestCheck,
+            s.result->passed ? Severity::kActivityHigh : Severity::kWarningHigh, now,
+            name(s.result->check), s.result->passed ? 1 : 0, std::nullopt, s.result->reason);
+    }
+    if (s.finished) {
+      if (!s.passed) {
+        set_condition(Condition::kSelfTestFailed, true, now);
+        set_condition(Condition::kSelfTestFailed, false, now);
+        return;
+      }
+      if (state_ == State::kSelfTest && !latches_restored_) {
+        // Standby waits for the daemon's stored latches (SR-53).
+        self_test_passed_pending_ = true;
+        return;
+      }
+      (void)apply(Stimulus::kSelfTestPassed, now);
+      apply_restored_latch(now);
+      return;
+    }
+    if (!s.command && !s.result) {
+      return;
+    }
+  }
+}
+
+void Core::apply_restored_latch(Instant now) {
+  if (!restored_latch_ || state_ != State::kStandby) {
+    return;
+  }
+  switch (*restored_latch_) {
+    case State::kFault:
+      (void)apply(Stimulus::kFaultDetected, now);
+      break;
+    case State::kNeedleStuck:
+      (void)apply(Stimulus::kRetractionFailed, now);
+      break;
+    default:
+      (void)apply(Stimulus::kServiceLockCause, now);
+      break;
+  }
+}
+
+}  // namespace rfneedle::core

@@ -1,0 +1,106 @@
+// The ordered action ladder and every condition on it (DESIGN 4): what each cause does,
+// its IEC 60601-1-8 alarm priority, and how it clears. Data, so the tests and the safety
+// file can enumerate it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace rfneedle::core {
+
+// Ordered: a more severe action wins.
+enum class Action : std::uint8_t {
+  kNone,
+  kWarn,
+  kBlockNextPulse,
+  kWait,
+  kEndPulse,
+  kAbortPulse,
+  kFault,
+  kNeedleStuck,
+  kServiceLock,
+};
+
+enum class AlarmPriority : std::uint8_t { kNone, kLow, kMedium, kHigh };
+
+enum class ClearPolicy : std::uint8_t {
+  kWhenConditionClears,
+  kByItself,
+  kNextPulse,
+  kNextGoodMeasurement,
+  kAcknowledgeAfterCauseGone,
+  kServiceReset,
+};
+
+enum class Condition : std::uint8_t {
+  // warn
+  kSkinWarm,
+  kCartridgeNearLimit,
+  kHeatsinkWarm,
+  // block next pulse
+  kSkinHot,
+  kCartridgeMissing,
+  kCartridgeExpired,
+  kCartridgeAtLimit,
+  kDisplayStale,
+  // wait
+  kInterPulseInterval,
+  kRecordNotStored,
+  // end pulse
+  kDesiccation,
+  kSkinHotDuringPulse,
+  kTriggerReleased,
+  // abort pulse
+  kImpedanceOutOfWindow,
+  kPowerUnreachable,
+  kContactLost,
+  kPulseRefused,
+  // fault
+  kShortCircuit,
+  kPowerDeviation,
+  kEnergyOverrun,
+  kRfUncommanded,
+  kRfStillActive,
+  kGeneratorTelemetryGap,
+  kActuatorTelemetryGap,
+  kLinkFault,
+  kNotAtDepth,
+  kNotRetracted,
+  kEncoderMismatch,
+  kMotorStall,
+  kEStop,
+  kTriggerDisagree,
+  kSkinOverheat,
+  kHeatsinkOverheat,
+  kBoardFault,
+  kTelemetryImplausible,
+  // needle stuck
+  kRetractionFailed,
+  // service lock
+  kThermistorOutOfRange,
+  kThermistorRate,
+  kThermistorDisagree,
+  kHandshakeMismatch,
+  kSelfTestFailed,
+  kRepeatedFault,
+  kInternalInvariant,
+};
+inline constexpr std::size_t kConditionCount = 43;
+
+struct ConditionSpec {
+  std::string_view name;
+  Action action;
+  AlarmPriority priority;
+  ClearPolicy clears;
+  // STOP and E-stop are the operator's doing: they never count toward escalation.
+  bool operator_caused = false;
+};
+
+[[nodiscard]] const ConditionSpec& spec(Condition condition);
+[[nodiscard]] std::string_view name(Action action);
+[[nodiscard]] std::string_view name(AlarmPriority priority);
+
+[[nodiscard]] constexpr std::size_t index(Condition c) { return static_cast<std::size_t>(c); }
+
+}  // namespace rfneedle::core

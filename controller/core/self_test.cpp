@@ -1,0 +1,275 @@
+#include "controller/core/self_test.h"
+
+namespace rfneedle::core {
+namespace {
+
+constexpr Duration kAnswerDeadline = milliseconds(50);
+// The boards' dead-man is 50 ms (DESIGN 3); allow one more heartbeat period to see it.
+constexpr Duration kDeadManDeadline = milliseconds(100);
+
+}  // namespace
+
+std::string_view name(SelfTestCheck check) {
+  switch (check) {
+    case SelfTestCheck::kHandshakes:
+      return "handshakes and protocol hashes";
+    case SelfTestCheck::kGeneratorDeadMan:
+      return "generator dead-man";
+    case SelfTestCheck::kActuatorDeadMan:
+      return "actuator dead-man";
+    case SelfTestCheck::kAtDepthBlocksRf:
+      return "at-depth line blocks RF";
+    case SelfTestCheck::kRelayOpens:
+      return "RF relay opens";
+    case SelfTestCheck::kThermistors:
+      return "thermistor plausibility";
+    case SelfTestCheck::kOpenCircuitImpedance:
+      return "open-circuit impedance, needles retracted";
+    case SelfTestCheck::kEStopReleased:
+      return "E-stop circuit reads released";
+    case SelfTestCheck::kMotorHoming:
+      return "motor homing";
+  }
+  return "?";
+}
+
+void SelfTest::start(Instant now) {
+  *this = SelfTest{};
+  running_ = true;
+  summary_.total = kSelfTestCheckCount;
+  deadline_ = now;
+}
+
+bool SelfTest::heartbeats_paused(Board board) const {
+  if (!running_ || phase_ != 1) {
+    return false;
+  }
+  return (board == Board::kGenerator && check() == SelfTestCheck::kGeneratorDeadMan) ||
+         (board == Board::kActuator && check() == SelfTestCheck::kActuatorDeadMan);
+}
+
+bool SelfTest::expects_board_latch() const {
+  return running_ && (check() == SelfTestCheck::kGeneratorDeadMan ||
+                      check() == SelfTestCheck::kActuatorDeadMan);
+}
+
+bool SelfTest::permits_rf() const {
+  return running_ && check() == SelfTestCheck::kAtDepthBlocksRf && phase_ >= 1 && phase_ <= 2;
+}
+
+SelfTest::Step SelfTest::finish_check(bool passed, std::string_view reason, Instant now) {
+  Step s;
+  s.result = SelfTestCheckResult{check(), passed, reason};
+  summary_.passed += passed ? 1 : 0;
+  ++check_;
+  phase_ = 0;
+  deadline_ = now;
+  last_result_.reset();
+  if (check_ == kSelfTestCheckCount) {
+    running_ = false;
+    summary_.finished = true;
+    s.finished = true;
+    s.passed = summary_.passed == summary_.total;
+  }
+  return s;
+}
+
+SelfTest::Step SelfTest::step(const SelfTestView& view, Instant now, const CoreConfig& config) {
+  if (!running_) {
+    return {};
+  }
+  switch (check()) {
+    case SelfTestCheck::kHandshakes:
+      // The core starts the self-test only once both boards matched.
+      return finish_check(true, {}, now);
+    case SelfTestCheck::kGeneratorDeadMan:
+      return dead_man(Board::kGenerator, view, now, config);
+    case SelfTestCheck::kActuatorDeadMan:
+      return dead_man(Board::kActuator, view, now, config);
+    case SelfTestCheck::kAtDepthBlocksRf:
+      return at_depth(view, now);
+    case SelfTestCheck::kRelayOpens:
+      return relay(view, now);
+    case SelfTestCheck::kThermistors: {
+      const ThermistorLimits& t = config.thermistor;
+      const MilliCelsius a = view.actuator.skin_temp_a;
+      const MilliCelsius b = view.actuator.skin_temp_b;
+      if (a < t.min || a > t.max || b < t.min || b > t.max) {
+        return finish_check(false, "a thermistor reads outside its plausible range", now);
+      }
+      const MilliCelsius d = a > b ? a - b : b - a;
+      if (d > t.max_disagreement) {
+        return finish_check(false, "the thermistors disagree", now);
+      }
+      return finish_check(true, {}, now);
+    }
+    case SelfTestCheck::kOpenCircuitImpedance:
+      return open_circuit(view, now, config);
+    case SelfTestCheck::kEStopReleased:
+      if (view.generator.estop || view.actuator.estop) {
+        return finish_check(false, "the E-stop circuit reads pressed", now);
+      }
+      return finish_check(true, {}, now);
+    case SelfTestCheck::kMotorHoming:
+      return homing(view, now, config);
+  }
+  return {};
+}
+
+SelfTest::Step SelfTest::dead_man(Board board, const SelfTestView& view, Instant now,
+                                  const CoreConfig&) {
+  const std::uint32_t latched =
+      board == Board::kGenerator ? view.generator.latched_faults : view.actuator.latched_faults;
+  const bool dead_man_latched = (latched & board_fault::kDeadMan) != 0;
+  switch (phase_) {
+    case 0:
+      // Heartbeats to this board stop from here (heartbeats_paused) until it latches.
+      phase_ = 1;
+      deadline_ = now + kDeadManDeadline;
+      return {};
+    case 1:
+      if (dead_man_latched) {
+        phase_ = 2;
+        deadline_ = now + kAnswerDeadline;
+        return Step{ClearLatchedFault{board}, std::nullopt};
+      }
+      if (now > deadline_) {
+        return finish_check(false, "the board did not latch when heartbeats stopped", now);
+      }
+      return {};
+    default:
+      if (!dead_man_latched) {
+        return finish_check(true, {}, now);
+      }
+      if (now > deadline_) {
+        return finish_check(false, "the board's latch did not clear", now);
+      }
+      return {};
+  }
+}
+
+SelfTest::Step SelfTest::at_depth(const SelfTestView& view, Instant now) {
+  switch (phase_) {
+    case 0:
+      if (view.actuator.at_depth_line) {
+        return finish_check(false, "the at-depth line is high with the needles retracted", now);
+      }
+      phase_ = 1;
+      return Step{Heartbeat{Board::kGenerator, true, view.epoch}, std::nullopt};
+    case 1: {
+      phase_ = 2;
+      deadline_ = now + kAnswerDeadline;
+      last_result_.reset();
+      const std::uint64_t expiry = view.generator.board_time_us + 10'000;
+      return Step{DeliverPulse{0, watts(1), milliseconds(10), millijoules(10), view.epoch, expiry},
+                  std::nullopt};
+    }
+    case 2: {
+      std::string_view failure;
+      if (view.generator.rf_active) {
+        failure = "RF came on with the at-depth line low";
+      } else if (last_result_ && last_result_->kind == kind_of<DeliverPulse>) {
+        if (last_result_->code != CommandResultCode::kRefusedNotAtDepth) {
+          failure = "the generator did not refuse for the at-depth line";
+        }
+      } else if (now <= deadline_) {
+        return {};
+      } else {
+        failure = "the generator did not answer";
+      }
+      phase_ = 3;
+      last_reason_ = failure;
+      return Step{Heartbeat{Board::kGenerator, false, view.epoch}, std::nullopt};
+    }
+    default:
+      return finish_check(last_reason_.empty(), last_reason_, now);
+  }
+}
+
+SelfTest::Step SelfTest::relay(const SelfTestView& view, Instant now) {
+  switch (phase_) {
+    case 0:
+      phase_ = 1;
+      deadline_ = now + kAnswerDeadline;
+      return Step{RelayOpen{}, std::nullopt};
+    case 1:
+      if (!view.generator.relay_closed) {
+        phase_ = 2;
+        deadline_ = now + kAnswerDeadline;
+        return Step{RelayClose{}, std::nullopt};
+      }
+      if (now > deadline_) {
+        return finish_check(false, "the relay did not open", now);
+      }
+      return {};
+    default:
+      if (view.generator.relay_closed) {
+        return finish_check(true, {}, now);
+      }
+      if (now > deadline_) {
+        return finish_check(false, "the relay did not close again", now);
+      }
+      return {};
+  }
+}
+
+SelfTest::Step SelfTest::open_circuit(const SelfTestView& view, Instant now,
+                                      const CoreConfig& config) {
+  switch (phase_) {
+    case 0:
+      if (view.actuator.encoder_position > config.needle.position_tolerance) {
+        return finish_check(false, "the needles are not retracted", now);
+      }
+      phase_ = 1;
+      deadline_ = now + kAnswerDeadline;
+      last_result_.reset();
+      return Step{MeasureImpedance{}, std::nullopt};
+    case 1:
+      if (last_result_ && last_result_->kind == kind_of<MeasureImpedance>) {
+        if (last_result_->code != CommandResultCode::kOk) {
+          return finish_check(false, "the generator refused the measurement", now);
+        }
+        phase_ = 2;
+        counter_at_command_ = view.generator.sample_counter;
+        return {};
+      }
+      if (now > deadline_) {
+        return finish_check(false, "the generator did not answer", now);
+      }
+      return {};
+    default:
+      if (view.generator.sample_counter == counter_at_command_) {
+        if (now > deadline_) {
+          return finish_check(false, "no measurement arrived", now);
+        }
+        return {};
+      }
+      counter_at_command_ = 0;
+      if (view.generator.impedance <= config.impedance.max) {
+        return finish_check(false, "impedance inside the window with the needles retracted", now);
+      }
+      return finish_check(true, {}, now);
+  }
+}
+
+SelfTest::Step SelfTest::homing(const SelfTestView& view, Instant now, const CoreConfig& config) {
+  if (phase_ == 0) {
+    phase_ = 1;
+    deadline_ = now + config.needle.home_deadline;
+    last_result_.reset();
+    return Step{Home{}, std::nullopt};
+  }
+  if (last_result_ && last_result_->kind == kind_of<Home> &&
+      last_result_->code != CommandResultCode::kOk) {
+    return finish_check(false, "the actuator refused to home", now);
+  }
+  if (view.actuator.homed && last_result_ && last_result_->kind == kind_of<Home>) {
+    return finish_check(true, {}, now);
+  }
+  if (now > deadline_) {
+    return finish_check(false, "the motor did not home in time", now);
+  }
+  return {};
+}
+
+}  // namespace rfneedle::core

@@ -1,0 +1,82 @@
+// The self-test (DESIGN 4), at power-on and on request in Service: the core drives the
+// boards through each named check and observes their telemetry; each check passes or
+// fails with a reason.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "controller/core/board_commands.h"
+#include "controller/core/core_config.h"
+#include "controller/core/status.h"
+
+namespace rfneedle::core {
+
+enum class SelfTestCheck : std::uint8_t {
+  kHandshakes,
+  kGeneratorDeadMan,
+  kActuatorDeadMan,
+  kAtDepthBlocksRf,
+  kRelayOpens,
+  kThermistors,
+  kOpenCircuitImpedance,
+  kEStopReleased,
+  kMotorHoming,
+};
+inline constexpr int kSelfTestCheckCount = 9;
+
+[[nodiscard]] std::string_view name(SelfTestCheck check);
+
+struct SelfTestCheckResult {
+  SelfTestCheck check = SelfTestCheck::kHandshakes;
+  bool passed = false;
+  std::string_view reason;
+};
+
+struct SelfTestView {
+  const GeneratorSample& generator;
+  const ActuatorSample& actuator;
+  std::uint32_t epoch;
+};
+
+class SelfTest {
+ public:
+  struct Step {
+    std::optional<BoardCommand> command;
+    std::optional<SelfTestCheckResult> result;
+    bool finished = false;
+    bool passed = false;
+  };
+
+  void start(Instant now);
+  [[nodiscard]] bool running() const { return running_; }
+  [[nodiscard]] bool heartbeats_paused(Board board) const;
+  // While a dead-man check runs, the board's latch is expected, not a fault.
+  [[nodiscard]] bool expects_board_latch() const;
+  // The at-depth check asks for RF with the needles retracted: the board must refuse.
+  [[nodiscard]] bool permits_rf() const;
+  void on_command_result(const CommandResult& result) { last_result_ = result; }
+  // At most one command and one result per call; call until neither comes back.
+  [[nodiscard]] Step step(const SelfTestView& view, Instant now, const CoreConfig& config);
+  [[nodiscard]] SelfTestSummary summary() const { return summary_; }
+
+ private:
+  [[nodiscard]] SelfTestCheck check() const { return static_cast<SelfTestCheck>(check_); }
+  Step finish_check(bool passed, std::string_view reason, Instant now);
+  Step dead_man(Board board, const SelfTestView& view, Instant now, const CoreConfig& config);
+  Step at_depth(const SelfTestView& view, Instant now);
+  Step relay(const SelfTestView& view, Instant now);
+  Step open_circuit(const SelfTestView& view, Instant now, const CoreConfig& config);
+  Step homing(const SelfTestView& view, Instant now, const CoreConfig& config);
+
+  bool running_ = false;
+  int check_ = 0;
+  int phase_ = 0;
+  Instant deadline_{};
+  std::uint32_t counter_at_command_ = 0;
+  std::optional<CommandResult> last_result_;
+  std::string_view last_reason_;
+  SelfTestSummary summary_;
+};
+
+}  // namespace rfneedle::core

@@ -1,0 +1,52 @@
+#include "controller/core/skin_temperature.h"
+
+#include <algorithm>
+
+namespace rfneedle::core {
+namespace {
+
+MilliCelsius magnitude(MilliCelsius d) { return d < MilliCelsius{0} ? MilliCelsius{0} - d : d; }
+
+}  // namespace
+
+std::optional<SkinTemperature::Snapshot> SkinTemperature::snapshot_before(Instant limit) const {
+  // Newest first: the first snapshot at or before `limit` is the one a window back.
+  for (std::size_t k = 1; k <= count_; ++k) {
+    const Snapshot& s = history_[(next_ + kSnapshots - k) % kSnapshots];
+    if (s.at <= limit) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+SkinTemperature::Reading SkinTemperature::update(MilliCelsius a, MilliCelsius b, Instant now,
+                                                 const SkinLimits& skin,
+                                                 const ThermistorLimits& limits) {
+  Reading r;
+  r.hottest = std::max(a, b);
+  r.warm = r.hottest >= skin.warn;
+  hot_ = hot_ ? r.hottest >= skin.cool_down : r.hottest >= skin.block;
+  r.hot = hot_;
+  r.overheat = r.hottest >= skin.fault;
+
+  auto outside = [&](MilliCelsius t) { return t < limits.min || t > limits.max; };
+  r.out_of_range = outside(a) || outside(b);
+  r.disagree = disagreement_.update(magnitude(a - b) > limits.max_disagreement, now,
+                                    limits.disagreement_time);
+
+  if (auto past = snapshot_before(now - limits.rate_window)) {
+    r.rate =
+        magnitude(a - past->a) > limits.max_change || magnitude(b - past->b) > limits.max_change;
+  }
+  const bool due =
+      count_ == 0 || now - history_[(next_ + kSnapshots - 1) % kSnapshots].at >= kSnapshotPeriod;
+  if (due) {
+    history_[next_] = Snapshot{now, a, b};
+    next_ = (next_ + 1) % kSnapshots;
+    count_ = std::min(count_ + 1, kSnapshots);
+  }
+  return r;
+}
+
+}  // namespace rfneedle::core

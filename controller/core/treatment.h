@@ -1,0 +1,93 @@
+// The clinical vocabulary of a treatment session (DESIGN 4): body areas, cartridges, the
+// screening checklist and the parameters the clinician sets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hal/units.h"
+
+namespace rfneedle::core {
+
+enum class BodyArea : std::uint8_t {
+  kPeriorbital,
+  kForehead,
+  kPerioral,
+  kNose,
+  kCheek,
+  kNeck,
+  kChest,
+  kAbdomen,
+  kThighs,
+  kArms,
+};
+inline constexpr std::size_t kBodyAreaCount = 10;
+
+enum class CartridgeKind : std::uint8_t { kFace, kBody, kCalibrationFixture };
+
+struct CartridgeInfo {
+  CartridgeKind kind = CartridgeKind::kFace;
+  std::uint32_t needle_count = 25;
+  Micrometres max_depth{3500};
+  std::uint32_t pulse_limit = 0;
+  std::uint32_t pulses_used = 0;
+  std::int32_t expiry_day = 0;  // days since 1970-01-01
+  std::uint64_t serial = 0;
+  std::uint64_t bound_session = 0;  // from the cartridge memory; 0 = unbound
+};
+
+// The pre-treatment contraindications (DESIGN 4).
+enum class Contraindication : std::uint8_t {
+  kActiveInfectionOrColdSores,
+  kActiveAcne,
+  kKeloids,
+  kEczemaPsoriasisRosacea,
+  kAnticoagulantsOrBleedingDisorder,
+  kPregnancy,
+  kImplantOrMetalInArea,
+  kIsotretinoinLast6Months,
+  kChemotherapyOrRadiation,
+  kUnder18,
+};
+inline constexpr std::size_t kContraindicationCount = 10;
+
+struct Screening {
+  std::array<bool, kContraindicationCount> present{};  // true: the answer is "yes"
+  bool clinician_override = false;
+  std::string override_reason;
+
+  [[nodiscard]] bool any_present() const {
+    for (bool yes : present) {
+      if (yes) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+struct SessionRequest {
+  std::string patient_ref;  // pseudonymous
+  std::string operator_id;
+  BodyArea area = BodyArea::kCheek;
+  CartridgeInfo cartridge;
+  Screening screening;
+  std::int32_t today = 0;  // days since 1970-01-01, from the daemon's calendar
+};
+
+struct PulseParameters {
+  Milliwatts power = watts(10);
+  Duration duration = milliseconds(100);
+  Micrometres depth{1500};
+  // A depth outside the area's preset range needs this, and it is recorded.
+  bool depth_confirmed = false;
+
+  [[nodiscard]] Microjoules planned_energy() const { return energy(power, duration); }
+};
+
+[[nodiscard]] std::string_view name(BodyArea area);
+[[nodiscard]] std::string_view name(Contraindication c);
+
+}  // namespace rfneedle::core

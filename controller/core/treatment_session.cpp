@@ -1,0 +1,81 @@
+#include "controller/core/treatment_session.h"
+
+#include "controller/core/treatment_plan.h"
+
+namespace rfneedle::core {
+namespace {
+
+constexpr std::size_t kMaxReference = 64;
+
+}  // namespace
+
+Response TreatmentSession::open(const SessionRequest& request, std::uint64_t id,
+                                const CoreConfig& config) {
+  if (request.patient_ref.empty() || request.patient_ref.size() > kMaxReference) {
+    return Response::invalid("patient_ref", "must be 1 to 64 characters");
+  }
+  if (request.operator_id.empty() || request.operator_id.size() > kMaxReference) {
+    return Response::invalid("operator", "must be 1 to 64 characters");
+  }
+  const auto area = static_cast<std::size_t>(request.area);
+  if (area >= kBodyAreaCount) {
+    return Response::invalid("body_area", "unknown body area");
+  }
+  const CartridgeInfo& c = request.cartridge;
+  if (c.kind == CartridgeKind::kCalibrationFixture) {
+    return Response::invalid("cartridge", "a calibration fixture cannot treat");
+  }
+  if (c.kind != config.presets[area].cartridge) {
+    return Response::invalid("cartridge", "wrong cartridge type for this body area");
+  }
+  if (c.bound_session != 0) {
+    return Response::invalid("cartridge", "already bound to another session");
+  }
+  if (c.needle_count == 0 || c.pulse_limit == 0) {
+    return Response::invalid("cartridge", "needle count and pulse limit must be set");
+  }
+  if (request.screening.clinician_override && request.screening.override_reason.empty()) {
+    return Response::invalid("screening.override_reason", "an override needs a reason");
+  }
+  id_ = id;
+  request_ = request;
+  parameters_.reset();
+  return Response::accepted();
+}
+
+Response TreatmentSession::set_parameters(const PulseParameters& parameters,
+                                          const CoreConfig& config) {
+  if (!is_open()) {
+    return Response::refused("no session is open");
+  }
+  Response r = validate_parameters(parameters, request_.area, request_.cartridge, config);
+  if (!r.ok()) {
+    return r;
+  }
+  parameters_ = parameters;
+  return r;
+}
+
+Response TreatmentSession::arm_check() const {
+  if (!is_open()) {
+    return Response::refused("no session is open");
+  }
+  if (!parameters_) {
+    return Response::refused("no treatment parameters set");
+  }
+  if (request_.screening.any_present() && !request_.screening.clinician_override) {
+    return Response::refused("screening found a contraindication and no override is recorded");
+  }
+  return Response::accepted();
+}
+
+bool TreatmentSession::cartridge_near_limit(int percent) const {
+  if (!is_open()) {
+    return false;
+  }
+  const std::int64_t limit = request_.cartridge.pulse_limit;
+  const std::int64_t left = limit - request_.cartridge.pulses_used;
+  return left > 0 && left * 100 <= limit * percent;
+}
+
+}  // namespace rfneedle::core

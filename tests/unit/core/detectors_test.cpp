@@ -1,0 +1,262 @@
+// The detectors at their boundaries: just below, at and just above each threshold.
+#include <gtest/gtest.h>
+
+#include "controller/core/impedance_measurement.h"
+#include "controller/core/pulse_monitor.h"
+#include "controller/core/skin_temperature.h"
+#include "controller/core/trigger_monitor.h"
+#include "controller/core/withdrawal.h"
+
+namespace rfneedle::core {
+namespace {
+
+Instant at_ms(int ms) { return Instant{} + milliseconds(ms); }
+
+// Verifies: SR-46
+TEST(Trigger, CountsAPressWhenTheSecondContactClosesWithin20ms) {
+  TriggerMonitor t;
+  (void)t.update(false, false, at_ms(0), milliseconds(20));
+  (void)t.update(true, false, at_ms(1), milliseconds(20));
+  EXPECT_TRUE(t.update(true, true, at_ms(21), milliseconds(20)).new_press);
+}
+
+// Verifies: SR-46
+TEST(Trigger, IgnoresAPressWhoseContactsClose21msApart) {
+  TriggerMonitor t;
+  (void)t.update(false, false, at_ms(0), milliseconds(20));
+  (void)t.update(true, false, at_ms(1), milliseconds(20));
+  EXPECT_FALSE(t.update(true, true, at_ms(22), milliseconds(20)).new_press);
+}
+
+// Verifies: SR-46
+TEST(Trigger, ContactsDisagreeingFor21msIsAFaultAt20msIsNot) {
+  TriggerMonitor t;
+  (void)t.update(false, false, at_ms(0), milliseconds(20));
+  EXPECT_FALSE(t.update(true, false, at_ms(1), milliseconds(20)).disagree_fault);
+  EXPECT_FALSE(t.update(true, false, at_ms(21), milliseconds(20)).disagree_fault);
+  EXPECT_TRUE(t.update(true, false, at_ms(22), milliseconds(20)).disagree_fault);
+}
+
+// Verifies: SR-47
+TEST(Trigger, AHeldTriggerGivesOnePressUntilBothContactsOpen) {
+  TriggerMonitor t;
+  (void)t.update(false, false, at_ms(0), milliseconds(20));
+  EXPECT_TRUE(t.update(true, true, at_ms(1), milliseconds(20)).new_press);
+  EXPECT_FALSE(t.update(true, true, at_ms(2), milliseconds(20)).new_press);
+  (void)t.update(true, false, at_ms(3), milliseconds(20));
+  EXPECT_FALSE(t.update(true, true, at_ms(4), milliseconds(20)).new_press);
+  (void)t.update(false, false, at_ms(5), milliseconds(20));
+  EXPECT_TRUE(t.update(true, true, at_ms(6), milliseconds(20)).new_press);
+}
+
+SkinTemperature::Reading skin(SkinTemperature& s, int a_mdeg, int b_mdeg, int ms) {
+  return s.update(MilliCelsius{a_mdeg}, MilliCelsius{b_mdeg}, at_ms(ms), SkinLimits{},
+                  ThermistorLimits{});
+}
+
+// Verifies: SR-24
+TEST(SkinTemperature, UsesTheHigherThermistorAndWarnsAt41C) {
+  SkinTemperature s;
+  EXPECT_FALSE(skin(s, 39'000, 40'999, 0).warm);
+  EXPECT_TRUE(skin(s, 39'000, 41'000, 1).warm);
+  EXPECT_TRUE(skin(s, 41'000, 39'000, 2).warm);
+}
+
+// Verifies: SR-25
+TEST(SkinTemperature, BlocksAt43CAndClearsOnlyBelow40C) {
+  SkinTemperature s;
+  EXPECT_FALSE(skin(s, 42'999, 42'999, 0).hot);
+  EXPECT_TRUE(skin(s, 43'000, 43'000, 1000).hot);
+  EXPECT_TRUE(skin(s, 40'000, 40'000, 2000).hot);
+  EXPECT_FALSE(skin(s, 39'999, 39'999, 3000).hot);
+}
+
+// Verifies: SR-26
+TEST(SkinTemperature, FaultsAt45C) {
+  SkinTemperature s;
+  EXPECT_FALSE(skin(s, 44'999, 44'000, 0).overheat);
+  EXPECT_TRUE(skin(s, 45'000, 44'000, 1000).overheat);
+}
+
+// Verifies: SR-28
+TEST(SkinTemperature, ThermistorOutside5To90CIsImplausible) {
+  SkinTemperature s;
+  EXPECT_FALSE(skin(s, 5'000, 5'000, 0).out_of_range);
+  EXPECT_TRUE(skin(s, 4'999, 5'000, 1000).out_of_range);
+  EXPECT_TRUE(skin(s, 90'001, 90'000, 2000).out_of_range);
+}
+
+// Verifies: SR-28
+TEST(SkinTemperature, ChangeOfMoreThan5COver100msIsImplausibleEitherWay) {
+  SkinTemperature rising;
+  for (int ms = 0; ms <= 100; ++ms) (void)skin(rising, 32'000, 32'000, ms);
+  EXPECT_FALSE(skin(rising, 37'000, 37'000, 110).rate);
+  EXPECT_TRUE(skin(rising, 37'001, 37'000, 111).rate);
+  SkinTemperature falling;
+  for (int ms = 0; ms <= 100; ++ms) (void)skin(falling, 40'000, 40'000, ms);
+  EXPECT_TRUE(skin(falling, 40'000, 34'000, 110).rate);
+}
+
+// Verifies: SR-28
+TEST(SkinTemperature, PairDisagreeingBy3CFor500msIsImplausibleNot499) {
+  SkinTemperature s;
+  for (int ms = 0; ms <= 500; ++ms) {
+    EXPECT_FALSE(skin(s, 33'000, 36'001, ms).disagree) << ms;
+  }
+  EXPECT_TRUE(skin(s, 33'000, 36'001, 501).disagree);
+}
+
+ImpedanceLimits window;
+PowerLimits power;
+
+// Verifies: SR-10
+TEST(ImpedanceMeasurement, TwoOpenSamplesAreOutOfWindowOneIsNot) {
+  ImpedanceMeasurement m;
+  EXPECT_EQ(m.update(Ohms{1501}, watts(10), window, power), MeasurementVerdict::kPending);
+  EXPECT_EQ(m.update(Ohms{1501}, watts(10), window, power), MeasurementVerdict::kOutOfWindow);
+}
+
+// Verifies: SR-10
+TEST(ImpedanceMeasurement, TwoShortSamplesAreOutOfWindow) {
+  ImpedanceMeasurement m;
+  EXPECT_EQ(m.update(Ohms{24}, watts(10), window, power), MeasurementVerdict::kPending);
+  EXPECT_EQ(m.update(Ohms{24}, watts(10), window, power), MeasurementVerdict::kOutOfWindow);
+}
+
+// Verifies: SR-10
+TEST(ImpedanceMeasurement, TwoSamplesAtTheWindowEdgesAreAccepted) {
+  ImpedanceMeasurement m;
+  EXPECT_EQ(m.update(Ohms{25}, watts(1), window, power), MeasurementVerdict::kPending);
+  EXPECT_EQ(m.update(Ohms{25}, watts(1), window, power), MeasurementVerdict::kAccepted);
+}
+
+// Verifies: SR-11
+TEST(ImpedanceMeasurement, PlannedPowerMustBeReachableAt1Point4TimesTheImpedance) {
+  // 150 V into 1.4 × 1000 Ω carries at most 16.07 W.
+  EXPECT_TRUE(power_reachable(Milliwatts{16'071}, Ohms{1000}, Millivolts{150'000}, 14));
+  EXPECT_FALSE(power_reachable(Milliwatts{16'072}, Ohms{1000}, Millivolts{150'000}, 14));
+  ImpedanceMeasurement m;
+  (void)m.update(Ohms{1000}, watts(20), window, power);
+  EXPECT_EQ(m.update(Ohms{1000}, watts(20), window, power), MeasurementVerdict::kUnreachable);
+}
+
+GeneratorSample rf_sample(int z, int mw, int uj = 0) {
+  GeneratorSample s;
+  s.rf_active = true;
+  s.impedance = Ohms{z};
+  s.power = Milliwatts{mw};
+  s.energy = Microjoules{uj};
+  return s;
+}
+
+// Verifies: SR-14
+TEST(PulseMonitor, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(1000));
+  (void)m.update(rf_sample(200, 10'000), true, at_ms(0), window, power);
+  EXPECT_FALSE(m.update(rf_sample(280, 10'000), true, at_ms(1), window, power).desiccation);
+  EXPECT_TRUE(m.update(rf_sample(281, 10'000), true, at_ms(2), window, power).desiccation);
+}
+
+// Verifies: SR-12, SR-13
+TEST(PulseMonitor, ContactLostAndShortNeedTwoSamples) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(1000));
+  EXPECT_FALSE(m.update(rf_sample(1501, 10'000), true, at_ms(0), window, power).contact_lost);
+  EXPECT_TRUE(m.update(rf_sample(1501, 10'000), true, at_ms(1), window, power).contact_lost);
+  PulseMonitor s;
+  s.begin(watts(10), millijoules(1000));
+  EXPECT_FALSE(s.update(rf_sample(24, 10'000), true, at_ms(0), window, power).short_circuit);
+  EXPECT_TRUE(s.update(rf_sample(24, 10'000), true, at_ms(1), window, power).short_circuit);
+}
+
+// Verifies: SR-15
+TEST(PulseMonitor, PowerOffSetPointIsIgnoredDuringThe3msRampAndFaultsAfter5msMore) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(1000));
+  // RF on at 0; 30 % low throughout. Blanking 0..2 ms; off-set-point from 3 ms; > 5 ms at 9.
+  for (int ms = 0; ms <= 8; ++ms) {
+    EXPECT_FALSE(m.update(rf_sample(300, 7'000), true, at_ms(ms), window, power).power_deviation)
+        << ms;
+  }
+  EXPECT_TRUE(m.update(rf_sample(300, 7'000), true, at_ms(9), window, power).power_deviation);
+}
+
+// Verifies: SR-15
+TEST(PulseMonitor, PowerWithin20PercentIsNeverADeviation) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(1000));
+  for (int ms = 0; ms < 50; ++ms) {
+    const int mw = ms % 2 ? 12'000 : 8'000;
+    EXPECT_FALSE(m.update(rf_sample(300, mw), true, at_ms(ms), window, power).power_deviation);
+  }
+}
+
+// Verifies: SR-16
+TEST(PulseMonitor, EnergyAbove110PercentOfPlanIsAnOverrun) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(1000));
+  EXPECT_FALSE(
+      m.update(rf_sample(300, 10'000, 1'100'000), true, at_ms(0), window, power).energy_overrun);
+  EXPECT_TRUE(
+      m.update(rf_sample(300, 10'000, 1'100'001), true, at_ms(1), window, power).energy_overrun);
+}
+
+GeneratorSample generator(bool rf) {
+  GeneratorSample g;
+  g.rf_active = rf;
+  return g;
+}
+ActuatorSample actuator(bool rf_line, int position_um) {
+  ActuatorSample a;
+  a.rf_active_line = rf_line;
+  a.encoder_position = Micrometres{position_um};
+  a.at_depth_line = position_um > 100;
+  return a;
+}
+
+// Verifies: SR-51
+TEST(Withdrawal, RetractsOnlyAfterBothEndsSeeRfActiveLow) {
+  Withdrawal w;
+  const PowerLimits p;
+  const NeedleLimits n;
+  w.begin(at_ms(0));
+  w.on_actuator(actuator(true, 2000), n.position_tolerance);
+  w.on_generator(generator(false), watts(1));
+  EXPECT_EQ(w.step(at_ms(1), false, p, n), Withdrawal::Step::kNone);
+  w.on_actuator(actuator(false, 2000), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(2), false, p, n), Withdrawal::Step::kRfDropped);
+  w.on_actuator(actuator(false, 0), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(20), false, p, n), Withdrawal::Step::kRetracted);
+}
+
+// Verifies: SR-22
+TEST(Withdrawal, RfActiveStillHigh5msAfterRfOffIsReportedOnceAt5msNot4) {
+  Withdrawal w;
+  const PowerLimits p;
+  const NeedleLimits n;
+  w.begin(at_ms(0));
+  w.on_generator(generator(true), watts(1));
+  w.on_actuator(actuator(true, 2000), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(4), false, p, n), Withdrawal::Step::kNone);
+  EXPECT_EQ(w.step(at_ms(5), false, p, n), Withdrawal::Step::kRfStillActive);
+  EXPECT_EQ(w.step(at_ms(6), false, p, n), Withdrawal::Step::kNone);
+}
+
+// Verifies: SR-30
+TEST(Withdrawal, RetriesTwiceThenReportsStuck) {
+  Withdrawal w;
+  const PowerLimits p;
+  const NeedleLimits n;
+  w.begin(at_ms(0));
+  w.on_generator(generator(false), watts(1));
+  w.on_actuator(actuator(false, 2000), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(1), false, p, n), Withdrawal::Step::kRfDropped);
+  EXPECT_EQ(w.step(at_ms(151), false, p, n), Withdrawal::Step::kNone);
+  EXPECT_EQ(w.step(at_ms(152), false, p, n), Withdrawal::Step::kRetryRetract);
+  EXPECT_EQ(w.step(at_ms(303), false, p, n), Withdrawal::Step::kRetryRetract);
+  EXPECT_EQ(w.step(at_ms(454), false, p, n), Withdrawal::Step::kStuck);
+}
+
+}  // namespace
+}  // namespace rfneedle::core

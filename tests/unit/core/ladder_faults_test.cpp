@@ -1,0 +1,340 @@
+// One scenario per row of the DESIGN 4 ladder: it trips, the safe state is reached in
+// order (RF off first, retraction only once RF-active is low), and it clears exactly by its
+// policy. This file: fault, needle stuck, service lock.
+#include <gtest/gtest.h>
+
+#include "tests/unit/core/ladder_scenarios.h"
+
+namespace rfneedle::core::testing {
+namespace {
+
+// Verifies: SR-13, SR-51, SR-52, SR-55
+TEST(LadderFault, ShortDuringAPulseFaultsOpensTheRelayAndRetractsAfterRfDrops) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.impedance_override = Ohms{10};
+  rig.run(milliseconds(2));
+  expect_rf_off_first(rig, true);
+  ASSERT_TRUE(rig.run_until([&] { return !rig.sent_of<Retract>().empty(); }));
+  expect_fault_then_acknowledge(rig, Condition::kShortCircuit, [] {});
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kFaulted);
+}
+
+// Verifies: SR-51, SR-55
+TEST(LadderFault, AfterAnAcknowledgeTheRelayClosesAndTreatmentCanResume) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.impedance_override = Ohms{10};
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.boards.gen.relay_closed);
+  rig.boards.gen.impedance_override.reset();
+  expect_fault_then_acknowledge(rig, Condition::kShortCircuit, [] {});
+  EXPECT_TRUE(rig.boards.gen.relay_closed);
+  ASSERT_TRUE(rig.core.arm(rig.now()).ok());
+  rig.run(milliseconds(300));
+  rig.press_and_hold();
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kCompleted);
+}
+
+// Verifies: SR-15, SR-52
+TEST(LadderFault, PowerOffSetPointFaults) {
+  Rig rig;
+  energize(rig, 0);
+  rig.boards.gen.power_override = watts(7);
+  rig.run(milliseconds(12));
+  expect_fault_then_acknowledge(rig, Condition::kPowerDeviation,
+                                [&] { rig.boards.gen.power_override.reset(); });
+}
+
+// Verifies: SR-16, SR-52
+TEST(LadderFault, EnergyOver110PercentOfPlanFaults) {
+  Rig rig;
+  PulseParameters p = Rig::parameters();
+  p.duration = milliseconds(20);
+  energize(rig, 0, p);
+  rig.boards.gen.power_override = watts(12);  // within 20 %, but 120 % of the energy
+  rig.boards.gen.stuck_on = true;
+  rig.run(milliseconds(25));
+  EXPECT_TRUE(rig.raised(Condition::kEnergyOverrun));
+  expect_fault_then_acknowledge(rig, Condition::kEnergyOverrun, [&] { rig.boards.gen.repair(); });
+}
+
+// Verifies: SR-21
+TEST(LadderFault, RfMeasuredOnForTwoSamplesWhenNotCommandedFaultsAndOpensTheRelay) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.stuck_on = true;
+  rig.boards.gen.pulse = DeliverPulse{0, watts(5), seconds(10), millijoules(1), 0, 0};
+  rig.run(milliseconds(1));
+  EXPECT_FALSE(rig.raised(Condition::kRfUncommanded));
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kRfUncommanded));
+  expect_rf_off_first(rig, true);
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.boards.gen.sample.rf_active);  // the relay opened
+  expect_fault_then_acknowledge(rig, Condition::kRfUncommanded, [&] { rig.boards.gen.repair(); });
+}
+
+// Verifies: SR-22
+TEST(LadderFault, RfActiveStill5msAfterRfOffOpensTheRelayAndFaults) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.stuck_on = true;
+  rig.boards.act.release();  // ends the pulse: RF off commanded, but it stays on
+  rig.run(milliseconds(1));
+  ASSERT_FALSE(rig.sent_of<Abort>().empty());
+  const Instant off = rig.sent_of<Abort>().front().at;
+  EXPECT_TRUE(rig.sent_of<RelayOpen>().empty());
+  rig.run_until([&] { return !rig.sent_of<RelayOpen>().empty(); }, milliseconds(20));
+  ASSERT_FALSE(rig.sent_of<RelayOpen>().empty());
+  EXPECT_EQ(rig.sent_of<RelayOpen>().front().at - off, milliseconds(5));
+  EXPECT_TRUE(rig.raised(Condition::kRfStillActive));
+  expect_fault_then_acknowledge(rig, Condition::kRfStillActive, [&] { rig.boards.gen.repair(); });
+}
+
+// Verifies: SR-40, SR-52
+TEST(LadderFault, GeneratorTelemetryGapOver2msWhileEnergizingFaults) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.silent = true;
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.raised(Condition::kGeneratorTelemetryGap));
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kGeneratorTelemetryGap));
+  expect_rf_off_first(rig, true);
+  expect_fault_then_acknowledge(rig, Condition::kGeneratorTelemetryGap,
+                                [&] { rig.boards.gen.silent = false; });
+}
+
+// Verifies: SR-40
+TEST(LadderFault, ActuatorTelemetryGapOver20msOutsideAPulseFaults) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.silent = true;
+  rig.run(milliseconds(20));
+  EXPECT_FALSE(rig.raised(Condition::kActuatorTelemetryGap));
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kActuatorTelemetryGap));
+  expect_fault_then_acknowledge(rig, Condition::kActuatorTelemetryGap,
+                                [&] { rig.boards.act.silent = false; });
+}
+
+// Verifies: SR-40
+TEST(LadderFault, SampleCounterJumpOfMoreThan2msWhileEnergizingIsAGap) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.sample.sample_counter += 3;
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kGeneratorTelemetryGap));
+}
+
+// Verifies: SR-40
+TEST(LadderFault, SampleCounterWrappingAt2To32IsNotAGap) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.sample.sample_counter = 0xFFFF'FFFEu;
+  rig.run(milliseconds(5));
+  EXPECT_FALSE(rig.raised(Condition::kGeneratorTelemetryGap));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-57
+TEST(LadderFault, TelemetryOutsideItsDocumentedRangeIsAFaultNotClear) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.encoder_slip = Micrometres{-2'001};
+  rig.boards.act.speed_per_ms = Micrometres{0};
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kTelemetryImplausible));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  expect_fault_then_acknowledge(rig, Condition::kTelemetryImplausible,
+                                [&] { rig.boards.act.encoder_slip = Micrometres{0}; });
+}
+
+// Verifies: SR-33
+TEST(LadderFault, LinkFaultFaultsUntilTheLinkIsBack) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.core.on_link_fault(Board::kActuator, rig.now());
+  rig.drain();
+  expect_fault_then_acknowledge(rig, Condition::kLinkFault, [&] {
+    rig.core.on_handshake(Board::kActuator, HandshakeOutcome{}, rig.now());
+  });
+}
+
+// Verifies: SR-29
+TEST(LadderFault, NeedlesNotAtDepthWithin150msFaultWithoutMeasurementOrRf) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.speed_per_ms = Micrometres{10};  // 2.0 mm takes 200 ms
+  rig.boards.act.press();
+  rig.run(milliseconds(151));
+  EXPECT_FALSE(rig.raised(Condition::kNotAtDepth));
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.raised(Condition::kNotAtDepth));
+  EXPECT_TRUE(rig.sent_of<MeasureImpedance>().empty());
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  rig.boards.act.speed_per_ms = Micrometres{200};
+  expect_fault_then_acknowledge(rig, Condition::kNotAtDepth, [] {});
+}
+
+// Verifies: SR-30
+TEST(LadderNeedleStuck, RetractionFailingThreeTimesIsNeedleStuckWithTheMotorHalted) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.act.jammed = true;
+  rig.boards.act.release();
+  rig.run(milliseconds(160));
+  EXPECT_TRUE(rig.raised(Condition::kNotRetracted));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  rig.run(milliseconds(400));
+  EXPECT_EQ(rig.core.state(), State::kNeedleStuck);
+  EXPECT_EQ(rig.sent_of<Retract>().size(), 3u);
+  EXPECT_FALSE(rig.sent_of<HaltMotor>().empty());
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  EXPECT_FALSE(rig.core.service_reset("", rig.now()).ok());
+  EXPECT_TRUE(rig.core.service_reset("handpiece removed per manual", rig.now()).ok());
+  EXPECT_EQ(rig.core.state(), State::kStandby);
+}
+
+// Verifies: SR-31
+TEST(LadderFault, EncoderAndMotorDisagreeingFor10msFaults) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.encoder_slip = Micrometres{101};
+  rig.run(milliseconds(11));
+  EXPECT_FALSE(rig.raised(Condition::kEncoderMismatch));
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kEncoderMismatch));
+  expect_fault_then_acknowledge(rig, Condition::kEncoderMismatch,
+                                [&] { rig.boards.act.encoder_slip = Micrometres{0}; });
+}
+
+// Verifies: SR-31
+TEST(LadderFault, MotorStallFaults) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.stalled = true;
+  rig.boards.act.press();
+  rig.run(milliseconds(3));
+  EXPECT_TRUE(rig.raised(Condition::kMotorStall));
+  expect_fault_then_acknowledge(rig, Condition::kMotorStall,
+                                [&] { rig.boards.act.stalled = false; });
+}
+
+// Verifies: SR-50, SR-56
+TEST(LadderFault, EStopFaultsClearsOnlyWhenReleasedAndNeverEscalates) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 4; ++i) {
+    rig.boards.gen.estop = true;
+    rig.run(milliseconds(2));
+    expect_fault_then_acknowledge(rig, Condition::kEStop, [&] { rig.boards.gen.estop = false; });
+  }
+  EXPECT_NE(rig.core.state(), State::kServiceLock);
+}
+
+// Verifies: SR-46
+TEST(LadderFault, TriggerContactsDisagreeingFor20msFault) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.trigger_a = true;
+  rig.run(milliseconds(21));
+  EXPECT_FALSE(rig.raised(Condition::kTriggerDisagree));
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.raised(Condition::kTriggerDisagree));
+  expect_fault_then_acknowledge(rig, Condition::kTriggerDisagree,
+                                [&] { rig.boards.act.trigger_a = false; });
+}
+
+// Verifies: SR-26
+TEST(LadderFault, SkinAt45CFaults) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.ramp_skin(MilliCelsius{44'999});
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  rig.ramp_skin(celsius(45));
+  rig.run(milliseconds(1));
+  expect_fault_then_acknowledge(rig, Condition::kSkinOverheat, [&] { rig.ramp_skin(celsius(39)); });
+}
+
+// Verifies: SR-27
+TEST(LadderFault, HeatsinkWarnsAt60CAndFaultsAt75C) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.heatsink = celsius(60);
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.boards.gen.heatsink = MilliCelsius{74'999};
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.boards.gen.heatsink = celsius(75);
+  rig.run(milliseconds(1));
+  expect_fault_then_acknowledge(rig, Condition::kHeatsinkOverheat,
+                                [&] { rig.boards.gen.heatsink = celsius(50); });
+}
+
+// Verifies: SR-45, SR-55
+TEST(LadderFault, BoardLatchFaultsAndAcknowledgeClearsTheBoardsLatch) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.latched = board_fault::kOverTemperature;
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  rig.run(milliseconds(50));
+  EXPECT_TRUE(rig.sent_of<ClearLatchedFault>().empty());
+  EXPECT_TRUE(rig.core.acknowledge(rig.now()).ok());
+  rig.drain();
+  EXPECT_FALSE(rig.sent_of<ClearLatchedFault>().empty());
+  rig.run(milliseconds(5));
+  EXPECT_EQ(rig.core.state(), State::kStandby);
+}
+
+// Verifies: SR-28, SR-55
+TEST(LadderServiceLock, ThermistorOutOfRangeLocksUntilAServiceResetWithAReason) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.skin_b = celsius(4);
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_FALSE(rig.sent_of<RelayOpen>().empty());
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  EXPECT_FALSE(rig.core.service_reset("replaced thermistor", rig.now()).ok());
+  rig.boards.act.skin_b = celsius(32);
+  rig.run(milliseconds(200));  // past the rate window of the step back
+  EXPECT_FALSE(rig.core.service_reset("", rig.now()).ok());
+  EXPECT_TRUE(rig.core.service_reset("replaced thermistor", rig.now()).ok());
+  EXPECT_EQ(rig.core.state(), State::kStandby);
+  rig.drain();
+  EXPECT_EQ(rig.latches.back().state, State::kStandby);
+}
+
+// Verifies: SR-41
+TEST(LadderServiceLock, HandshakeMismatchLocksAndNeverArms) {
+  Rig rig;
+  rig.core.on_handshake(Board::kGenerator, HandshakeOutcome{HandshakeMismatch::kProtocolHash},
+                        rig.now());
+  rig.drain();
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_FALSE(rig.core.arm(rig.now()).ok());
+}
+
+// Verifies: SR-56
+TEST(LadderServiceLock, ThirdFaultOfOneKindInASessionLocks) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 2; ++i) {
+    rig.boards.gen.heatsink = celsius(76);
+    rig.run(milliseconds(2));
+    expect_fault_then_acknowledge(rig, Condition::kHeatsinkOverheat,
+                                  [&] { rig.boards.gen.heatsink = celsius(50); });
+  }
+  rig.boards.gen.heatsink = celsius(76);
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kRepeatedFault));
+}
+
+}  // namespace
+}  // namespace rfneedle::core::testing

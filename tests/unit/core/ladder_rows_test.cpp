@@ -1,0 +1,208 @@
+// One scenario per row of the DESIGN 4 ladder: it trips, the safe state is reached in
+// order (RF off first, retraction only once RF-active is low), and it clears exactly by its
+// policy. This file: warn, block, end pulse, abort pulse.
+#include <gtest/gtest.h>
+
+#include "tests/unit/core/ladder_scenarios.h"
+
+namespace rfneedle::core::testing {
+namespace {
+
+// Verifies: SR-24
+TEST(LadderWarn, SkinAt41CWarnsLowAndStillAllowsPulses) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.ramp_skin(celsius(41));
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kSkinWarm));
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kLow);
+  rig.press_and_hold();
+  EXPECT_EQ(rig.sent_of<DeliverPulse>().size(), 1u);
+  rig.ramp_skin(MilliCelsius{40'999});
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kSkinWarm));
+}
+
+// Verifies: SR-25, SR-52
+TEST(LadderEndPulse, SkinReaching43CDuringAPulseEndsItAndBlocksUntilBelow40C) {
+  Rig rig;
+  PulseParameters p = Rig::parameters();
+  p.power = watts(5);
+  p.duration = milliseconds(300);
+  ASSERT_TRUE(rig.ready(p));
+  rig.ramp_skin(MilliCelsius{42'970});
+  rig.boards.act.press();
+  ASSERT_TRUE(rig.run_until_state(State::kEnergizing));
+  rig.run(milliseconds(10));
+  rig.clear_logs();
+  rig.boards.act.skin_a = celsius(43);
+  rig.run(milliseconds(1));
+  expect_rf_off_first(rig, false);
+  rig.run(milliseconds(1));
+  EXPECT_FALSE(rig.boards.gen.sample.rf_active);
+  rig.boards.act.release();
+  rig.run(milliseconds(200));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kEnded);
+  EXPECT_EQ(rig.boards.motion_while_rf, 0);
+  rig.ramp_skin(celsius(40));
+  rig.run(milliseconds(5));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  rig.ramp_skin(MilliCelsius{39'999});
+  rig.run(milliseconds(5));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-63
+TEST(LadderBlock, MissingCartridgeBlocksTheNextPulseUntilItIsBack) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.cartridge_present = false;
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kMedium);
+  rig.boards.act.press();
+  rig.run(milliseconds(20));
+  EXPECT_TRUE(rig.sent_of<Insert>().empty());
+  rig.boards.act.release();
+  rig.boards.act.cartridge_present = true;
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-63
+TEST(LadderBlock, CartridgeAtItsLimitBlocksAndWithin10PercentWarns) {
+  Rig rig;
+  SessionRequest r = Rig::session_request();
+  r.cartridge.pulse_limit = 11;
+  r.cartridge.pulses_used = 9;  // 2 left of 11: within 10 %? 2/11 = 18 %: no
+  ASSERT_TRUE(rig.ready(Rig::parameters(), r));
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kCartridgeNearLimit));
+  rig.press_and_hold();  // 1 left: 9 %
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeNearLimit));
+  rig.run(milliseconds(300));
+  rig.press_and_hold();  // none left
+  rig.run(milliseconds(300));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeAtLimit));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  EXPECT_EQ(rig.sent_of<CartridgeConsume>().size(), 2u);
+}
+
+// Verifies: SR-63
+TEST(LadderBlock, ExpiredCartridgeBlocks) {
+  Rig rig;
+  SessionRequest r = Rig::session_request();
+  r.today = r.cartridge.expiry_day + 1;
+  ASSERT_TRUE(rig.power_on());
+  ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+  ASSERT_TRUE(rig.core.arm(rig.now()).ok());
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeExpired));
+}
+
+// Verifies: SR-78
+TEST(LadderBlock, DisplayHeartbeatStaleFor2sBlocksUntilItResumes) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.display_live = false;  // the last heartbeat was at most 500 ms ago
+  rig.run(milliseconds(1400));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.run(milliseconds(1200));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  rig.display_live = true;
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-78
+TEST(LadderBlock, AHeartbeatEchoingAnUnknownOrOldSnapshotIsNotDisplayLive) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  EXPECT_FALSE(rig.core.display_heartbeat(999'999, rig.now()).ok());
+  const std::uint64_t id = rig.core.snapshot(rig.now()).snapshot_id;
+  rig.display_live = false;
+  rig.run(milliseconds(2100));
+  EXPECT_FALSE(rig.core.display_heartbeat(id, rig.now()).ok());
+}
+
+// Verifies: SR-10
+TEST(LadderAbort, OpenCircuitAtMeasurementAbortsWithoutRfAndClearsOnTheNextGoodOne) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.tissue_impedance = Ohms{1600};
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.raised(Condition::kImpedanceOutOfWindow));
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kMedium);
+  rig.boards.gen.tissue_impedance = Ohms{300};
+  rig.run(milliseconds(5));
+  rig.press_and_hold();
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kImpedanceOutOfWindow));
+  EXPECT_EQ(rig.sent_of<DeliverPulse>().size(), 1u);
+}
+
+// Verifies: SR-10
+TEST(LadderAbort, ShortAtMeasurementAbortsWithoutRf) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.tissue_impedance = Ohms{20};
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.raised(Condition::kImpedanceOutOfWindow));
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+}
+
+// Verifies: SR-11
+TEST(LadderAbort, PowerUnreachableAtTheMeasuredImpedanceAbortsWithoutRf) {
+  Rig rig;
+  PulseParameters p = Rig::parameters();
+  p.power = watts(15);
+  ASSERT_TRUE(rig.ready(p));
+  rig.boards.gen.tissue_impedance = Ohms{1200};  // 150 V² / (1.4 × 1200 Ω) = 13.4 W
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.raised(Condition::kPowerUnreachable));
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+}
+
+// Verifies: SR-12, SR-52
+TEST(LadderAbort, ContactLostDuringAPulseAbortsWithRfOffOnTheSecondSample) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.impedance_override = Ohms{1800};
+  rig.run(milliseconds(1));
+  EXPECT_TRUE(rig.sent_of<Abort>().empty());
+  rig.run(milliseconds(1));
+  expect_rf_off_first(rig, false);
+  rig.boards.act.release();
+  ASSERT_TRUE(rig.run_until_state(State::kReady));
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kAborted);
+  EXPECT_EQ(rig.boards.motion_while_rf, 0);
+}
+
+// Verifies: SR-45
+TEST(LadderAbort, PulseCommandRefusedByTheGeneratorAbortsThePulse) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.refuse_pulses = true;
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.raised(Condition::kPulseRefused));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-14
+TEST(LadderEndPulse, DesiccationEndsThePulseWithoutAFault) {
+  Rig rig;
+  energize(rig, 10);
+  rig.boards.gen.impedance_override = Ohms{430};  // 300 Ω minimum: +43 %
+  rig.run(milliseconds(1));
+  expect_rf_off_first(rig, false);
+  rig.boards.act.release();
+  ASSERT_TRUE(rig.run_until_state(State::kReady));
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kEnded);
+  EXPECT_EQ(rig.records.back().cause, Condition::kDesiccation);
+}
+
+}  // namespace
+}  // namespace rfneedle::core::testing

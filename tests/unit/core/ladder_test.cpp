@@ -1,0 +1,130 @@
+// The ladder as data and its arbitration: most severe wins, each clear policy holds.
+#include <gtest/gtest.h>
+
+#include "controller/core/interlocks.h"
+
+namespace rfneedle::core {
+namespace {
+
+const Instant t0{};
+
+// Verifies: SR-58
+TEST(Ladder, EveryConditionHasTheAlarmPriorityOfItsRung) {
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    const ConditionSpec& s = spec(static_cast<Condition>(i));
+    EXPECT_FALSE(s.name.empty());
+    switch (s.action) {
+      case Action::kWarn:
+        EXPECT_EQ(s.priority, AlarmPriority::kLow) << s.name;
+        break;
+      case Action::kBlockNextPulse:
+      case Action::kAbortPulse:
+        EXPECT_EQ(s.priority, AlarmPriority::kMedium) << s.name;
+        break;
+      case Action::kWait:
+      case Action::kEndPulse:
+        EXPECT_EQ(s.priority, AlarmPriority::kNone) << s.name;
+        break;
+      default:
+        EXPECT_EQ(s.priority, AlarmPriority::kHigh) << s.name;
+    }
+  }
+}
+
+TEST(Ladder, NamesAreUniqueSoEventsAndTheApiCanKeyOnThem) {
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    for (std::size_t j = i + 1; j < kConditionCount; ++j) {
+      EXPECT_NE(spec(static_cast<Condition>(i)).name, spec(static_cast<Condition>(j)).name);
+    }
+  }
+}
+
+// Verifies: SR-56
+TEST(Ladder, OnlyStopAndEStopAreOperatorCaused) {
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    const auto c = static_cast<Condition>(i);
+    EXPECT_EQ(spec(c).operator_caused, c == Condition::kEStop) << spec(c).name;
+  }
+}
+
+TEST(Interlocks, MostSevereActiveActionWins) {
+  Interlocks il;
+  (void)il.set(Condition::kSkinWarm, true, t0);
+  EXPECT_EQ(il.most_severe(), Action::kWarn);
+  (void)il.set(Condition::kSkinHot, true, t0);
+  EXPECT_EQ(il.most_severe(), Action::kBlockNextPulse);
+  (void)il.set(Condition::kHeatsinkOverheat, true, t0);
+  EXPECT_EQ(il.most_severe(), Action::kFault);
+  (void)il.set(Condition::kThermistorRate, true, t0);
+  EXPECT_EQ(il.most_severe(), Action::kServiceLock);
+  EXPECT_EQ(il.highest_priority(), AlarmPriority::kHigh);
+}
+
+// Verifies: SR-24, SR-63
+TEST(Interlocks, WarnAndBlockConditionsClearWhenTheConditionClears) {
+  Interlocks il;
+  EXPECT_EQ(il.set(Condition::kCartridgeMissing, true, t0), Change::kRaised);
+  EXPECT_FALSE(il.new_pulse_allowed());
+  EXPECT_EQ(il.set(Condition::kCartridgeMissing, false, t0), Change::kCleared);
+  EXPECT_TRUE(il.new_pulse_allowed());
+}
+
+// Verifies: SR-55
+TEST(Interlocks, FaultStaysAfterItsCauseGoesUntilAcknowledged) {
+  Interlocks il;
+  (void)il.set(Condition::kMotorStall, true, t0);
+  EXPECT_EQ(il.set(Condition::kMotorStall, false, t0), Change::kNone);
+  EXPECT_TRUE(il.in_effect(Condition::kMotorStall));
+  EXPECT_TRUE(il.acknowledge()[index(Condition::kMotorStall)]);
+  EXPECT_FALSE(il.in_effect(Condition::kMotorStall));
+}
+
+// Verifies: SR-55
+TEST(Interlocks, AcknowledgeIsRefusedWhileAFaultCauseIsPresent) {
+  Interlocks il;
+  (void)il.set(Condition::kEStop, true, t0);
+  EXPECT_FALSE(il.acknowledge_possible());
+  EXPECT_TRUE(il.acknowledge().none());
+  EXPECT_TRUE(il.in_effect(Condition::kEStop));
+}
+
+// Verifies: SR-55
+TEST(Interlocks, ServiceLockIgnoresAcknowledgeAndClearsOnlyByServiceReset) {
+  Interlocks il;
+  (void)il.set(Condition::kHandshakeMismatch, true, t0);
+  (void)il.set(Condition::kHandshakeMismatch, false, t0);
+  EXPECT_FALSE(il.acknowledge_possible());
+  EXPECT_TRUE(il.acknowledge().none());
+  EXPECT_TRUE(il.service_reset()[index(Condition::kHandshakeMismatch)]);
+  EXPECT_EQ(il.most_severe(), Action::kNone);
+}
+
+// Verifies: SR-10
+TEST(Interlocks, AbortPulseClearsAtTheNextGoodMeasurementNotAtTheNextPulse) {
+  Interlocks il;
+  (void)il.set(Condition::kImpedanceOutOfWindow, true, t0);
+  (void)il.set(Condition::kImpedanceOutOfWindow, false, t0);
+  EXPECT_TRUE(il.begin_pulse().none());
+  EXPECT_TRUE(il.in_effect(Condition::kImpedanceOutOfWindow));
+  EXPECT_TRUE(il.good_measurement()[index(Condition::kImpedanceOutOfWindow)]);
+}
+
+// Verifies: SR-14
+TEST(Interlocks, EndPulseClearsAtTheNextPulseAndNeverBlocksIt) {
+  Interlocks il;
+  (void)il.set(Condition::kDesiccation, true, t0);
+  (void)il.set(Condition::kDesiccation, false, t0);
+  EXPECT_TRUE(il.new_pulse_allowed());
+  EXPECT_TRUE(il.begin_pulse()[index(Condition::kDesiccation)]);
+}
+
+TEST(Interlocks, WaitHoldsTheNextPulseAndClearsByItself) {
+  Interlocks il;
+  (void)il.set(Condition::kRecordNotStored, true, t0);
+  EXPECT_FALSE(il.new_pulse_allowed());
+  EXPECT_EQ(il.set(Condition::kRecordNotStored, false, t0), Change::kCleared);
+  EXPECT_TRUE(il.new_pulse_allowed());
+}
+
+}  // namespace
+}  // namespace rfneedle::core

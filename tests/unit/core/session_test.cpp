@@ -1,0 +1,175 @@
+// Treatment sessions and the envelope (DESIGN 4): who, where, which cartridge, the
+// screening checklist, the settings and the idle lock.
+#include <gtest/gtest.h>
+
+#include "controller/core/treatment_plan.h"
+#include "tests/unit/core/rig.h"
+
+namespace rfneedle::core::testing {
+namespace {
+
+const CoreConfig kConfig;
+
+Response validate(const PulseParameters& p, BodyArea area = BodyArea::kCheek,
+                  CartridgeInfo c = Rig::session_request().cartridge) {
+  return validate_parameters(p, area, c, kConfig);
+}
+
+// Verifies: SR-01
+TEST(Envelope, PowerOutside1To50WIsRefusedNamingThePower) {
+  PulseParameters p = Rig::parameters();
+  p.power = Milliwatts{999};
+  p.duration = milliseconds(10);
+  EXPECT_EQ(validate(p).field, "power");
+  p.power = watts(1);
+  EXPECT_TRUE(validate(p).ok());
+  p.power = Milliwatts{50'001};
+  EXPECT_EQ(validate(p).field, "power");
+}
+
+// Verifies: SR-01
+TEST(Envelope, ConductionTimeOutside10To1000msIsRefused) {
+  PulseParameters p = Rig::parameters();
+  p.power = watts(1);
+  p.duration = milliseconds(9);
+  EXPECT_EQ(validate(p).field, "duration");
+  p.duration = milliseconds(1000);
+  EXPECT_TRUE(validate(p).ok());
+  p.duration = milliseconds(1001);
+  EXPECT_EQ(validate(p).field, "duration");
+}
+
+// Verifies: SR-02
+TEST(Envelope, EnergyAbove62mJPerNeedleIsRefused) {
+  PulseParameters p = Rig::parameters();
+  p.power = watts(31);
+  p.duration = milliseconds(50);  // 1.55 J: exactly 25 × 62 mJ
+  EXPECT_TRUE(validate(p).ok());
+  p.power = Milliwatts{31'001};
+  EXPECT_FALSE(validate(p).ok());
+  CartridgeInfo c49 = Rig::session_request().cartridge;
+  c49.needle_count = 49;
+  EXPECT_TRUE(validate(p, BodyArea::kCheek, c49).ok());
+}
+
+// Verifies: SR-03
+TEST(Envelope, DepthMustBeWithinTheCartridgeTypeInTenthsOfAMillimetre) {
+  PulseParameters p = Rig::parameters();
+  p.depth_confirmed = true;
+  p.depth = Micrometres{400};
+  EXPECT_EQ(validate(p).field, "depth");
+  p.depth = Micrometres{3500};
+  EXPECT_TRUE(validate(p).ok());
+  p.depth = Micrometres{3600};
+  EXPECT_EQ(validate(p).field, "depth");
+  p.depth = Micrometres{2050};
+  EXPECT_EQ(validate(p).field, "depth");
+  CartridgeInfo body = Rig::session_request(BodyArea::kThighs).cartridge;
+  p.depth = Micrometres{7000};
+  EXPECT_TRUE(validate(p, BodyArea::kThighs, body).ok());
+  p.depth = Micrometres{7100};
+  EXPECT_EQ(validate(p, BodyArea::kThighs, body).field, "depth");
+  body.max_depth = Micrometres{4000};
+  p.depth = Micrometres{4100};
+  EXPECT_EQ(validate(p, BodyArea::kThighs, body).field, "depth");
+}
+
+// Verifies: SR-61
+TEST(Envelope, DepthOutsideTheAreasRangeNeedsARecordedConfirmation) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  ASSERT_TRUE(rig.core.open_session(Rig::session_request(BodyArea::kForehead), rig.now()).ok());
+  PulseParameters p = Rig::parameters();
+  p.depth = Micrometres{2000};  // forehead is 1.0–1.5 mm
+  EXPECT_EQ(rig.core.set_parameters(p, rig.now()).field, "depth_confirmed");
+  p.depth_confirmed = true;
+  EXPECT_TRUE(rig.core.set_parameters(p, rig.now()).ok());
+  rig.drain();
+  bool recorded = false;
+  for (const auto& e : rig.events) {
+    recorded = recorded || (e.kind == EventKind::kDepthConfirmed && e.value == 2000);
+  }
+  EXPECT_TRUE(recorded);
+}
+
+// Verifies: SR-59
+TEST(Session, ArmingNeedsAnOpenSessionAndSettings) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  EXPECT_FALSE(rig.core.arm(rig.now()).ok());
+  SessionRequest r = Rig::session_request();
+  r.patient_ref.clear();
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "patient_ref");
+  ASSERT_TRUE(rig.core.open_session(Rig::session_request(), rig.now()).ok());
+  EXPECT_FALSE(rig.core.arm(rig.now()).ok());
+  ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+  EXPECT_TRUE(rig.core.arm(rig.now()).ok());
+}
+
+// Verifies: SR-60
+TEST(Session, AContraindicationBlocksArmingUnlessAClinicianOverridesWithAReason) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  SessionRequest r = Rig::session_request();
+  r.screening.present[static_cast<int>(Contraindication::kPregnancy)] = true;
+  ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+  EXPECT_FALSE(rig.core.arm(rig.now()).ok());
+  ASSERT_TRUE(rig.core.close_session(rig.now()).ok());
+  r.screening.clinician_override = true;
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "screening.override_reason");
+  r.screening.override_reason = "obstetrician consulted, area far from abdomen";
+  ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+  EXPECT_TRUE(rig.core.arm(rig.now()).ok());
+}
+
+// Verifies: SR-62
+TEST(Session, CartridgeIsBoundToTheSessionAndABoundOneIsRefused) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  SessionRequest r = Rig::session_request();
+  r.cartridge.bound_session = 77;
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
+  r.cartridge.bound_session = 0;
+  ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  rig.drain();
+  ASSERT_EQ(rig.sent_of<CartridgeBind>().size(), 1u);
+  EXPECT_EQ(std::get<CartridgeBind>(rig.sent_of<CartridgeBind>()[0].command).session_id,
+            rig.core.status().session_id);
+}
+
+TEST(Session, ABodyAreaNeedsItsCartridgeTypeAndAFixtureNeverTreats) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  SessionRequest r = Rig::session_request(BodyArea::kThighs);
+  r.cartridge.kind = CartridgeKind::kFace;
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
+  r.cartridge.kind = CartridgeKind::kCalibrationFixture;
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
+}
+
+// Verifies: SR-64
+TEST(Session, IdleFor300sDisarmsAndLocksTheScreenKeepingTheSession) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.run(seconds(299));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.run(seconds(1) + milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kStandby);
+  EXPECT_TRUE(rig.core.status().screen_locked);
+  EXPECT_TRUE(rig.core.status().session_open);
+}
+
+// Verifies: SR-64
+TEST(Session, ATriggerPressCountsAsActivity) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.run(seconds(200));
+  rig.press_and_hold();
+  rig.run(seconds(200));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+}  // namespace
+}  // namespace rfneedle::core::testing
