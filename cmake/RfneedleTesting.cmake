@@ -26,11 +26,12 @@ function(_rfneedle_label_wanted label out)
 endfunction()
 
 # rfneedle_add_test(NAME n LABEL unit|integration|dst|tsan SOURCES ... [LIBS ...]
-#                   [SERIAL] [TIMEOUT s] [ARGS ...])
+#                   [SERIAL] [OWN_MAIN] [TIMEOUT s] [ARGS ...])
+# OWN_MAIN: the sources define main() (to read ARGS); otherwise gtest_main provides it.
 # SERIAL marks tests that start processes or use pseudo-terminals: CTest runs them one at
 # a time (RESOURCE_LOCK), never beside another serial test.
 function(rfneedle_add_test)
-  cmake_parse_arguments(T "SERIAL" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL;OWN_MAIN" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
   if(NOT T_NAME OR NOT T_LABEL OR NOT T_SOURCES)
     message(FATAL_ERROR "rfneedle_add_test needs NAME, LABEL and SOURCES")
   endif()
@@ -42,7 +43,11 @@ function(rfneedle_add_test)
     return()
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
-  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest_main)
+  if(T_OWN_MAIN)
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest)
+  else()
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest_main)
+  endif()
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
   add_test(NAME ${T_NAME} COMMAND ${T_NAME} ${T_ARGS})
   if(NOT T_TIMEOUT)

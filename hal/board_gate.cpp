@@ -1,5 +1,7 @@
 #include "hal/board_gate.h"
 
+#include <algorithm>
+
 namespace rfneedle::hal {
 
 bool BoardGate::on_handshake(std::uint64_t nonce) {
@@ -68,7 +70,7 @@ GateResult BoardGate::admit_pulse(std::uint64_t pulse_id, std::uint32_t epoch, I
 }
 
 DeadManEvent BoardGate::tick(Instant board_now) {
-  if (dead_man_latched_ || board_now - last_valid_frame_ < kDeadManAfter) {
+  if (dead_man_latched_ || board_now - last_valid_frame_ < dead_man_after_) {
     return DeadManEvent::kNone;
   }
   dead_man_latched_ = true;
@@ -79,6 +81,10 @@ DeadManEvent BoardGate::tick(Instant board_now) {
 void BoardGate::clear_dead_man(Instant board_now) {
   dead_man_latched_ = false;
   last_valid_frame_ = board_now;
+}
+
+void BoardGate::set_dead_man_after(Duration after) {
+  dead_man_after_ = std::clamp(after, kShortestDeadMan, kDeadManAfter);
 }
 
 }  // namespace rfneedle::hal

@@ -38,6 +38,8 @@ enum class DeadManEvent : std::uint8_t {
 class BoardGate {
  public:
   static constexpr Duration kDeadManAfter = milliseconds(50);   // DESIGN 3, SR-39
+  // The shortest dead-man time configure may set (device.proto `dead_man_ms`: 20..50 ms).
+  static constexpr Duration kShortestDeadMan = milliseconds(20);
   static constexpr Duration kExpiryHorizon = milliseconds(20);  // DESIGN 3, SR-36
 
   explicit BoardGate(Instant board_now) : last_valid_frame_(board_now) {}
@@ -54,6 +56,9 @@ class BoardGate {
   [[nodiscard]] DeadManEvent tick(Instant board_now);
   // Only on the controller's explicit command (SR-39: latched until then).
   void clear_dead_man(Instant board_now);
+  // From the board's configure command, clamped to [kShortestDeadMan, kDeadManAfter].
+  void set_dead_man_after(Duration after);
+  [[nodiscard]] Duration dead_man_after() const { return dead_man_after_; }
 
   [[nodiscard]] bool rf_permitted() const { return rf_permitted_ && !dead_man_latched_; }
   [[nodiscard]] bool dead_man_latched() const { return dead_man_latched_; }
@@ -69,6 +74,7 @@ class BoardGate {
   // Pulse IDs are monotonic per device (DESIGN 3), so "already executed" is a watermark.
   std::optional<std::uint64_t> last_pulse_id_;
   Instant last_valid_frame_;
+  Duration dead_man_after_ = kDeadManAfter;
   bool dead_man_latched_ = false;
 };
 

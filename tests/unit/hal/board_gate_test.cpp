@@ -129,6 +129,20 @@ TEST(BoardGate, DeadManTripsAt50msWithoutAValidFrameNotAt49ms) {
 }
 
 // Verifies: SR-39
+TEST(BoardGate, AConfiguredDeadManTripsAtItsTimeWithin20To50ms) {
+  BoardGate gate = permitted_gate();
+  gate.set_dead_man_after(milliseconds(30));
+  gate.on_valid_frame(at_ms(200));
+  EXPECT_EQ(gate.tick(at_ms(229)), DeadManEvent::kNone);
+  EXPECT_EQ(gate.tick(at_ms(230)), DeadManEvent::kTripped);
+
+  gate.set_dead_man_after(milliseconds(5));
+  EXPECT_EQ(gate.dead_man_after(), milliseconds(20));
+  gate.set_dead_man_after(milliseconds(80));
+  EXPECT_EQ(gate.dead_man_after(), milliseconds(50));
+}
+
+// Verifies: SR-39
 TEST(BoardGate, AValidFrameRenewsTheDeadMan) {
   BoardGate gate = permitted_gate();
   for (std::int64_t ms = 100; ms <= 400; ms += 40) {

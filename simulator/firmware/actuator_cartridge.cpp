@@ -1,0 +1,141 @@
+// The actuator's cartridge memory (read, bind to a session, consume a pulse: SR-62) and
+// the calibration fixture's reference meter (FixtureMeasure, SR-66), with the cartridge
+// presence events.
+#include <algorithm>
+#include <string>
+
+#include "simulator/firmware/actuator_firmware.h"
+#include "simulator/firmware/wire_ranges.h"
+
+namespace rfneedle::sim {
+namespace {
+
+using device::ResultCode;
+
+const char* type_id(CartridgeType type) {
+  switch (type) {
+    case CartridgeType::kFace:
+      return "face";
+    case CartridgeType::kBody:
+      return "body";
+    case CartridgeType::kCalibrationFixture:
+      return "fixture";
+  }
+  return "";
+}
+
+void fill_cartridge(const CartridgeMemory& memory, device::CartridgeInfo& info) {
+  info.set_type_id(type_id(memory.type));
+  info.set_needle_count(static_cast<std::uint32_t>(std::max(memory.needle_count, 0)));
+  info.set_max_depth_um(static_cast<std::uint32_t>(memory.max_depth.value()));
+  info.set_pulse_limit(std::min<std::uint32_t>(memory.pulse_limit, 100'000));
+  info.set_pulses_used(std::min<std::uint32_t>(memory.pulses_used, 100'000));
+  info.set_expiry_unix_days(static_cast<std::uint32_t>(
+      std::clamp<long>(memory.expiry.time_since_epoch().count(), 0, 65'535)));
+  info.set_bound_session_id(memory.bound_session);
+  info.set_serial_number(std::to_string(memory.serial));
+  info.set_calibration_fixture(memory.type == CartridgeType::kCalibrationFixture);
+}
+
+ResultCode to_result(CartridgeResult result) {
+  switch (result) {
+    case CartridgeResult::kOk:
+      return device::RESULT_OK;
+    case CartridgeResult::kMissing:
+      return device::RESULT_NO_CARTRIDGE;
+    case CartridgeResult::kBoundToAnotherSession:
+      return device::RESULT_CARTRIDGE_BOUND;
+    case CartridgeResult::kPulseLimitReached:
+      return device::RESULT_CARTRIDGE_AT_LIMIT;
+    case CartridgeResult::kExpired:
+      return device::RESULT_CARTRIDGE_EXPIRED;
+  }
+  return device::RESULT_NO_CARTRIDGE;
+}
+
+}  // namespace
+
+void ActuatorFirmware::answer_cartridge(std::uint32_t command_id,
+                                        const device::ActuatorCommand& command) {
+  CartridgeResult result = CartridgeResult::kOk;
+  if (command.has_cartridge_bind()) {
+    if (command.cartridge_bind().session_id() == 0) {
+      answer(command_id, device::RESULT_OUT_OF_RANGE);
+      return;
+    }
+    result = hw_.cartridge.bind(command.cartridge_bind().session_id(), hw_.today);  // SR-62
+  } else if (command.has_cartridge_consume()) {
+    if (!within<std::uint64_t>(command.cartridge_consume().pulse_id(), 1, kMaxPulseId)) {
+      answer(command_id, device::RESULT_OUT_OF_RANGE);
+      return;
+    }
+    result = hw_.cartridge.consume(hw_.today);  // SR-62
+  }
+  const std::optional<CartridgeMemory> memory = hw_.cartridge.read();
+  if (!memory) {
+    result = CartridgeResult::kMissing;
+  }
+  if (result != CartridgeResult::kOk) {
+    answer(command_id, to_result(result));
+    return;
+  }
+  message_.Clear();
+  device::CommandResult& reply = *message_.mutable_result();
+  reply.set_command_id(command_id);
+  reply.set_result(device::RESULT_OK);
+  fill_cartridge(*memory, *reply.mutable_cartridge());
+  (void)link_.send(message_, hal::Delivery::kReliable);
+}
+
+void ActuatorFirmware::answer_fixture(std::uint32_t command_id, std::uint32_t load_index) {
+  const std::optional<CartridgeMemory> memory = hw_.cartridge.read();
+  if (!memory) {
+    answer(command_id, device::RESULT_NO_CARTRIDGE);
+    return;
+  }
+  if (memory->type != CartridgeType::kCalibrationFixture) {
+    answer(command_id, device::RESULT_NOT_A_FIXTURE);
+    return;
+  }
+  if (load_index >= kReferenceLoads.size()) {
+    answer(command_id, device::RESULT_OUT_OF_RANGE);
+    return;
+  }
+  message_.Clear();
+  device::CommandResult& reply = *message_.mutable_result();
+  reply.set_command_id(command_id);
+  reply.set_result(device::RESULT_OK);
+  device::FixtureReading& reading = *reply.mutable_fixture();
+  reading.set_load_index(load_index);
+  if (load_index != hw_.fixture.selected_load()) {
+    // Switching to another load: the reading belongs to no pulse yet (zero); the next
+    // pulse goes into this load.
+    (void)hw_.fixture.select_load(load_index);
+    hw_.fixture.reset_meter_energy();
+    hw_.fixture_pulse = FixturePulseReading{};
+  }
+  reading.set_reference_load_ohm(static_cast<std::uint32_t>(hw_.fixture.load().value()));
+  const FixturePulseReading& pulse = hw_.fixture_pulse;
+  const std::int64_t on_us = pulse.on_time.count();
+  reading.set_reference_energy_uj(
+      static_cast<std::uint32_t>(std::clamp<std::int64_t>(pulse.energy.value(), 0, 2'000'000)));
+  reading.set_reference_power_mw(static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+      on_us > 0 ? pulse.energy.value() * 1'000'000 / on_us / 1'000 : 0, 0, 60'000)));
+  (void)link_.send(message_, hal::Delivery::kReliable);
+}
+
+void ActuatorFirmware::watch_cartridge(Instant now) {
+  const bool present = hw_.cartridge.read().has_value();
+  if (present == cartridge_present_) {
+    return;
+  }
+  cartridge_present_ = present;
+  send_event(
+      present ? device::BOARD_EVENT_CARTRIDGE_INSERTED : device::BOARD_EVENT_CARTRIDGE_REMOVED,
+      device::FAULT_UNSPECIFIED, 0, now);
+  if (!present && hw_.motor.position() > Micrometres(0)) {
+    trip(device::FAULT_CARTRIDGE, 0, now, true);
+  }
+}
+
+}  // namespace rfneedle::sim

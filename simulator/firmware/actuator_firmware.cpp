@@ -1,0 +1,316 @@
+#include "simulator/firmware/actuator_firmware.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "simulator/firmware/wire_ranges.h"
+
+namespace rfneedle::sim {
+namespace {
+
+using device::ResultCode;
+
+std::int32_t wire_um(Micrometres x) { return wire_signed(x.value(), -2'000, 10'000); }
+
+std::int32_t wire_mdegc(MilliCelsius t) { return wire_signed(t.value(), -40'000, 150'000); }
+}  // namespace
+
+ActuatorFirmware::ActuatorFirmware(const BoardIdentity& identity, ActuatorMemory& memory,
+                                   ActuatorHardware hardware, Instant boot, bool rebooted)
+    : identity_(identity),
+      memory_(memory),
+      hw_(hardware),
+      link_(*this, boot),
+      now_(boot),
+      last_tick_(boot) {
+  ++memory_.boot_count;
+  if (rebooted) {
+    latched_.latch(device::FAULT_REBOOT);
+  }
+  hw_.motor.set_enabled(true);
+  hw_.lines.needles_at_depth = false;
+  cartridge_present_ = hw_.cartridge.read().has_value();
+}
+
+ActuatorFirmware::~ActuatorFirmware() { hw_.lines.needles_at_depth = false; }
+
+void ActuatorFirmware::on_bytes(std::span<const std::uint8_t> bytes, Instant now) {
+  now_ = now;
+  link_.session().on_bytes(bytes, now);
+}
+
+std::size_t ActuatorFirmware::take_output(std::span<std::uint8_t> out, Instant now) {
+  return link_.session().take_output(out, now);
+}
+
+void ActuatorFirmware::on_payload(const hal::ReceivedPayload& payload) {
+  const device::ActuatorCommand* command = parser_.parse(payload.bytes);
+  if (command == nullptr) {
+    link_.session().report_payload_error();
+    return;
+  }
+  if (command->has_handshake()) {
+    on_handshake(command->handshake());
+    return;
+  }
+  if (command->has_heartbeat()) {
+    (void)link_.gate().on_heartbeat(command->heartbeat().rf_permitted(),
+                                    command->heartbeat().epoch());
+    return;
+  }
+  if (payload.delivery != hal::Delivery::kReliable || command->command_id() == 0) {
+    return;
+  }
+  execute(*command);
+}
+
+void ActuatorFirmware::on_handshake(const device::HandshakeRequest& request) {
+  const bool new_session = link_.on_handshake(request, now_);
+  if (!link_.connected()) {
+    return;
+  }
+  message_.Clear();
+  fill_handshake_reply(identity_, device::BOARD_KIND_ACTUATOR, *link_.gate().nonce(),
+                       latched_.bits(), *message_.mutable_handshake());
+  (void)link_.send(message_, hal::Delivery::kUnreliable);
+  if (new_session && !boot_reported_) {
+    // After the reply, the session's first reliable frame (docs/protocol.md 6.6).
+    boot_reported_ = true;
+    send_event(device::BOARD_EVENT_BOOTED, device::FAULT_UNSPECIFIED, 0, now_);
+  }
+}
+
+void ActuatorFirmware::execute(const device::ActuatorCommand& command) {
+  const std::uint32_t id = command.command_id();
+  if (!link_.connected()) {
+    answer(id, device::RESULT_HANDSHAKE_REQUIRED);
+    return;
+  }
+  switch (command.body_case()) {
+    case device::ActuatorCommand::kConfigure:
+      answer(id, configure(command.configure()));
+      return;
+    case device::ActuatorCommand::kMoveNeedle:
+      answer(id, move_needle(command.move_needle()));
+      return;
+    case device::ActuatorCommand::kClearLatchedFaults:
+      answer(id, clear_latched(command.clear_latched_faults().faults()));
+      return;
+    case device::ActuatorCommand::kCountersQuery:
+      answer_counters(id);
+      return;
+    case device::ActuatorCommand::kCartridgeRead:
+    case device::ActuatorCommand::kCartridgeBind:
+    case device::ActuatorCommand::kCartridgeConsume:
+      answer_cartridge(id, command);
+      return;
+    case device::ActuatorCommand::kFixtureMeasure:
+      answer_fixture(id, command.fixture_measure().load_index());
+      return;
+    default:
+      answer(id, device::RESULT_UNSUPPORTED);
+      return;
+  }
+}
+
+ResultCode ActuatorFirmware::configure(const device::ConfigureActuator& c) {
+  if (!within<std::uint32_t>(c.max_depth_um(), 500, 7'000) ||
+      !within<std::uint32_t>(c.dead_man_ms(), 20, 50) ||
+      !within<std::uint32_t>(c.max_motor_current_ma(), 100, 3'000) ||
+      !within<std::uint32_t>(c.at_depth_tolerance_um(), 10, 100)) {
+    return device::RESULT_OUT_OF_RANGE;
+  }
+  max_depth_ = Micrometres(c.max_depth_um());
+  tolerance_ = Micrometres(c.at_depth_tolerance_um());
+  link_.set_dead_man(milliseconds(c.dead_man_ms()));  // SR-39
+  configured_ = true;
+  return device::RESULT_OK;
+}
+
+ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
+  if (hw_.lines.estop) {
+    return device::RESULT_ESTOP;
+  }
+  if (hw_.lines.rf_active) {
+    return device::RESULT_RF_ACTIVE;  // SR-09
+  }
+  switch (move.motion()) {
+    case device::NEEDLE_MOTION_HOME:
+      if (move.depth_um() != 0) return device::RESULT_OUT_OF_RANGE;
+      insert_target_.reset();
+      target_ = Micrometres(0);
+      hw_.motor.home();
+      return device::RESULT_OK;
+    case device::NEEDLE_MOTION_RETRACT:
+      // Retraction is the safe direction: allowed with latches set.
+      if (move.depth_um() != 0) return device::RESULT_OUT_OF_RANGE;
+      insert_target_.reset();
+      target_ = Micrometres(0);
+      retract_pending_ = false;
+      hw_.motor.move_to(Micrometres(0));
+      return device::RESULT_OK;
+    case device::NEEDLE_MOTION_INSERT:
+      break;
+    default:
+      return device::RESULT_OUT_OF_RANGE;
+  }
+  if (latched_.any() || link_.gate().dead_man_latched()) {
+    return device::RESULT_LATCHED;
+  }
+  if (!configured_) {
+    return device::RESULT_NOT_CONFIGURED;
+  }
+  if (!hw_.motor.homed()) {
+    return device::RESULT_NOT_HOMED;
+  }
+  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
+  if (!cartridge) {
+    return device::RESULT_NO_CARTRIDGE;
+  }
+  const Micrometres depth(move.depth_um());
+  if (depth < Micrometres(500) || depth > max_depth_ ||
+      (cartridge->max_depth.value() > 0 && depth > cartridge->max_depth)) {
+    return device::RESULT_OUT_OF_RANGE;
+  }
+  insert_target_ = depth;
+  target_ = depth;
+  hw_.motor.move_to(depth);
+  ++memory_.lifetime_insertions;
+  return device::RESULT_OK;
+}
+
+ResultCode ActuatorFirmware::clear_latched(std::uint32_t mask) {
+  const std::uint32_t cleared = latched_.clear_where_gone(mask, [this](device::FaultCode fault) {
+    return (fault == device::FAULT_ESTOP && hw_.lines.estop) ||
+           (fault == device::FAULT_MOTOR_STALL && hw_.motor.stall_detected());
+  });
+  if ((cleared & LatchedFaults::bit(device::FAULT_DEAD_MAN)) != 0) {
+    link_.gate().clear_dead_man(now_);
+  }
+  if ((latched_.bits() & mask) != 0) {
+    return device::RESULT_LATCHED;
+  }
+  send_event(device::BOARD_EVENT_FAULTS_CLEARED, device::FAULT_UNSPECIFIED, 0, now_);
+  return device::RESULT_OK;
+}
+
+void ActuatorFirmware::answer(std::uint32_t command_id, ResultCode result) {
+  message_.Clear();
+  device::CommandResult& reply = *message_.mutable_result();
+  reply.set_command_id(command_id);
+  reply.set_result(result);
+  (void)link_.send(message_, hal::Delivery::kReliable);
+}
+
+void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
+  message_.Clear();
+  device::CommandResult& reply = *message_.mutable_result();
+  reply.set_command_id(command_id);
+  reply.set_result(device::RESULT_OK);
+  device::CountersReply& counters = *reply.mutable_counters();
+  counters.set_lifetime_pulses(memory_.lifetime_insertions);
+  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
+  counters.set_cartridge_pulses(cartridge ? std::min<std::uint32_t>(cartridge->pulses_used, 100'000)
+                                          : 0);
+  counters.set_boot_count(memory_.boot_count);
+  counters.set_uptime_us(link_.board_us(now_));
+  fill_link_counters(link_.session().stats(), link_.dead_man_trips(), *counters.mutable_link());
+  (void)link_.send(message_, hal::Delivery::kReliable);
+}
+
+bool ActuatorFirmware::at_depth() const {
+  if (!insert_target_ || latched_.any() || link_.gate().dead_man_latched() || hw_.lines.estop) {
+    return false;
+  }
+  const std::int64_t error = hw_.motor.encoder_position().value() - insert_target_->value();
+  return std::abs(error) <= tolerance_.value();
+}
+
+void ActuatorFirmware::tick(Instant now) {
+  now_ = now;
+  const Duration dt = now - last_tick_;
+  last_tick_ = now;
+  if (link_.tick(now) == hal::DeadManEvent::kTripped) {
+    trip(device::FAULT_DEAD_MAN, 0, now, true);  // SR-39
+  }
+  if (hw_.lines.estop) {
+    trip(device::FAULT_ESTOP, 1, now, true);  // SR-50
+  }
+  if (hw_.motor.stall_detected()) {
+    trip(device::FAULT_MOTOR_STALL, static_cast<std::int32_t>(hw_.motor.motor_current().value()),
+         now, false);
+  }
+  const std::int64_t apart =
+      std::abs(hw_.motor.encoder_position().value() - hw_.motor.motor_position().value());
+  encoder_disagreeing_ =
+      apart > kEncoderDisagreement.value() ? encoder_disagreeing_ + dt : Duration::zero();
+  if (encoder_disagreeing_ > kEncoderDisagreementFor) {
+    trip(device::FAULT_ENCODER, static_cast<std::int32_t>(apart), now, false);
+  }
+  watch_cartridge(now);
+  // SR-09: a retraction the board orders itself waits for RF-active to drop.
+  if (retract_pending_ && !hw_.lines.rf_active) {
+    retract_pending_ = false;
+    target_ = Micrometres(0);
+    hw_.motor.move_to(Micrometres(0));
+  }
+  hw_.lines.needles_at_depth = at_depth();
+  link_.session().set_pulse_mode(hw_.lines.rf_active);
+  link_.session().tick(now);
+  send_telemetry(now);
+}
+
+void ActuatorFirmware::trip(device::FaultCode fault, std::int32_t value, Instant now,
+                            bool retract) {
+  insert_target_.reset();
+  hw_.lines.needles_at_depth = false;
+  if (!latched_.latch(fault)) {
+    return;
+  }
+  if (retract) {
+    retract_pending_ = true;
+  }
+  send_event(device::BOARD_EVENT_FAULT_LATCHED, fault, value, now);
+}
+
+void ActuatorFirmware::send_event(device::BoardEventKind kind, device::FaultCode fault,
+                                  std::int32_t value, Instant now) {
+  if (!link_.connected()) {
+    return;  // no session to carry it; the latch shows in the handshake reply
+  }
+  message_.Clear();
+  device::BoardEvent& event = *message_.mutable_event();
+  event.set_kind(kind);
+  event.set_fault(fault);
+  event.set_board_time_us(link_.board_us(now));
+  event.set_latched_faults(latched_.bits());
+  event.set_value(value);
+  (void)link_.send(message_, hal::Delivery::kReliable);
+}
+
+void ActuatorFirmware::send_telemetry(Instant now) {
+  // Every field is set at every tick: the message is reused, never cleared.
+  device::ActuatorTelemetry& t = *telemetry_.mutable_telemetry();
+  t.set_sample_counter(sample_counter_++);
+  t.set_board_time_us(link_.board_us(now));
+  t.set_encoder_position_um(wire_um(hw_.motor.encoder_position()));
+  t.set_motor_position_um(wire_um(hw_.motor.motor_position()));
+  t.set_target_position_um(wire_unsigned(target_.value(), 7'000));
+  t.set_motor_current_ma(wire_unsigned(hw_.motor.motor_current().value(), 5'000));
+  std::uint32_t signals = 0;
+  if (hw_.motor.homed()) signals |= device::ACTUATOR_SIGNAL_HOMED;
+  if (hw_.lines.needles_at_depth) signals |= device::ACTUATOR_SIGNAL_AT_DEPTH_LINE;
+  if (hw_.lines.rf_active) signals |= device::ACTUATOR_SIGNAL_RF_ACTIVE_LINE;
+  if (hw_.trigger.contact_a(now)) signals |= device::ACTUATOR_SIGNAL_TRIGGER_A;
+  if (hw_.trigger.contact_b(now)) signals |= device::ACTUATOR_SIGNAL_TRIGGER_B;
+  if (cartridge_present_) signals |= device::ACTUATOR_SIGNAL_CARTRIDGE_PRESENT;
+  if (hw_.lines.estop) signals |= device::ACTUATOR_SIGNAL_ESTOP;
+  if (hw_.motor.stall_detected()) signals |= device::ACTUATOR_SIGNAL_MOTOR_STALLED;
+  t.set_signals(signals);
+  t.set_skin_temp_a_mdegc(wire_mdegc(hw_.thermistor_a.reading()));
+  t.set_skin_temp_b_mdegc(wire_mdegc(hw_.thermistor_b.reading()));
+  t.set_latched_faults(latched_.bits());  // SR-44
+  (void)link_.send(telemetry_, hal::Delivery::kUnreliable);
+}
+
+}  // namespace rfneedle::sim

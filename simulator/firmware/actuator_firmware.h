@@ -1,0 +1,127 @@
+// The needle actuator board's firmware with the handpiece, emulated (DESIGN 3, 5): motor,
+// encoder, skin thermistors, trigger, cartridge memory and the calibration fixture's meter.
+// Its own hard limits: no needle motion while RF-active is high (SR-09); the at-depth line
+// only while the encoder reads at the target (SR-08); on its dead-man (SR-39) or E-stop
+// (SR-50) it drops the at-depth line and retracts once RF-active is low. Sans-I/O.
+//
+// Split by concern: actuator_firmware.cpp (link, commands, motion, latches, telemetry),
+// actuator_cartridge.cpp (cartridge memory and the calibration fixture, SR-62, SR-66).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "hal/link_session.h"
+#include "hal/time.h"
+#include "hal/units.h"
+#include "proto/device.pb.h"
+#include "simulator/firmware/board_link.h"
+#include "simulator/firmware/command_parser.h"
+#include "simulator/firmware/interlock_lines.h"
+#include "simulator/firmware/latched_faults.h"
+#include "simulator/model/actuator.h"
+#include "simulator/model/calibration_fixture.h"
+#include "simulator/model/cartridge.h"
+#include "simulator/model/skin_thermistor.h"
+#include "simulator/model/trigger.h"
+
+namespace rfneedle::sim {
+
+// SR-08: the at-depth line rises only within ±0.1 mm of the target (default until
+// configured).
+inline constexpr Micrometres kDefaultAtDepthTolerance{100};
+// SR-31's threshold, applied on the board too: encoder and motor apart > 0.1 mm for 10 ms.
+inline constexpr Micrometres kEncoderDisagreement{100};
+inline constexpr Duration kEncoderDisagreementFor = milliseconds(10);
+
+struct ActuatorMemory {
+  std::uint64_t lifetime_insertions = 0;
+  std::uint32_t boot_count = 0;
+};
+
+// What the reference meter saw during the latest pulse into the selected fixture load.
+struct FixturePulseReading {
+  Microjoules energy{0};
+  Duration on_time{0};
+};
+
+struct ActuatorHardware {
+  ActuatorModel& motor;
+  const TriggerModel& trigger;
+  const SkinThermistor& thermistor_a;
+  const SkinThermistor& thermistor_b;
+  CartridgeSlot& cartridge;
+  CalibrationFixture& fixture;
+  FixturePulseReading& fixture_pulse;
+  InterlockLines& lines;
+  std::chrono::sys_days today;  // the board's real-time clock, for cartridge expiry
+};
+
+class ActuatorFirmware final : private hal::LinkListener {
+ public:
+  // Boots at `boot`: boot_count is incremented; `rebooted` latches FAULT_REBOOT. The first
+  // session after boot starts with a BOARD_EVENT_BOOTED.
+  ActuatorFirmware(const BoardIdentity& identity, ActuatorMemory& memory, ActuatorHardware hardware,
+                   Instant boot, bool rebooted);
+  ActuatorFirmware(const ActuatorFirmware&) = delete;
+  ActuatorFirmware& operator=(const ActuatorFirmware&) = delete;
+  ~ActuatorFirmware();
+
+  void on_bytes(std::span<const std::uint8_t> bytes, Instant now);
+  [[nodiscard]] std::size_t take_output(std::span<std::uint8_t> out, Instant now);
+  // 1 kHz, after the physics has stepped to `now`.
+  void tick(Instant now);
+
+  [[nodiscard]] std::uint32_t latched_faults() const { return latched_.bits(); }
+  [[nodiscard]] const hal::LinkSession& session() const { return link_.session(); }
+
+ private:
+  void on_payload(const hal::ReceivedPayload& payload) override;
+  void on_link_fault(hal::LinkFault) override {}
+
+  void execute(const device::ActuatorCommand& command);
+  void on_handshake(const device::HandshakeRequest& request);
+  [[nodiscard]] device::ResultCode configure(const device::ConfigureActuator& configure);
+  [[nodiscard]] device::ResultCode move_needle(const device::MoveNeedle& move);
+  [[nodiscard]] device::ResultCode clear_latched(std::uint32_t mask);
+  void answer(std::uint32_t command_id, device::ResultCode result);
+  void answer_counters(std::uint32_t command_id);
+  void answer_cartridge(std::uint32_t command_id, const device::ActuatorCommand& command);
+  void answer_fixture(std::uint32_t command_id, std::uint32_t load_index);
+
+  // Drops the at-depth line, latches, reports and orders a retraction (SR-39, SR-50).
+  void trip(device::FaultCode fault, std::int32_t value, Instant now, bool retract);
+  void watch_cartridge(Instant now);
+  void send_event(device::BoardEventKind kind, device::FaultCode fault, std::int32_t value,
+                  Instant now);
+  void send_telemetry(Instant now);
+  [[nodiscard]] bool at_depth() const;
+
+  BoardIdentity identity_;
+  ActuatorMemory& memory_;
+  ActuatorHardware hw_;
+  BoardLink link_;
+  LatchedFaults latched_;
+  Instant now_;
+
+  bool configured_ = false;
+  Micrometres max_depth_{7'000};
+  Micrometres tolerance_ = kDefaultAtDepthTolerance;
+  std::optional<Micrometres> insert_target_;  // set while the needles should be at depth
+  Micrometres target_{0};
+  bool retract_pending_ = false;
+  bool cartridge_present_ = false;
+  Duration encoder_disagreeing_{0};
+  Instant last_tick_;
+  std::uint32_t sample_counter_ = 0;
+  bool boot_reported_ = false;
+
+  CommandParser<device::ActuatorCommand> parser_;
+  device::ActuatorMessage message_;
+  // Telemetry only, never cleared: its sub-message is reused at every tick.
+  device::ActuatorMessage telemetry_;
+};
+
+}  // namespace rfneedle::sim

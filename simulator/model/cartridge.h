@@ -1,0 +1,73 @@
+// The single-use cartridge and its memory, as the actuator board reads and writes it
+// through the handpiece (DESIGN 3, SR-62). The slot also takes the calibration fixture,
+// a cartridge type carrying reference loads instead of needles.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "hal/units.h"
+
+namespace rfneedle::sim {
+
+enum class CartridgeType { kFace, kBody, kCalibrationFixture };
+
+struct CartridgeMemory {
+  CartridgeType type = CartridgeType::kFace;
+  std::uint32_t serial = 0;
+  int needle_count = 0;  // 25-49 for needle cartridges; 0 for the calibration fixture
+  Micrometres max_depth{0};
+  std::uint32_t pulse_limit = 0;
+  std::uint32_t pulses_used = 0;
+  std::chrono::sys_days expiry{};
+  std::uint64_t bound_session = 0;  // 0: not bound to a session
+};
+
+// Typical cartridges. Engineering assumptions: a face cartridge lasts one full-face
+// session with passes to spare (600 pulses), a body cartridge 1500; depths are the
+// envelope of DESIGN 4.
+[[nodiscard]] CartridgeMemory face_cartridge(std::uint32_t serial, int needle_count,
+                                             std::chrono::sys_days expiry);
+[[nodiscard]] CartridgeMemory body_cartridge(std::uint32_t serial, std::chrono::sys_days expiry);
+[[nodiscard]] CartridgeMemory calibration_fixture_cartridge(std::uint32_t serial,
+                                                            std::chrono::sys_days expiry);
+
+// What the cartridge-expired fault makes the memory report.
+inline constexpr std::chrono::sys_days kLongExpired{std::chrono::year{2000} / 1 / 1};
+
+enum class CartridgeResult {
+  kOk,
+  kMissing,
+  kBoundToAnotherSession,
+  kPulseLimitReached,
+  kExpired,
+};
+
+class CartridgeSlot {
+ public:
+  void insert(const CartridgeMemory& cartridge) { cartridge_ = cartridge; }
+  void remove() { cartridge_.reset(); }
+
+  // Fault hooks.
+  void set_missing(bool missing) { missing_ = missing; }  // cartridge-missing
+  void set_expired(bool expired) { expired_ = expired; }  // cartridge-expired
+
+  // The memory as the board reads it; nothing when no cartridge is detected.
+  [[nodiscard]] std::optional<CartridgeMemory> read() const;
+
+  // Writes the session into an unbound cartridge; binding to the same session again is
+  // accepted.
+  [[nodiscard]] CartridgeResult bind(std::uint64_t session, std::chrono::sys_days today);
+  // Counts one pulse against the cartridge's limit.
+  [[nodiscard]] CartridgeResult consume(std::chrono::sys_days today);
+
+ private:
+  [[nodiscard]] CartridgeResult usable(std::chrono::sys_days today) const;
+
+  std::optional<CartridgeMemory> cartridge_;
+  bool missing_ = false;
+  bool expired_ = false;
+};
+
+}  // namespace rfneedle::sim

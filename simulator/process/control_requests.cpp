@@ -1,0 +1,158 @@
+#include "simulator/process/control_requests.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace rfneedle::sim {
+namespace {
+
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+const char* boolean(bool b) { return b ? "true" : "false"; }
+
+template <typename... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <typename... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+std::string error_answer(const std::string& message) {
+  return "{\"ok\":false,\"error\":" + quoted(message) + "}";
+}
+
+std::string fault_catalogue_json() {
+  std::ostringstream out;
+  out << "{\"ok\":true,\"faults\":[";
+  bool first = true;
+  for (const FaultSpec& spec : fault_catalogue()) {
+    out << (first ? "" : ",") << "{\"name\":" << quoted(spec.name)
+        << ",\"affects\":" << quoted(spec.affects) << ",\"effect\":" << quoted(spec.effect)
+        << ",\"parameters\":[";
+    first = false;
+    bool first_param = true;
+    for (const auto& p : spec.parameters) {
+      out << (first_param ? "" : ",") << "{\"name\":" << quoted(p.name)
+          << ",\"unit\":" << quoted(p.unit) << ",\"default\":" << p.default_value
+          << ",\"min\":" << p.min << ",\"max\":" << p.max << "}";
+      first_param = false;
+    }
+    out << "]}";
+  }
+  out << "]}";
+  return out.str();
+}
+
+void ControlRequests::tap(Instant now, Duration hold) {
+  device_.press_trigger();
+  release_at_ = now + hold;
+}
+
+void ControlRequests::tick(Instant now) {
+  if (release_at_ && now >= *release_at_) {
+    device_.release_trigger();
+    release_at_.reset();
+  }
+}
+
+std::string ControlRequests::execute(const SimCommand& command, Instant now) {
+  return std::visit(Overloaded{
+                        [&](const ListFaults&) { return fault_catalogue_json(); },
+                        [&](const Status&) { return status(now); },
+                        [&](const InjectFault& inject) {
+                          device_.inject(inject.parameters, now, inject.duration);
+                          return "{\"ok\":true,\"injected\":" +
+                                 quoted(fault_spec(inject.parameters.kind()).name) + "}";
+                        },
+                        [&](const ClearFault& clear) {
+                          std::size_t cleared = 0;
+                          if (clear.kind) {
+                            cleared = device_.clear_fault(fault_spec(*clear.kind).name);
+                          } else {
+                            for (const FaultSpec& spec : fault_catalogue()) {
+                              cleared += device_.clear_fault(spec.name);
+                            }
+                          }
+                          return "{\"ok\":true,\"cleared\":" + std::to_string(cleared) + "}";
+                        },
+                        [&](const Trigger& trigger) {
+                          switch (trigger.action) {
+                            case TriggerAction::kPress:
+                              release_at_.reset();
+                              device_.press_trigger();
+                              break;
+                            case TriggerAction::kRelease:
+                              release_at_.reset();
+                              device_.release_trigger();
+                              break;
+                            case TriggerAction::kTap:
+                              tap(now, kTapHold);
+                              break;
+                          }
+                          return std::string("{\"ok\":true}");
+                        },
+                        [&](const Estop& estop) {
+                          device_.set_estop(estop.pressed);
+                          return std::string("{\"ok\":true}");
+                        },
+                        [&](const Cartridge& cartridge) {
+                          if (cartridge.action == CartridgeAction::kRemove) {
+                            device_.swap_cartridge(std::nullopt);
+                          } else {
+                            device_.swap_cartridge(SimulatedDeviceOptions{}.cartridge);
+                          }
+                          return std::string("{\"ok\":true}");
+                        },
+                    },
+                    command);
+}
+
+std::string ControlRequests::status(Instant now) const {
+  const GroundTruth truth = device_.ground_truth();
+  std::ostringstream out;
+  out << "{\"ok\":true,\"sim_time_us\":" << now.time_since_epoch().count()
+      << ",\"rf_on\":" << boolean(truth.rf_on)
+      << ",\"delivered_power_mw\":" << truth.delivered_power.value()
+      << ",\"pulse_energy_uj\":" << truth.pulse_energy.value()
+      << ",\"tissue_temp_mdegc\":" << truth.tissue_temperature.value()
+      << ",\"skin_temp_mdegc\":" << truth.skin_temperature.value()
+      << ",\"heatsink_temp_mdegc\":" << truth.heatsink_temperature.value()
+      << ",\"load_ohm\":" << truth.load.value()
+      << ",\"needle_position_um\":" << truth.needle_position.value()
+      << ",\"relay_closed\":" << boolean(truth.relay_closed)
+      << ",\"needles_at_depth_line\":" << boolean(truth.lines.needles_at_depth)
+      << ",\"rf_active_line\":" << boolean(truth.lines.rf_active)
+      << ",\"estop\":" << boolean(truth.lines.estop)
+      << ",\"generator_booting\":" << boolean(truth.generator_booting)
+      << ",\"actuator_booting\":" << boolean(truth.actuator_booting)
+      << ",\"generator_latched_faults\":" << truth.generator_latched_faults
+      << ",\"actuator_latched_faults\":" << truth.actuator_latched_faults << ",\"active_faults\":[";
+  bool first = true;
+  for (const FaultSpec& spec : fault_catalogue()) {
+    if (device_.faults().is_active(spec.kind, now)) {
+      out << (first ? "" : ",") << quoted(spec.name);
+      first = false;
+    }
+  }
+  out << "]}";
+  return out.str();
+}
+
+}  // namespace rfneedle::sim

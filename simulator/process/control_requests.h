@@ -1,0 +1,39 @@
+// Carries out the simulator's actions (sim_command.h) on a SimulatedDevice and answers
+// each with one JSON line, for the control socket, scenario files and --auto-trigger.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hal/time.h"
+#include "simulator/firmware/simulated_device.h"
+#include "simulator/process/sim_command.h"
+
+namespace rfneedle::sim {
+
+class ControlRequests {
+ public:
+  // How long `trigger tap` holds the trigger: long enough for a whole default pulse
+  // (insert, measure, 100 ms of RF, retract).
+  static constexpr Duration kTapHold = milliseconds(1000);
+
+  explicit ControlRequests(SimulatedDevice& device) : device_(device) {}
+
+  // Returns {"ok":true,...} or {"ok":false,"error":"..."}.
+  [[nodiscard]] std::string execute(const SimCommand& command, Instant now);
+  // Presses the trigger now and releases it after `hold`.
+  void tap(Instant now, Duration hold);
+  // On the 1 kHz tick: releases a tapped trigger when its hold ends.
+  void tick(Instant now);
+
+ private:
+  [[nodiscard]] std::string status(Instant now) const;
+
+  SimulatedDevice& device_;
+  std::optional<Instant> release_at_;
+};
+
+[[nodiscard]] std::string error_answer(const std::string& message);
+[[nodiscard]] std::string fault_catalogue_json();
+
+}  // namespace rfneedle::sim

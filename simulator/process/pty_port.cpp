@@ -1,0 +1,142 @@
+#include "simulator/process/pty_port.h"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <boost/asio/error.hpp>
+#include <cerrno>
+#include <system_error>
+
+namespace rfneedle::sim {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+PtyPort::PtyPort(boost::asio::io_context& io, std::filesystem::path link_path, std::uint32_t baud)
+    : link_path_(std::move(link_path)),
+      bytes_per_second_(baud / 10.0),  // 8N1: ten bits a byte
+      master_(io),
+      timer_(io) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+  if (master < 0) {
+    fail("cannot open a pseudo-terminal for " + link_path_.string());
+  }
+  master_.assign(master);
+  if (::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    fail("cannot unlock the pseudo-terminal for " + link_path_.string());
+  }
+  char name[128];
+  if (::ptsname_r(master, name, sizeof name) != 0) {
+    fail("cannot name the pseudo-terminal for " + link_path_.string());
+  }
+  slave_name_ = name;
+  slave_keepalive_ = ::open(name, O_RDWR | O_NOCTTY | O_NONBLOCK);
+  if (slave_keepalive_ < 0) {
+    fail("cannot open " + slave_name_);
+  }
+  // Raw on both ends: no echo, no line discipline, every byte passes as it is.
+  for (int fd : {master, slave_keepalive_}) {
+    termios tio{};
+    if (::tcgetattr(fd, &tio) != 0) {
+      fail("cannot read the terminal settings of " + slave_name_);
+    }
+    ::cfmakeraw(&tio);
+    if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
+      fail("cannot set raw mode on " + slave_name_);
+    }
+  }
+  std::error_code ec;
+  if (link_path_.has_parent_path()) {
+    std::filesystem::create_directories(link_path_.parent_path(), ec);
+  }
+  if (std::filesystem::is_symlink(link_path_, ec)) {
+    std::filesystem::remove(link_path_, ec);
+  } else if (std::filesystem::exists(link_path_, ec)) {
+    errno = EEXIST;
+    fail(link_path_.string() + " exists and is not a symlink; refusing to replace it");
+  }
+  std::filesystem::create_symlink(slave_name_, link_path_);
+}
+
+PtyPort::~PtyPort() {
+  std::error_code ec;
+  if (std::filesystem::is_symlink(link_path_, ec) &&
+      std::filesystem::read_symlink(link_path_, ec) == slave_name_) {
+    std::filesystem::remove(link_path_, ec);
+  }
+  if (slave_keepalive_ >= 0) {
+    ::close(slave_keepalive_);
+  }
+}
+
+void PtyPort::start(Receiver receiver) {
+  receiver_ = std::move(receiver);
+  read_more();
+}
+
+void PtyPort::read_more() {
+  master_.async_read_some(boost::asio::buffer(read_buffer_),
+                          [this](const boost::system::error_code& ec, std::size_t n) {
+                            if (ec == boost::asio::error::operation_aborted) {
+                              return;
+                            }
+                            if (!ec && n > 0) {
+                              stats_.bytes_read += n;
+                              if (receiver_) {
+                                receiver_({read_buffer_.data(), n});
+                              }
+                            }
+                            read_more();
+                          });
+}
+
+void PtyPort::write_paced(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) {
+    return;
+  }
+  const auto now = Clock::now();
+  const auto on_line = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(static_cast<double>(bytes.size()) / bytes_per_second_));
+  line_free_at_ = std::max(now, line_free_at_) + on_line;
+  pending_.push_back(Chunk{line_free_at_, {bytes.begin(), bytes.end()}});
+  if (pending_.size() == 1) {
+    arm_timer();
+  }
+}
+
+void PtyPort::arm_timer() {
+  timer_.expires_at(pending_.front().due);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted) {
+      return;
+    }
+    write_due();
+  });
+}
+
+void PtyPort::write_due() {
+  const auto now = Clock::now();
+  while (!pending_.empty() && pending_.front().due <= now) {
+    const auto& bytes = pending_.front().bytes;
+    const ssize_t n = ::write(master_.native_handle(), bytes.data(), bytes.size());
+    const std::size_t written = n > 0 ? static_cast<std::size_t>(n) : 0;
+    stats_.bytes_written += written;
+    if (written < bytes.size()) {
+      // Nobody is reading the line. Drop the backlog too, so a controller that opens it
+      // later reads at most one buffer of old bytes, never minutes of them.
+      stats_.bytes_lost += bytes.size() - written;
+      ::tcflush(slave_keepalive_, TCIFLUSH);
+    }
+    pending_.pop_front();
+  }
+  if (!pending_.empty()) {
+    arm_timer();
+  }
+}
+
+}  // namespace rfneedle::sim
