@@ -4,6 +4,9 @@
 
 include(CMakeParseArguments)
 
+# The tsan build compiles only what the tsan-labelled tests need: `--target tsan_tests`.
+add_custom_target(tsan_tests)
+
 # add_subdirectory for each listed folder that exists, so areas can grow independently.
 function(rfneedle_add_subdirectories)
   foreach(dir IN LISTS ARGN)
@@ -50,6 +53,9 @@ function(rfneedle_add_test)
   endif()
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
   add_test(NAME ${T_NAME} COMMAND ${T_NAME} ${T_ARGS})
+  if(T_LABEL STREQUAL "tsan")
+    add_dependencies(tsan_tests ${T_NAME})
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
