@@ -110,7 +110,8 @@ def main():
             if sr not in requirements:
                 errors.append(f"{where}: {name} cites SR-{sr:02d}, which docs/safety.md does not define")
                 continue
-            tests_of[sr].append(name)
+            area = "/".join(path.relative_to(root).parts[1:-1])
+            tests_of[sr].append(f"{name} [{area}]")
 
     if not args.summary:
         for sr in sorted(requirements):
