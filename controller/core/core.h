@@ -123,6 +123,11 @@ class Core {
   void evaluate_actuator(const ActuatorSample& s, Instant now);
   void check_gaps(Instant now);
   void check_missed(Condition gap, std::uint32_t missed, std::uint64_t& counter, Instant now);
+  // Per received sample of either board: sample-counter gaps (SR-40), counters, freshness.
+  void count_sample(Board board, std::uint32_t sample_counter, Condition gap,
+                    std::uint64_t& received, std::uint64_t& missed, Instant now);
+  // What every received sample drives once its own checks ran.
+  void after_sample(Instant now);
   [[nodiscard]] Duration gap_limit() const;
   void check_deadlines(Instant now);
   void send_heartbeats(Instant now);

@@ -70,41 +70,37 @@ void Core::on_link_fault(Board board, Instant now) {
 }
 
 void Core::on_generator_sample(const GeneratorSample& s, Instant now) {
-  auto& last = last_counter_[slot(Board::kGenerator)];
-  if (last) {
-    check_missed(Condition::kGeneratorTelemetryGap, missed_between(*last, s.sample_counter),
-                 status_.counters.generator_samples_missed, now);
-  }
-  last = s.sample_counter;
-  ++status_.counters.generator_samples;
-  last_sample_at_[slot(Board::kGenerator)] = now;
+  count_sample(Board::kGenerator, s.sample_counter, Condition::kGeneratorTelemetryGap,
+               status_.counters.generator_samples, status_.counters.generator_samples_missed, now);
   generator_ = s;
   have_generator_ = true;
   withdrawal_.on_generator(s, config_.power.rf_on_threshold);
   evaluate_generator(s, now);
-  handle_withdrawal(now);
-  if (self_test_.running()) {
-    run_self_test_steps(now);
-  }
-  if (calibration_.running()) {
-    run_calibration_steps(now);
-  }
-  settle(now);
+  after_sample(now);
 }
 
 void Core::on_actuator_sample(const ActuatorSample& s, Instant now) {
-  auto& last = last_counter_[slot(Board::kActuator)];
-  if (last) {
-    check_missed(Condition::kActuatorTelemetryGap, missed_between(*last, s.sample_counter),
-                 status_.counters.actuator_samples_missed, now);
-  }
-  last = s.sample_counter;
-  ++status_.counters.actuator_samples;
-  last_sample_at_[slot(Board::kActuator)] = now;
+  count_sample(Board::kActuator, s.sample_counter, Condition::kActuatorTelemetryGap,
+               status_.counters.actuator_samples, status_.counters.actuator_samples_missed, now);
   actuator_ = s;
   have_actuator_ = true;
   withdrawal_.on_actuator(s, config_.needle.position_tolerance);
   evaluate_actuator(s, now);
+  after_sample(now);
+}
+
+void Core::count_sample(Board board, std::uint32_t sample_counter, Condition gap,
+                        std::uint64_t& received, std::uint64_t& missed, Instant now) {
+  auto& last = last_counter_[slot(board)];
+  if (last) {
+    check_missed(gap, missed_between(*last, sample_counter), missed, now);
+  }
+  last = sample_counter;
+  ++received;
+  last_sample_at_[slot(board)] = now;
+}
+
+void Core::after_sample(Instant now) {
   handle_withdrawal(now);
   if (self_test_.running()) {
     run_self_test_steps(now);
