@@ -79,10 +79,7 @@ void ActuatorFirmware::answer_cartridge(std::uint32_t command_id,
     answer(command_id, to_result(result));
     return;
   }
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
   fill_cartridge(*memory, *reply.mutable_cartridge());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
@@ -101,10 +98,7 @@ void ActuatorFirmware::answer_fixture(std::uint32_t command_id, std::uint32_t lo
     answer(command_id, device::RESULT_OUT_OF_RANGE);
     return;
   }
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
   device::FixtureReading& reading = *reply.mutable_fixture();
   reading.set_load_index(load_index);
   if (load_index != hw_.fixture.selected_load()) {

@@ -195,18 +195,12 @@ ResultCode ActuatorFirmware::clear_latched(std::uint32_t mask) {
 }
 
 void ActuatorFirmware::answer(std::uint32_t command_id, ResultCode result) {
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(result);
+  (void)start_result(message_, command_id, result);
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 
 void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
   device::CountersReply& counters = *reply.mutable_counters();
   counters.set_lifetime_pulses(memory_.lifetime_insertions);
   const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
@@ -275,17 +269,7 @@ void ActuatorFirmware::trip(device::FaultCode fault, std::int32_t value, Instant
 
 void ActuatorFirmware::send_event(device::BoardEventKind kind, device::FaultCode fault,
                                   std::int32_t value, Instant now) {
-  if (!link_.connected()) {
-    return;  // no session to carry it; the latch shows in the handshake reply
-  }
-  message_.Clear();
-  device::BoardEvent& event = *message_.mutable_event();
-  event.set_kind(kind);
-  event.set_fault(fault);
-  event.set_board_time_us(link_.board_us(now));
-  event.set_latched_faults(latched_.bits());
-  event.set_value(value);
-  (void)link_.send(message_, hal::Delivery::kReliable);
+  link_.send_event(message_, kind, fault, value, latched_.bits(), now);
 }
 
 void ActuatorFirmware::send_telemetry(Instant now) {

@@ -19,6 +19,18 @@ namespace rfneedle::sim {
 
 inline constexpr std::uint32_t kBoardProtocolVersion = 1;  // device.proto, docs/protocol.md
 
+// Starts the one CommandResult that answers `command_id`, in the board's envelope
+// `message` (GeneratorMessage or ActuatorMessage).
+template <typename Message>
+device::CommandResult& start_result(Message& message, std::uint32_t command_id,
+                                    device::ResultCode result) {
+  message.Clear();
+  device::CommandResult& reply = *message.mutable_result();
+  reply.set_command_id(command_id);
+  reply.set_result(result);
+  return reply;
+}
+
 struct BoardIdentity {
   std::string firmware_version = "sim-1.0.0";
   std::string serial_number;
@@ -48,6 +60,23 @@ class BoardLink {
 
   // Serialises and queues; false when the message did not fit or the queue refused it.
   bool send(const google::protobuf::MessageLite& message, hal::Delivery delivery);
+  // A reliable BoardEvent in the board's envelope `message` (GeneratorMessage or
+  // ActuatorMessage); none without a session: the latch then shows in the handshake reply.
+  template <typename Message>
+  void send_event(Message& message, device::BoardEventKind kind, device::FaultCode fault,
+                  std::int32_t value, std::uint32_t latched_faults, Instant now) {
+    if (!connected()) {
+      return;
+    }
+    message.Clear();
+    device::BoardEvent& event = *message.mutable_event();
+    event.set_kind(kind);
+    event.set_fault(fault);
+    event.set_board_time_us(board_us(now));
+    event.set_latched_faults(latched_faults);
+    event.set_value(value);
+    (void)send(message, hal::Delivery::kReliable);
+  }
   bool send_urgent(const google::protobuf::MessageLite& message, hal::Delivery delivery);
 
   [[nodiscard]] hal::LinkSession& session() { return session_; }

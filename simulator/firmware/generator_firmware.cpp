@@ -214,18 +214,12 @@ ResultCode GeneratorFirmware::clear_latched(std::uint32_t mask) {
 }
 
 void GeneratorFirmware::answer(std::uint32_t command_id, ResultCode result) {
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(result);
+  (void)start_result(message_, command_id, result);
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 
 void GeneratorFirmware::answer_counters(std::uint32_t command_id) {
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
   device::CountersReply& counters = *reply.mutable_counters();
   counters.set_lifetime_pulses(memory_.lifetime_pulses);
   counters.set_lifetime_energy_mj(memory_.lifetime_energy_uj / 1000);
@@ -241,10 +235,7 @@ void GeneratorFirmware::answer_pulse_log(std::uint32_t command_id,
     answer(command_id, device::RESULT_OUT_OF_RANGE);
     return;
   }
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
   memory_.pulse_log.query(query.from_pulse_id(), query.max_entries(), *reply.mutable_pulse_log());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
@@ -310,17 +301,7 @@ void GeneratorFirmware::trip(device::FaultCode fault, std::int32_t value, Instan
 
 void GeneratorFirmware::send_event(device::BoardEventKind kind, device::FaultCode fault,
                                    std::int32_t value, Instant now) {
-  if (!link_.connected()) {
-    return;  // no session to carry it; the latch shows in the handshake reply
-  }
-  message_.Clear();
-  device::BoardEvent& event = *message_.mutable_event();
-  event.set_kind(kind);
-  event.set_fault(fault);
-  event.set_board_time_us(link_.board_us(now));
-  event.set_latched_faults(latched_.bits());
-  event.set_value(value);
-  (void)link_.send(message_, hal::Delivery::kReliable);
+  link_.send_event(message_, kind, fault, value, latched_.bits(), now);
 }
 
 void GeneratorFirmware::send_telemetry(Instant now) {

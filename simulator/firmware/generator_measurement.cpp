@@ -47,10 +47,7 @@ void GeneratorFirmware::step_measurement(Ohms load) {
   if (m.samples < m.samples_wanted) {
     return;
   }
-  message_.Clear();
-  device::CommandResult& reply = *message_.mutable_result();
-  reply.set_command_id(m.command_id);
-  reply.set_result(device::RESULT_OK);
+  device::CommandResult& reply = start_result(message_, m.command_id, device::RESULT_OK);
   device::ImpedanceMeasurement& impedance = *reply.mutable_impedance();
   impedance.set_impedance_ohm(static_cast<std::uint32_t>(m.sum_ohm / m.samples));
   impedance.set_impedance_min_ohm(m.min_ohm);
