@@ -9,6 +9,7 @@ Destination to(Board board) {
 
 struct DestinationOf {
   Destination operator()(const Configure&) const { return Destination::kGenerator; }
+  Destination operator()(const ConfigureNeedles&) const { return Destination::kActuator; }
   Destination operator()(const MeasureImpedance&) const { return Destination::kGenerator; }
   Destination operator()(const Insert&) const { return Destination::kActuator; }
   Destination operator()(const Retract&) const { return Destination::kActuator; }
@@ -20,9 +21,10 @@ struct DestinationOf {
   Destination operator()(const RelayOpen&) const { return Destination::kGenerator; }
   Destination operator()(const RelayClose&) const { return Destination::kGenerator; }
   Destination operator()(const ClearLatchedFault& c) const { return to(c.board); }
+  Destination operator()(const CartridgeRead&) const { return Destination::kActuator; }
   Destination operator()(const CartridgeBind&) const { return Destination::kActuator; }
   Destination operator()(const CartridgeConsume&) const { return Destination::kActuator; }
-  Destination operator()(const CalibrationMeasurement&) const { return Destination::kGenerator; }
+  Destination operator()(const CalibrationMeasurement&) const { return Destination::kActuator; }
 };
 
 }  // namespace

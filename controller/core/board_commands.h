@@ -3,22 +3,43 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 
 #include "controller/core/telemetry.h"
+#include "controller/core/treatment.h"
 #include "hal/units.h"
 
 namespace rfneedle::core {
 
 // The board-side limits (DESIGN 2.2: defence in depth) and calibration corrections.
+// Every field is sent: a board refuses a configure with any field missing or out of range.
 struct Configure {
   Milliwatts max_power{};
   Duration max_pulse_time{};
   Microjoules max_energy{};
   // Calibration correction in parts per million (1'000'000 = none).
   std::int32_t power_correction_ppm = 1'000'000;
+  MilliCelsius max_heatsink{};
+  Duration dead_man{};
+  Millivolts max_voltage{};
+  std::int32_t calibrated_day = 0;  // days since 1970-01-01; 0: never
+  std::int32_t calibration_due_day = 0;
 };
-struct MeasureImpedance {};
+// The actuator's own limits (DESIGN 2.2), sent once its handshake matched.
+struct ConfigureNeedles {
+  Micrometres max_depth{};
+  Duration dead_man{};
+  Milliamps max_motor_current{};
+  Micrometres at_depth_tolerance{};
+};
+// Low-level impedance measurement (no therapeutic energy). The answer is the
+// measurement's own result (min/max/mean over its samples), matched to this request by
+// `sequence`: telemetry impedance with RF off means nothing (SR-10).
+struct MeasureImpedance {
+  std::uint32_t sequence = 0;
+  Duration duration = milliseconds(5);
+};
 struct Insert {
   Micrometres depth{};
 };
@@ -48,11 +69,18 @@ struct RelayClose {};
 struct ClearLatchedFault {
   Board board = Board::kGenerator;
 };
+// Reads the cartridge memory: the core takes needle count, pulses used, limit and expiry
+// from the cartridge, never from a request (SR-24).
+struct CartridgeRead {};
+// The controller's date goes with both, so the actuator checks expiry against it and
+// refuses a date earlier than the cartridge's bind date.
 struct CartridgeBind {
   std::uint64_t session_id = 0;
+  std::int32_t today = 0;  // days since 1970-01-01
 };
 struct CartridgeConsume {
   std::uint64_t pulse_id = 0;
+  std::int32_t today = 0;
 };
 // Low-level measurement across one of the calibration fixture's reference loads.
 struct CalibrationMeasurement {
@@ -60,9 +88,9 @@ struct CalibrationMeasurement {
 };
 
 using BoardCommand =
-    std::variant<Configure, MeasureImpedance, Insert, Retract, Home, HaltMotor, DeliverPulse, Abort,
-                 Heartbeat, RelayOpen, RelayClose, ClearLatchedFault, CartridgeBind,
-                 CartridgeConsume, CalibrationMeasurement>;
+    std::variant<Configure, ConfigureNeedles, MeasureImpedance, Insert, Retract, Home, HaltMotor,
+                 DeliverPulse, Abort, Heartbeat, RelayOpen, RelayClose, ClearLatchedFault,
+                 CartridgeRead, CartridgeBind, CartridgeConsume, CalibrationMeasurement>;
 
 enum class Destination : std::uint8_t { kGenerator, kActuator, kBoth };
 
@@ -84,12 +112,26 @@ enum class CommandResultCode : std::uint8_t {
   kRefusedNotAtDepth,
   kRefusedLimit,
   kRefusedBusy,
+  kRefusedCartridge,  // no cartridge, expired, at its limit, bound elsewhere, or a bad date
   kFailed,
+};
+
+// A MeasureImpedance's own result.
+struct ImpedanceReading {
+  Ohms mean{};
+  Ohms min{};
+  Ohms max{};
+  std::uint32_t samples = 0;
 };
 
 struct CommandResult {
   CommandKind kind = 0;
   CommandResultCode code = CommandResultCode::kOk;
+  // MeasureImpedance: the request's sequence, and its measurement when it succeeded.
+  std::uint32_t sequence = 0;
+  std::optional<ImpedanceReading> impedance;
+  // CartridgeRead, CartridgeBind and CartridgeConsume: the cartridge memory afterwards.
+  std::optional<CartridgeInfo> cartridge;
 };
 
 // An unsolicited board event carrying a board fault code (`board_fault` bits).
@@ -109,6 +151,11 @@ enum class HandshakeMismatch : std::uint8_t {
 struct HandshakeOutcome {
   HandshakeMismatch mismatch = HandshakeMismatch::kNone;
   bool simulated = false;
+  // The generator's output voltage limit from its HandshakeReply; 0 (missing) is a
+  // mismatch (SR-57). The core plans with the lower of this and its configured limit.
+  Millivolts voltage_limit{};
+  // The board's latched faults when it answered.
+  std::uint32_t latched_faults = 0;
 
   [[nodiscard]] bool matched() const { return mismatch == HandshakeMismatch::kNone; }
 };

@@ -332,7 +332,7 @@ const Status& Core::status() {
   status_.session_id = session_.id();
   status_.area = session_.request().area;
   status_.parameters = session_.parameters();
-  status_.cartridge = session_.cartridge();
+  status_.cartridge = cartridge_;
   status_.epoch = epoch_;
   status_.last_pulse_id = last_pulse_id_;
   status_.self_test = self_test_.summary();

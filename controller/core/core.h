@@ -47,6 +47,8 @@ class Core {
   void on_actuator_sample(const ActuatorSample& sample, Instant now);
   void on_command_result(const CommandResult& result, Instant now);
   void on_board_event(const BoardEvent& event, Instant now);
+  // A cartridge was attached or taken off: its memory is read again.
+  void on_cartridge_changed(Instant now);
   // The store: the pulse record with this ID is durable.
   void on_record_stored(std::uint64_t pulse_id, Instant now);
   // Every 1 ms: heartbeats, gaps, deadlines.
@@ -83,6 +85,9 @@ class Core {
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const Interlocks& interlocks() const { return interlocks_; }
   [[nodiscard]] const CoreConfig& config() const { return config_; }
+  // The voltage limit the reachability check uses: the lower of the configuration's and
+  // the generator's reported one.
+  [[nodiscard]] Millivolts voltage_limit() const { return voltage_limit_; }
   // What every heartbeat carries: RF only while Energizing (and for the self-test's
   // request that the generator must refuse).
   [[nodiscard]] bool rf_permitted() const {
@@ -132,6 +137,12 @@ class Core {
   void check_deadlines(Instant now);
   void send_heartbeats(Instant now);
   void update_cartridge_conditions(Instant now);
+  void on_measurement(const CommandResult& result, Instant now);
+  void on_cartridge_result(const CommandResult& result, Instant now);
+  // The generator's limits follow every plan (DESIGN 2.2); a pulse waits for its answer.
+  void configure_generator(Milliwatts max_power, Duration max_pulse_time, Microjoules max_energy,
+                           Instant now);
+  void update_setup_conditions(Instant now);
   void run_self_test_steps(Instant now);
   void run_calibration_steps(Instant now);
   void apply_restored_latch(Instant now);
@@ -169,6 +180,17 @@ class Core {
   bool generator_plausible_ = true;
   bool actuator_plausible_ = true;
   bool have_actuator_ = false;
+  // The lower of the configured limit and the generator's own (SR-12).
+  Millivolts voltage_limit_{};
+  // The cartridge as its memory last reported it (SR-24): never from a request.
+  std::optional<CartridgeInfo> cartridge_;
+  // Board set-up the next pulse relies on: configures and a cartridge bind still awaiting
+  // their answer, and the latest refusals (kBoardSetupPending / kBoardSetupRefused).
+  // By Board; a new link session forgets what the old one still owed.
+  std::array<int, 2> configures_outstanding_{};
+  std::array<bool, 2> configure_refused_{};
+  bool bind_outstanding_ = false;
+  bool cartridge_refused_ = false;
   Instant last_heartbeat_at_{};
   std::uint32_t epoch_ = 1;
 
@@ -177,7 +199,9 @@ class Core {
   SkinTemperature skin_;
   ConsecutiveSamples rf_uncommanded_;
   Persistence encoder_mismatch_;
-  ImpedanceMeasurement measurement_;
+  // The pre-pulse measurement under way: its request's sequence (SR-10).
+  std::uint32_t measurement_sequence_ = 0;
+  Ohms measured_impedance_{};
   PulseMonitor pulse_monitor_;
   Withdrawal withdrawal_;
   SelfTest self_test_;
@@ -188,7 +212,6 @@ class Core {
 
   // The pulse under way.
   Instant phase_deadline_{};
-  bool measurement_sampling_ = false;
   bool disarm_after_pulse_ = false;
   bool pulse_stopped_ = false;
   std::optional<Condition> pulse_end_cause_;

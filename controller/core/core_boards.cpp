@@ -1,5 +1,6 @@
 // The core's board side: telemetry as it arrives, and on the tick what did not arrive
 // (DESIGN 2.4: a check that did not run has failed).
+#include <algorithm>
 #include <cstdlib>
 
 #include "controller/core/core.h"
@@ -17,14 +18,15 @@ bool within(Q value, std::int64_t lo, std::int64_t hi) {
 }
 
 bool plausible(const GeneratorSample& s) {
-  return within(s.power, 0, 60'000) && within(s.voltage, 0, 400'000) &&
+  return s.wire_in_range && within(s.power, 0, 60'000) && within(s.voltage, 0, 400'000) &&
          within(s.current, 0, 10'000) && within(s.impedance, 0, 65'535) &&
          within(s.energy, 0, 3'038'000) && within(s.heatsink, -40'000, 150'000);
 }
 
 bool plausible(const ActuatorSample& s) {
-  return within(s.encoder_position, -2'000, 10'000) && within(s.motor_position, -2'000, 10'000) &&
-         within(s.target_position, 0, 7'000) && within(s.motor_current, 0, 5'000);
+  return s.wire_in_range && within(s.encoder_position, -2'000, 10'000) &&
+         within(s.motor_position, -2'000, 10'000) && within(s.target_position, 0, 7'000) &&
+         within(s.motor_current, 0, 5'000);
 }
 
 // Samples missing between two counters; the counter wraps at 2^32. A step back (a
@@ -39,21 +41,34 @@ Micrometres distance(Micrometres a, Micrometres b) { return a > b ? a - b : b - 
 }  // namespace
 
 void Core::on_handshake(Board board, const HandshakeOutcome& outcome, Instant now) {
-  if (!outcome.matched()) {
+  // A generator that does not say its voltage limit cannot be planned for (SR-57).
+  const bool limit_missing =
+      board == Board::kGenerator && outcome.matched() && outcome.voltage_limit <= Millivolts{0};
+  if (!outcome.matched() || limit_missing) {
     connected_[slot(board)] = false;
-    event(EventKind::kConditionRaised, Severity::kFatal, now, "handshake mismatch",
+    event(EventKind::kConditionRaised, Severity::kFatal, now,
+          limit_missing ? "handshake without the generator's voltage limit" : "handshake mismatch",
           static_cast<std::int64_t>(outcome.mismatch), Condition::kHandshakeMismatch);
     set_condition(Condition::kHandshakeMismatch, true, now);
     set_condition(Condition::kHandshakeMismatch, false, now);
     return;
   }
   connected_[slot(board)] = true;
+  configures_outstanding_[slot(board)] = 0;
   last_sample_at_[slot(board)] = now;
   last_counter_[slot(board)].reset();
   if (board == Board::kGenerator) {
+    voltage_limit_ = std::min(config_.power.generator_voltage_limit, outcome.voltage_limit);
     const Envelope& e = config_.envelope;
-    command(Configure{e.power_max, e.time_max, e.energy_per_needle * 49,
-                      status_.calibration ? status_.calibration->power_correction_ppm : 1'000'000});
+    configure_generator(e.power_max, e.time_max, e.energy_per_needle * 49, now);
+  } else {
+    bind_outstanding_ = false;
+    const Envelope& e = config_.envelope;
+    ++configures_outstanding_[slot(board)];
+    command(ConfigureNeedles{e.body_depth_max, config_.link.dead_man,
+                             config_.needle.max_motor_current, config_.needle.position_tolerance});
+    update_setup_conditions(now);
+    command(CartridgeRead{});
   }
   if (!connected_[0] || !connected_[1]) {
     return;
@@ -135,24 +150,6 @@ void Core::evaluate_generator(const GeneratorSample& s, Instant now) {
     rf_uncommanded_.reset();
   }
 
-  if (state_ == State::kMeasuring && measurement_sampling_) {
-    const auto verdict = measurement_.update(s.impedance, session_.parameters()->power,
-                                             config_.impedance, config_.power);
-    switch (verdict) {
-      case MeasurementVerdict::kPending:
-        break;
-      case MeasurementVerdict::kAccepted:
-        start_energizing(now);
-        break;
-      case MeasurementVerdict::kOutOfWindow:
-        trip(Condition::kImpedanceOutOfWindow, now);
-        break;
-      case MeasurementVerdict::kUnreachable:
-        trip(Condition::kPowerUnreachable, now);
-        break;
-    }
-    return;
-  }
   if (state_ != State::kEnergizing) {
     set_condition(Condition::kShortCircuit, false, now);
     set_condition(Condition::kPowerDeviation, false, now);

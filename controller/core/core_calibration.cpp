@@ -85,8 +85,7 @@ Response Core::complete_calibration(std::int32_t today, Instant now) {
   record.due_day = today + config_.calibration.due_after_days;
   status_.calibration = record;
   const Envelope& e = config_.envelope;
-  command(
-      Configure{e.power_max, e.time_max, e.energy_per_needle * 49, record.power_correction_ppm});
+  configure_generator(e.power_max, e.time_max, e.energy_per_needle * 49, now);
   event(EventKind::kCalibrationResult, Severity::kActivityHigh, now, "calibration stored",
         record.power_correction_ppm);
   return Response::accepted();

@@ -33,6 +33,8 @@ struct ImpedanceLimits {
   int desiccation_rise_percent = 40;    // above the pulse's minimum
   int reachability_margin_tenths = 14;  // planned power reachable at 1.4 × Z
   Duration measurement_deadline = milliseconds(50);
+  // How long the generator measures: 5 samples at 1 kHz, well above `samples`.
+  Duration measurement_time = milliseconds(5);
 };
 
 struct PowerLimits {
@@ -62,6 +64,8 @@ struct NeedleLimits {
   Duration disagreement_time = milliseconds(10);
   int retract_retries = 2;
   Duration home_deadline = seconds(3);
+  // The actuator's motor current limit (its configure: 100..3 000 mA).
+  Milliamps max_motor_current{1000};
 };
 
 struct TriggerLimits {

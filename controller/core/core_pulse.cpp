@@ -31,9 +31,8 @@ void Core::start_measurement(Instant now) {
   if (!apply(Stimulus::kNeedlesAtDepth, now)) {
     return;
   }
-  measurement_.begin();
-  measurement_sampling_ = false;
-  command(MeasureImpedance{});
+  measured_impedance_ = Ohms{0};
+  command(MeasureImpedance{++measurement_sequence_, config_.impedance.measurement_time});
   phase_deadline_ = now + config_.impedance.measurement_deadline;
 }
 
@@ -59,7 +58,7 @@ void Core::start_energizing(Instant now) {
   record.started = now;
   record.set = p;
   record.planned_energy = plan;
-  record.impedance_measured = measurement_.measured();
+  record.impedance_measured = measured_impedance_;
   record.outcome = PulseOutcome::kStarted;
   if (!out_.pulses.push_back(record)) {
     overflowed();
@@ -120,7 +119,7 @@ void Core::finish_pulse_record(Instant now) {
   if (pulse_monitor_.rf_seen()) {
     ++status_.counters.pulses_delivered;
     session_.consume_pulse();
-    command(CartridgeConsume{r.pulse_id});
+    command(CartridgeConsume{r.pulse_id, session_.request().today});
   }
   event(EventKind::kPulseEnded, Severity::kActivityHigh, now, "pulse",
         static_cast<std::int64_t>(r.pulse_id), pulse_end_cause_);
@@ -150,12 +149,27 @@ void Core::on_command_result(const CommandResult& result, Instant now) {
     run_calibration_steps(now);
   }
   const bool ok = result.code == CommandResultCode::kOk;
-  if (state_ == State::kMeasuring && result.kind == kind_of<MeasureImpedance>) {
-    if (ok) {
-      measurement_sampling_ = true;
-      return;
+  if (result.kind == kind_of<Configure> || result.kind == kind_of<ConfigureNeedles>) {
+    const bool generator = result.kind == kind_of<Configure>;
+    const auto b = static_cast<std::size_t>(generator ? Board::kGenerator : Board::kActuator);
+    configures_outstanding_[b] = std::max(0, configures_outstanding_[b] - 1);
+    configure_refused_[b] = !ok;
+    if (!ok) {
+      event(EventKind::kRequestRejected, Severity::kWarningLow, now,
+            generator ? "the generator refused its limits" : "the actuator refused its limits",
+            static_cast<std::int64_t>(result.code));
     }
-    trip(Condition::kPulseRefused, now);
+    update_setup_conditions(now);
+    return;
+  }
+  if (result.kind == kind_of<CartridgeRead> || result.kind == kind_of<CartridgeBind> ||
+      result.kind == kind_of<CartridgeConsume>) {
+    on_cartridge_result(result, now);
+    return;
+  }
+  if (state_ == State::kMeasuring && result.kind == kind_of<MeasureImpedance> &&
+      result.sequence == measurement_sequence_) {
+    on_measurement(result, now);
     return;
   }
   if (state_ == State::kEnergizing && result.kind == kind_of<DeliverPulse> && !ok) {
@@ -168,6 +182,97 @@ void Core::on_command_result(const CommandResult& result, Instant now) {
     event(EventKind::kRequestRejected, Severity::kWarningLow, now, "motion command refused",
           static_cast<std::int64_t>(result.code));
   }
+}
+
+void Core::on_measurement(const CommandResult& result, Instant now) {
+  if (result.code != CommandResultCode::kOk) {
+    trip(Condition::kPulseRefused, now);
+    return;
+  }
+  // A measurement that came back without its samples did not run: it has failed (SR-57).
+  if (!result.impedance) {
+    trip(Condition::kImpedanceOutOfWindow, now);
+    return;
+  }
+  measured_impedance_ = result.impedance->max;
+  switch (judge_measurement(*result.impedance, session_.parameters()->power, voltage_limit_,
+                            config_.impedance)) {
+    case MeasurementVerdict::kAccepted:
+      start_energizing(now);
+      return;
+    case MeasurementVerdict::kOutOfWindow:
+      trip(Condition::kImpedanceOutOfWindow, now);
+      return;
+    case MeasurementVerdict::kUnreachable:
+      trip(Condition::kPowerUnreachable, now);
+      return;
+  }
+}
+
+void Core::on_cartridge_result(const CommandResult& result, Instant now) {
+  const bool ok = result.code == CommandResultCode::kOk;
+  if (ok && result.cartridge) {
+    cartridge_ = result.cartridge;
+    session_.update_cartridge(*result.cartridge);
+  }
+  if (result.kind == kind_of<CartridgeBind>) {
+    bind_outstanding_ = false;
+    // Bound means the memory says so, not the answer code alone.
+    cartridge_refused_ =
+        !ok || !result.cartridge || result.cartridge->bound_session != session_.id();
+  } else if (result.kind == kind_of<CartridgeConsume>) {
+    cartridge_refused_ = !ok;
+  } else if (ok && result.cartridge && session_.is_open() && !bind_outstanding_ &&
+             result.cartridge->bound_session != session_.id()) {
+    // Another cartridge was attached during the session: bind it, or refuse to treat with
+    // one that belongs to another session.
+    if (result.cartridge->bound_session == 0) {
+      bind_outstanding_ = true;
+      command(CartridgeBind{session_.id(), session_.request().today});
+    } else {
+      cartridge_refused_ = true;
+    }
+  }
+  if (!ok) {
+    event(EventKind::kRequestRejected, Severity::kWarningLow, now,
+          "the actuator refused a cartridge command", static_cast<std::int64_t>(result.code));
+  }
+  update_setup_conditions(now);
+  update_cartridge_conditions(now);
+}
+
+void Core::on_cartridge_changed(Instant now) {
+  cartridge_.reset();
+  if (connected_[static_cast<std::size_t>(Board::kActuator)]) {
+    command(CartridgeRead{});
+  }
+  update_cartridge_conditions(now);
+}
+
+void Core::configure_generator(Milliwatts max_power, Duration max_pulse_time,
+                               Microjoules max_energy, Instant now) {
+  Configure limits{max_power, max_pulse_time, max_energy};
+  limits.max_heatsink = config_.heatsink.fault;
+  limits.dead_man = config_.link.dead_man;
+  limits.max_voltage = voltage_limit_;
+  if (status_.calibration) {
+    limits.power_correction_ppm = status_.calibration->power_correction_ppm;
+    limits.calibrated_day = status_.calibration->calibrated_day;
+    limits.calibration_due_day = status_.calibration->due_day;
+  }
+  ++configures_outstanding_[static_cast<std::size_t>(Board::kGenerator)];
+  command(limits);
+  update_setup_conditions(now);
+}
+
+void Core::update_setup_conditions(Instant now) {
+  set_condition(
+      Condition::kBoardSetupPending,
+      configures_outstanding_[0] > 0 || configures_outstanding_[1] > 0 || bind_outstanding_, now);
+  set_condition(
+      Condition::kBoardSetupRefused,
+      configure_refused_[0] || configure_refused_[1] || (session_.is_open() && cartridge_refused_),
+      now);
 }
 
 void Core::on_board_event(const BoardEvent& e, Instant now) {

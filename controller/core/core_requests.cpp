@@ -1,5 +1,7 @@
 // Operator and service requests: the API and the CLI request, the core decides
 // (DESIGN 2.5).
+#include <algorithm>
+
 #include "controller/core/core.h"
 #include "controller/core/transition_table.h"
 #include "controller/core/treatment_plan.h"
@@ -16,7 +18,12 @@ Response Core::open_session(const SessionRequest& request, Instant now) {
   if (session_.is_open()) {
     return reject("a session is already open", now);
   }
-  Response r = session_.open(request, next_session_id_, config_);
+  // Needle count, pulses used, limit and expiry come from the cartridge's memory, never
+  // from the request (SR-24).
+  if (!cartridge_) {
+    return reject("no cartridge has been read from the handpiece", now);
+  }
+  Response r = session_.open(request, *cartridge_, next_session_id_, config_);
   if (!r.ok()) {
     ++status_.counters.rejections;
     event(EventKind::kRequestRejected, Severity::kCommand, now, r.reason);
@@ -25,7 +32,10 @@ Response Core::open_session(const SessionRequest& request, Instant now) {
   ++next_session_id_;
   status_.counters.faults_this_session = {};
   status_.screen_locked = false;
-  command(CartridgeBind{session_.id()});
+  bind_outstanding_ = true;
+  cartridge_refused_ = false;
+  command(CartridgeBind{session_.id(), request.today});
+  update_setup_conditions(now);
   if (request.screening.any_present() && request.screening.clinician_override) {
     event(EventKind::kScreeningOverridden, Severity::kWarningLow, now,
           "screening contraindication overridden by a clinician");
@@ -45,6 +55,8 @@ Response Core::close_session(Instant now) {
     return reject("no session is open", now);
   }
   session_.close();
+  bind_outstanding_ = false;
+  update_setup_conditions(now);
   update_cartridge_conditions(now);
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "session closed");
   return Response::accepted();
@@ -65,11 +77,13 @@ Response Core::set_parameters(const PulseParameters& parameters, Instant now) {
     event(EventKind::kDepthConfirmed, Severity::kWarningLow, now,
           "depth outside the body area's range confirmed", parameters.depth.value());
   }
-  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth).
-  const Milliwatts ceiling = parameters.power * (100 + config_.power.deviation_percent) / 100;
-  command(Configure{ceiling, parameters.duration,
-                    parameters.planned_energy() * config_.power.energy_overrun_percent / 100,
-                    status_.calibration ? status_.calibration->power_correction_ppm : 1'000'000});
+  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth), never
+  // above its ceiling: a board refuses a limit beyond its envelope.
+  const Milliwatts ceiling = std::min(
+      parameters.power * (100 + config_.power.deviation_percent) / 100, config_.envelope.power_max);
+  configure_generator(ceiling, parameters.duration,
+                      parameters.planned_energy() * config_.power.energy_overrun_percent / 100,
+                      now);
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "parameters set");
   return r;
 }

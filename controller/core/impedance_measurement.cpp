@@ -1,7 +1,5 @@
 #include "controller/core/impedance_measurement.h"
 
-#include <algorithm>
-
 namespace rfneedle::core {
 
 bool power_reachable(Milliwatts power, Ohms impedance, Millivolts voltage_limit,
@@ -12,20 +10,13 @@ bool power_reachable(Milliwatts power, Ohms impedance, Millivolts voltage_limit,
   return lhs <= rhs;
 }
 
-MeasurementVerdict ImpedanceMeasurement::update(Ohms sample, Milliwatts planned_power,
-                                                const ImpedanceLimits& limits,
-                                                const PowerLimits& power) {
-  const bool inside = sample >= limits.min && sample <= limits.max;
-  const bool was_inside = measured_ > Ohms{0};
-  measured_ = inside ? (was_inside ? std::max(measured_, sample) : sample) : Ohms{0};
-  if (out_of_window_.update(!inside, limits.samples)) {
-    measured_ = sample;
+MeasurementVerdict judge_measurement(const ImpedanceReading& reading, Milliwatts planned_power,
+                                     Millivolts voltage_limit, const ImpedanceLimits& limits) {
+  if (reading.samples < static_cast<std::uint32_t>(limits.samples) || reading.min < limits.min ||
+      reading.max > limits.max || reading.min > reading.max) {
     return MeasurementVerdict::kOutOfWindow;
   }
-  if (!in_window_.update(inside, limits.samples)) {
-    return MeasurementVerdict::kPending;
-  }
-  if (!power_reachable(planned_power, measured_, power.generator_voltage_limit,
+  if (!power_reachable(planned_power, reading.max, voltage_limit,
                        limits.reachability_margin_tenths)) {
     return MeasurementVerdict::kUnreachable;
   }

@@ -44,9 +44,11 @@ enum class Condition : std::uint8_t {
   kCartridgeExpired,
   kCartridgeAtLimit,
   kDisplayStale,
+  kBoardSetupRefused,
   // wait
   kInterPulseInterval,
   kRecordNotStored,
+  kBoardSetupPending,
   // end pulse
   kDesiccation,
   kSkinHotDuringPulse,
@@ -86,7 +88,7 @@ enum class Condition : std::uint8_t {
   kRepeatedFault,
   kInternalInvariant,
 };
-inline constexpr std::size_t kConditionCount = 43;
+inline constexpr std::size_t kConditionCount = 45;
 
 struct ConditionSpec {
   std::string_view name;

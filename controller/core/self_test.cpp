@@ -225,30 +225,27 @@ SelfTest::Step SelfTest::open_circuit(const SelfTestView& view, Instant now,
       last_result_.reset();
       return Step{MeasureImpedance{}, std::nullopt};
     case 1:
-      if (last_result_ && last_result_->kind == kind_of<MeasureImpedance>) {
-        if (last_result_->code != CommandResultCode::kOk) {
-          return finish_check(false, "the generator refused the measurement", now);
-        }
-        phase_ = 2;
-        counter_at_command_ = view.generator.sample_counter;
-        return {};
-      }
-      if (now > deadline_) {
-        return finish_check(false, "the generator did not answer", now);
-      }
-      return {};
-    default:
-      if (view.generator.sample_counter == counter_at_command_) {
+      if (!last_result_ || last_result_->kind != kind_of<MeasureImpedance>) {
         if (now > deadline_) {
-          return finish_check(false, "no measurement arrived", now);
+          return finish_check(false, "the generator did not answer", now);
         }
         return {};
       }
-      counter_at_command_ = 0;
-      if (view.generator.impedance <= config.impedance.max) {
+      if (last_result_->code != CommandResultCode::kOk) {
+        return finish_check(false, "the generator refused the measurement", now);
+      }
+      // The measurement's own result decides, never telemetry (SR-10): with the needles
+      // retracted every sample must read open.
+      if (!last_result_->impedance ||
+          last_result_->impedance->samples < static_cast<std::uint32_t>(config.impedance.samples)) {
+        return finish_check(false, "the measurement came back without its samples", now);
+      }
+      if (last_result_->impedance->min <= config.impedance.max) {
         return finish_check(false, "impedance inside the window with the needles retracted", now);
       }
       return finish_check(true, {}, now);
+    default:
+      return finish_check(false, "internal: unknown open-circuit phase", now);
   }
 }
 

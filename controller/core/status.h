@@ -48,7 +48,8 @@ struct Status {
   std::uint64_t session_id = 0;
   BodyArea area = BodyArea::kCheek;
   std::optional<PulseParameters> parameters;
-  CartridgeInfo cartridge;
+  // As the cartridge memory last reported it; none before it was read.
+  std::optional<CartridgeInfo> cartridge;
   std::optional<PulseRecord> last_pulse;
   bool screen_locked = false;
   std::uint32_t epoch = 0;

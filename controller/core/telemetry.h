@@ -34,6 +34,8 @@ struct GeneratorSample {
   bool estop = false;
   std::uint32_t latched_faults = 0;
   std::uint64_t pulse_id = 0;
+  // False when a field on the wire was outside its documented range (SR-57).
+  bool wire_in_range = true;
 };
 
 struct ActuatorSample {
@@ -54,6 +56,7 @@ struct ActuatorSample {
   bool estop = false;
   std::uint32_t latched_faults = 0;
   bool motor_stalled = false;
+  bool wire_in_range = true;
 };
 
 }  // namespace rfneedle::core

@@ -2,6 +2,7 @@
 // screening checklist and the parameters the clinician sets.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -27,6 +28,26 @@ inline constexpr std::size_t kBodyAreaCount = 10;
 
 enum class CartridgeKind : std::uint8_t { kFace, kBody, kCalibrationFixture };
 
+// A serial number as the cartridge memory holds it (at most 16 bytes), without allocation.
+class CartridgeSerial {
+ public:
+  static constexpr std::size_t kMaxSize = 16;
+  CartridgeSerial() = default;
+  // Longer text is cut at kMaxSize (the wire's own limit).
+  explicit CartridgeSerial(std::string_view text) {
+    size_ = static_cast<std::uint8_t>(std::min(text.size(), kMaxSize));
+    std::copy_n(text.data(), size_, text_.data());
+  }
+  [[nodiscard]] std::string_view view() const { return {text_.data(), size_}; }
+  friend bool operator==(const CartridgeSerial& a, const CartridgeSerial& b) {
+    return a.view() == b.view();
+  }
+
+ private:
+  std::array<char, kMaxSize> text_{};
+  std::uint8_t size_ = 0;
+};
+
 struct CartridgeInfo {
   CartridgeKind kind = CartridgeKind::kFace;
   std::uint32_t needle_count = 25;
@@ -34,7 +55,7 @@ struct CartridgeInfo {
   std::uint32_t pulse_limit = 0;
   std::uint32_t pulses_used = 0;
   std::int32_t expiry_day = 0;  // days since 1970-01-01
-  std::uint64_t serial = 0;
+  CartridgeSerial serial;
   std::uint64_t bound_session = 0;  // from the cartridge memory; 0 = unbound
 };
 
@@ -72,7 +93,6 @@ struct SessionRequest {
   std::string patient_ref;  // pseudonymous
   std::string operator_id;
   BodyArea area = BodyArea::kCheek;
-  CartridgeInfo cartridge;
   Screening screening;
   std::int32_t today = 0;  // days since 1970-01-01, from the daemon's calendar
 };

@@ -9,8 +9,8 @@ constexpr std::size_t kMaxReference = 64;
 
 }  // namespace
 
-Response TreatmentSession::open(const SessionRequest& request, std::uint64_t id,
-                                const CoreConfig& config) {
+Response TreatmentSession::open(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                std::uint64_t id, const CoreConfig& config) {
   if (request.patient_ref.empty() || request.patient_ref.size() > kMaxReference) {
     return Response::invalid("patient_ref", "must be 1 to 64 characters");
   }
@@ -21,7 +21,7 @@ Response TreatmentSession::open(const SessionRequest& request, std::uint64_t id,
   if (area >= kBodyAreaCount) {
     return Response::invalid("body_area", "unknown body area");
   }
-  const CartridgeInfo& c = request.cartridge;
+  const CartridgeInfo& c = cartridge;
   if (c.kind == CartridgeKind::kCalibrationFixture) {
     return Response::invalid("cartridge", "a calibration fixture cannot treat");
   }
@@ -39,6 +39,7 @@ Response TreatmentSession::open(const SessionRequest& request, std::uint64_t id,
   }
   id_ = id;
   request_ = request;
+  cartridge_ = cartridge;
   parameters_.reset();
   return Response::accepted();
 }
@@ -48,7 +49,7 @@ Response TreatmentSession::set_parameters(const PulseParameters& parameters,
   if (!is_open()) {
     return Response::refused("no session is open");
   }
-  Response r = validate_parameters(parameters, request_.area, request_.cartridge, config);
+  Response r = validate_parameters(parameters, request_.area, cartridge_, config);
   if (!r.ok()) {
     return r;
   }
@@ -73,8 +74,8 @@ bool TreatmentSession::cartridge_near_limit(int percent) const {
   if (!is_open()) {
     return false;
   }
-  const std::int64_t limit = request_.cartridge.pulse_limit;
-  const std::int64_t left = limit - request_.cartridge.pulses_used;
+  const std::int64_t limit = cartridge_.pulse_limit;
+  const std::int64_t left = limit - cartridge_.pulses_used;
   return left > 0 && left * 100 <= limit * percent;
 }
 

@@ -11,33 +11,42 @@ namespace rfneedle::core {
 
 class TreatmentSession {
  public:
-  [[nodiscard]] Response open(const SessionRequest& request, std::uint64_t id,
-                              const CoreConfig& config);
+  // `cartridge` is what the cartridge's memory reported, never the request's word.
+  [[nodiscard]] Response open(const SessionRequest& request, const CartridgeInfo& cartridge,
+                              std::uint64_t id, const CoreConfig& config);
   void close() { *this = TreatmentSession{}; }
   [[nodiscard]] Response set_parameters(const PulseParameters& parameters,
                                         const CoreConfig& config);
   // What arming needs beyond the interlocks: a session, settings, a clear screening.
   [[nodiscard]] Response arm_check() const;
 
-  void consume_pulse() { ++request_.cartridge.pulses_used; }
+  // Until the cartridge answers with its own count.
+  void consume_pulse() { ++cartridge_.pulses_used; }
+  // The cartridge memory's latest report: the authority on pulses used and binding.
+  void update_cartridge(const CartridgeInfo& cartridge) {
+    if (is_open()) {
+      cartridge_ = cartridge;
+    }
+  }
 
   [[nodiscard]] bool is_open() const { return id_ != 0; }
   [[nodiscard]] std::uint64_t id() const { return id_; }
   [[nodiscard]] const SessionRequest& request() const { return request_; }
-  [[nodiscard]] const CartridgeInfo& cartridge() const { return request_.cartridge; }
+  [[nodiscard]] const CartridgeInfo& cartridge() const { return cartridge_; }
   [[nodiscard]] const std::optional<PulseParameters>& parameters() const { return parameters_; }
 
   [[nodiscard]] bool cartridge_expired() const {
-    return is_open() && request_.today > request_.cartridge.expiry_day;
+    return is_open() && request_.today > cartridge_.expiry_day;
   }
   [[nodiscard]] bool cartridge_at_limit() const {
-    return is_open() && request_.cartridge.pulses_used >= request_.cartridge.pulse_limit;
+    return is_open() && cartridge_.pulses_used >= cartridge_.pulse_limit;
   }
   [[nodiscard]] bool cartridge_near_limit(int percent) const;
 
  private:
   std::uint64_t id_ = 0;
   SessionRequest request_;
+  CartridgeInfo cartridge_;
   std::optional<PulseParameters> parameters_;
 };
 

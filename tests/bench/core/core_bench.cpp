@@ -23,15 +23,15 @@ class Stamping {
     boards_.results.reserve(64);
     commands_.reserve(64);
     stored_.reserve(8);
-    core_.on_handshake(Board::kGenerator, HandshakeOutcome{}, now_);
-    core_.on_handshake(Board::kActuator, HandshakeOutcome{}, now_);
+    boards_.act.cartridge.pulse_limit = 1'000'000;
+    boards_.act.cartridge.expiry_day = 1'000'000;
+    core_.on_handshake(Board::kGenerator, testing::matched_handshake(Board::kGenerator), now_);
+    core_.on_handshake(Board::kActuator, testing::matched_handshake(Board::kActuator), now_);
     core_.restore({}, 0, now_);
     for (int i = 0; i < 2000 && core_.state() != State::kStandby; ++i) step(nullptr);
     SessionRequest r;
     r.patient_ref = "bench";
     r.operator_id = "bench";
-    r.cartridge.pulse_limit = 1'000'000;
-    r.cartridge.expiry_day = 1'000'000;
     (void)core_.open_session(r, now_);
     (void)core_.set_parameters(PulseParameters{watts(10), milliseconds(50), Micrometres{2000}},
                                now_);

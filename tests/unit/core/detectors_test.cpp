@@ -109,35 +109,47 @@ TEST(SkinTemperature, PairDisagreeingBy3CFor500msIsImplausibleNot499) {
 ImpedanceLimits window;
 PowerLimits power;
 
+ImpedanceReading reading(int min, int max, std::uint32_t samples = 5) {
+  return ImpedanceReading{Ohms{(min + max) / 2}, Ohms{min}, Ohms{max}, samples};
+}
+constexpr Millivolts k120V{120'000};
+
 // Verifies: SR-10
-TEST(ImpedanceMeasurement, TwoOpenSamplesAreOutOfWindowOneIsNot) {
-  ImpedanceMeasurement m;
-  EXPECT_EQ(m.update(Ohms{1501}, watts(10), window, power), MeasurementVerdict::kPending);
-  EXPECT_EQ(m.update(Ohms{1501}, watts(10), window, power), MeasurementVerdict::kOutOfWindow);
+TEST(ImpedanceMeasurement, AnySampleAbove1500OhmIsOutOfWindow) {
+  EXPECT_EQ(judge_measurement(reading(300, 1500), watts(1), k120V, window),
+            MeasurementVerdict::kAccepted);
+  EXPECT_EQ(judge_measurement(reading(300, 1501), watts(1), k120V, window),
+            MeasurementVerdict::kOutOfWindow);
 }
 
 // Verifies: SR-10
-TEST(ImpedanceMeasurement, TwoShortSamplesAreOutOfWindow) {
-  ImpedanceMeasurement m;
-  EXPECT_EQ(m.update(Ohms{24}, watts(10), window, power), MeasurementVerdict::kPending);
-  EXPECT_EQ(m.update(Ohms{24}, watts(10), window, power), MeasurementVerdict::kOutOfWindow);
+TEST(ImpedanceMeasurement, AnySampleBelow25OhmIsOutOfWindow) {
+  EXPECT_EQ(judge_measurement(reading(25, 300), watts(1), k120V, window),
+            MeasurementVerdict::kAccepted);
+  EXPECT_EQ(judge_measurement(reading(24, 300), watts(1), k120V, window),
+            MeasurementVerdict::kOutOfWindow);
 }
 
-// Verifies: SR-10
-TEST(ImpedanceMeasurement, TwoSamplesAtTheWindowEdgesAreAccepted) {
-  ImpedanceMeasurement m;
-  EXPECT_EQ(m.update(Ohms{25}, watts(1), window, power), MeasurementVerdict::kPending);
-  EXPECT_EQ(m.update(Ohms{25}, watts(1), window, power), MeasurementVerdict::kAccepted);
+// Verifies: SR-10, SR-57
+TEST(ImpedanceMeasurement, FewerThanTwoSamplesIsAMeasurementThatDidNotRun) {
+  EXPECT_EQ(judge_measurement(reading(300, 300, 2), watts(1), k120V, window),
+            MeasurementVerdict::kAccepted);
+  EXPECT_EQ(judge_measurement(reading(300, 300, 1), watts(1), k120V, window),
+            MeasurementVerdict::kOutOfWindow);
+  EXPECT_EQ(judge_measurement(reading(300, 300, 0), watts(1), k120V, window),
+            MeasurementVerdict::kOutOfWindow);
 }
 
 // Verifies: SR-11
-TEST(ImpedanceMeasurement, PlannedPowerMustBeReachableAt1Point4TimesTheImpedance) {
+TEST(ImpedanceMeasurement, PlannedPowerMustBeReachableAt1Point4TimesTheHighestSample) {
   // 150 V into 1.4 × 1000 Ω carries at most 16.07 W.
   EXPECT_TRUE(power_reachable(Milliwatts{16'071}, Ohms{1000}, Millivolts{150'000}, 14));
   EXPECT_FALSE(power_reachable(Milliwatts{16'072}, Ohms{1000}, Millivolts{150'000}, 14));
-  ImpedanceMeasurement m;
-  (void)m.update(Ohms{1000}, watts(20), window, power);
-  EXPECT_EQ(m.update(Ohms{1000}, watts(20), window, power), MeasurementVerdict::kUnreachable);
+  // 120 V into 1.4 × 1000 Ω: at most 10.28 W, judged on the highest sample.
+  EXPECT_EQ(judge_measurement(reading(500, 1000), Milliwatts{10'285}, k120V, window),
+            MeasurementVerdict::kAccepted);
+  EXPECT_EQ(judge_measurement(reading(500, 1000), Milliwatts{10'286}, k120V, window),
+            MeasurementVerdict::kUnreachable);
 }
 
 GeneratorSample rf_sample(int z, int mw, int uj = 0) {

@@ -18,7 +18,8 @@ struct FakeGenerator {
   // Injection.
   Ohms tissue_impedance{300};
   Ohms open_impedance{5000};
-  std::optional<Ohms> impedance_override;  // during RF
+  std::optional<Ohms> impedance_override;    // during RF
+  std::optional<Ohms> measurement_override;  // at the low-level measurement
   std::optional<Milliwatts> power_override;
   bool stuck_on = false;  // RF ignores every off command
   bool silent = false;    // telemetry stops
@@ -32,7 +33,6 @@ struct FakeGenerator {
   std::uint32_t epoch = 0;
   bool rf_permitted = false;
   bool relay_closed = true;
-  bool measuring = false;
   std::optional<DeliverPulse> pulse;
   Duration pulse_elapsed{};
   std::uint32_t latched = 0;
@@ -64,6 +64,9 @@ struct FakeActuator {
   MilliCelsius skin_b = celsius(32);
   bool cartridge_present = true;
   bool estop = false;
+  // The cartridge memory: what the core must take needle count and pulses from.
+  CartridgeInfo cartridge = face_cartridge();
+  bool refuse_configure = false;
 
   // State.
   ActuatorSample sample;
@@ -76,7 +79,34 @@ struct FakeActuator {
 
   void press() { trigger_a = trigger_b = true; }
   void release() { trigger_a = trigger_b = false; }
+
+  static CartridgeInfo face_cartridge() {
+    CartridgeInfo c;
+    c.kind = CartridgeKind::kFace;
+    c.needle_count = 25;
+    c.max_depth = Micrometres{3500};
+    c.pulse_limit = 500;
+    c.expiry_day = 20'000;
+    c.serial = CartridgeSerial("1001");
+    return c;
+  }
+  static CartridgeInfo body_cartridge() {
+    CartridgeInfo c = face_cartridge();
+    c.kind = CartridgeKind::kBody;
+    c.max_depth = Micrometres{7000};
+    return c;
+  }
 };
+
+// What a matched handshake reports: the generator's own voltage limit (120 V, as the
+// simulated generator's).
+inline HandshakeOutcome matched_handshake(Board board) {
+  HandshakeOutcome h;
+  if (board == Board::kGenerator) {
+    h.voltage_limit = Millivolts{120'000};
+  }
+  return h;
+}
 
 // Answers a command the way a conforming board would, returning the acknowledgement.
 struct FakeBoards {
@@ -94,7 +124,8 @@ struct FakeBoards {
     if (d != Destination::kGenerator) {
       act.last_frame = now;
     }
-    CommandResult r{c.index(), CommandResultCode::kOk};
+    CommandResult r;
+    r.kind = c.index();
     if ((std::holds_alternative<Retract>(c) || std::holds_alternative<Insert>(c)) &&
         gen.pulse.has_value() && gen.relay_closed) {
       ++motion_while_rf;
@@ -131,8 +162,34 @@ struct FakeBoards {
       gen.rf_off();
     } else if (std::holds_alternative<RelayClose>(c)) {
       gen.relay_closed = true;
-    } else if (std::holds_alternative<MeasureImpedance>(c)) {
-      gen.measuring = true;
+    } else if (const auto* m = std::get_if<MeasureImpedance>(&c)) {
+      // The measurement's own result: every sample at what the load reads now.
+      const Ohms z = act.position > Micrometres{100}
+                         ? gen.measurement_override.value_or(gen.tissue_impedance)
+                         : gen.open_impedance;
+      r.sequence = m->sequence;
+      r.impedance = ImpedanceReading{z, z, z, 5};
+    } else if (std::holds_alternative<Configure>(c) ||
+               std::holds_alternative<ConfigureNeedles>(c)) {
+      if (act.refuse_configure) {
+        r.code = CommandResultCode::kRefusedLimit;
+      }
+    } else if (std::holds_alternative<CartridgeRead>(c)) {
+      r.cartridge = act.cartridge;
+    } else if (const auto* b = std::get_if<CartridgeBind>(&c)) {
+      if (act.cartridge.bound_session != 0 && act.cartridge.bound_session != b->session_id) {
+        r.code = CommandResultCode::kRefusedCartridge;
+      } else {
+        act.cartridge.bound_session = b->session_id;
+      }
+      r.cartridge = act.cartridge;
+    } else if (std::holds_alternative<CartridgeConsume>(c)) {
+      if (act.cartridge.pulses_used >= act.cartridge.pulse_limit) {
+        r.code = CommandResultCode::kRefusedCartridge;
+      } else {
+        ++act.cartridge.pulses_used;
+      }
+      r.cartridge = act.cartridge;
     } else if (const auto* i = std::get_if<Insert>(&c)) {
       act.target = i->depth;
     } else if (std::holds_alternative<Retract>(c)) {

@@ -158,7 +158,7 @@ TEST(LadderFault, LinkFaultFaultsUntilTheLinkIsBack) {
   rig.core.on_link_fault(Board::kActuator, rig.now());
   rig.drain();
   expect_fault_then_acknowledge(rig, Condition::kLinkFault, [&] {
-    rig.core.on_handshake(Board::kActuator, HandshakeOutcome{}, rig.now());
+    rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
   });
 }
 

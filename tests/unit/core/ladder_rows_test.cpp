@@ -73,10 +73,9 @@ TEST(LadderBlock, MissingCartridgeBlocksTheNextPulseUntilItIsBack) {
 // Verifies: SR-63
 TEST(LadderBlock, CartridgeAtItsLimitBlocksAndWithin10PercentWarns) {
   Rig rig;
-  SessionRequest r = Rig::session_request();
-  r.cartridge.pulse_limit = 11;
-  r.cartridge.pulses_used = 9;  // 2 left of 11: within 10 %? 2/11 = 18 %: no
-  ASSERT_TRUE(rig.ready(Rig::parameters(), r));
+  rig.boards.act.cartridge.pulse_limit = 11;
+  rig.boards.act.cartridge.pulses_used = 9;  // 2 left of 11: within 10 %? 2/11 = 18 %: no
+  ASSERT_TRUE(rig.ready());
   EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kCartridgeNearLimit));
   rig.press_and_hold();  // 1 left: 9 %
   EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeNearLimit));
@@ -92,7 +91,7 @@ TEST(LadderBlock, CartridgeAtItsLimitBlocksAndWithin10PercentWarns) {
 TEST(LadderBlock, ExpiredCartridgeBlocks) {
   Rig rig;
   SessionRequest r = Rig::session_request();
-  r.today = r.cartridge.expiry_day + 1;
+  r.today = rig.boards.act.cartridge.expiry_day + 1;
   ASSERT_TRUE(rig.power_on());
   ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
   ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());

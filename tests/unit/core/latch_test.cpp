@@ -47,8 +47,8 @@ TEST(Latches, ARestoredFaultNeedsAnAcknowledge) {
 // Verifies: SR-53
 TEST(Latches, StandbyWaitsForTheDaemonToHandBackTheLatches) {
   Rig rig;
-  rig.core.on_handshake(Board::kGenerator, HandshakeOutcome{}, rig.now());
-  rig.core.on_handshake(Board::kActuator, HandshakeOutcome{}, rig.now());
+  rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
+  rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
   rig.run(seconds(2));
   EXPECT_EQ(rig.core.state(), State::kSelfTest);
   rig.core.restore({}, 41, rig.now());

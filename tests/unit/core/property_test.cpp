@@ -61,8 +61,8 @@ class Chaos {
     if (chance(0.0003))
       rig_.core.on_link_fault(pick(2) ? Board::kGenerator : Board::kActuator, now);
     if (chance(0.002)) {
-      rig_.core.on_handshake(Board::kGenerator, HandshakeOutcome{}, now);
-      rig_.core.on_handshake(Board::kActuator, HandshakeOutcome{}, now);
+      rig_.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), now);
+      rig_.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), now);
     }
   }
 

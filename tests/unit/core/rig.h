@@ -118,8 +118,8 @@ class Rig {
 
   // Handshakes, restored latches, the power-on self-test: Standby.
   bool power_on(std::vector<LatchRecord> restored = {}) {
-    core.on_handshake(Board::kGenerator, HandshakeOutcome{}, now());
-    core.on_handshake(Board::kActuator, HandshakeOutcome{}, now());
+    core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), now());
+    core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), now());
     core.restore(restored, 0, now());
     drain();
     return run_until(
@@ -132,11 +132,6 @@ class Rig {
     r.patient_ref = "P-0001";
     r.operator_id = "op-7";
     r.area = area;
-    r.cartridge.kind = area >= BodyArea::kAbdomen ? CartridgeKind::kBody : CartridgeKind::kFace;
-    r.cartridge.needle_count = 25;
-    r.cartridge.max_depth = Micrometres{area >= BodyArea::kAbdomen ? 7000 : 3500};
-    r.cartridge.pulse_limit = 500;
-    r.cartridge.expiry_day = 20'000;
     r.today = 19'000;
     return r;
   }

@@ -11,7 +11,7 @@ namespace {
 const CoreConfig kConfig;
 
 Response validate(const PulseParameters& p, BodyArea area = BodyArea::kCheek,
-                  CartridgeInfo c = Rig::session_request().cartridge) {
+                  CartridgeInfo c = FakeActuator::face_cartridge()) {
   return validate_parameters(p, area, c, kConfig);
 }
 
@@ -47,7 +47,7 @@ TEST(Envelope, EnergyAbove62mJPerNeedleIsRefused) {
   EXPECT_TRUE(validate(p).ok());
   p.power = Milliwatts{31'001};
   EXPECT_FALSE(validate(p).ok());
-  CartridgeInfo c49 = Rig::session_request().cartridge;
+  CartridgeInfo c49 = FakeActuator::face_cartridge();
   c49.needle_count = 49;
   EXPECT_TRUE(validate(p, BodyArea::kCheek, c49).ok());
 }
@@ -64,7 +64,7 @@ TEST(Envelope, DepthMustBeWithinTheCartridgeTypeInTenthsOfAMillimetre) {
   EXPECT_EQ(validate(p).field, "depth");
   p.depth = Micrometres{2050};
   EXPECT_EQ(validate(p).field, "depth");
-  CartridgeInfo body = Rig::session_request(BodyArea::kThighs).cartridge;
+  CartridgeInfo body = FakeActuator::body_cartridge();
   p.depth = Micrometres{7000};
   EXPECT_TRUE(validate(p, BodyArea::kThighs, body).ok());
   p.depth = Micrometres{7100};
@@ -127,26 +127,58 @@ TEST(Session, AContraindicationBlocksArmingUnlessAClinicianOverridesWithAReason)
 // Verifies: SR-62
 TEST(Session, CartridgeIsBoundToTheSessionAndABoundOneIsRefused) {
   Rig rig;
+  rig.boards.act.cartridge.bound_session = 77;
   ASSERT_TRUE(rig.power_on());
-  SessionRequest r = Rig::session_request();
-  r.cartridge.bound_session = 77;
+  const SessionRequest r = Rig::session_request();
   EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
-  r.cartridge.bound_session = 0;
+  rig.boards.act.cartridge.bound_session = 0;
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
   ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
   rig.drain();
   ASSERT_EQ(rig.sent_of<CartridgeBind>().size(), 1u);
-  EXPECT_EQ(std::get<CartridgeBind>(rig.sent_of<CartridgeBind>()[0].command).session_id,
-            rig.core.status().session_id);
+  const auto bind = std::get<CartridgeBind>(rig.sent_of<CartridgeBind>()[0].command);
+  EXPECT_EQ(bind.session_id, rig.core.status().session_id);
+  EXPECT_EQ(bind.today, r.today);
+  EXPECT_EQ(rig.core.status().cartridge->bound_session, rig.core.status().session_id);
+}
+
+// Verifies: SR-02
+TEST(Session, NoSessionOpensBeforeTheCartridgeMemoryWasRead) {
+  Rig rig;
+  rig.boards.act.cartridge_present = false;
+  ASSERT_TRUE(rig.power_on());
+  rig.core.on_cartridge_changed(rig.now());  // taken off: nothing is known of it
+  EXPECT_FALSE(rig.core.open_session(Rig::session_request(), rig.now()).ok());
+}
+
+// Verifies: SR-62
+TEST(Session, ABindTheCartridgeRefusesBlocksThePulse) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  // Another cartridge, bound to another session, is attached mid-session.
+  rig.boards.act.cartridge = FakeActuator::face_cartridge();
+  rig.boards.act.cartridge.bound_session = 99;
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kBoardSetupRefused));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
 }
 
 TEST(Session, ABodyAreaNeedsItsCartridgeTypeAndAFixtureNeverTreats) {
   Rig rig;
   ASSERT_TRUE(rig.power_on());
-  SessionRequest r = Rig::session_request(BodyArea::kThighs);
-  r.cartridge.kind = CartridgeKind::kFace;
+  const SessionRequest r = Rig::session_request(BodyArea::kThighs);
   EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
-  r.cartridge.kind = CartridgeKind::kCalibrationFixture;
+  rig.boards.act.cartridge.kind = CartridgeKind::kCalibrationFixture;
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
   EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "cartridge");
+  rig.boards.act.cartridge = FakeActuator::body_cartridge();
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
+  EXPECT_TRUE(rig.core.open_session(r, rig.now()).ok());
 }
 
 // Verifies: SR-64
