@@ -59,7 +59,7 @@ class BoardLink {
   }
 
   // RF off: a heartbeat with rf_permitted = false, ahead of everything queued (SR-38).
-  // The generator driver sends its abort first.
+  // The generator driver sends its abort right after it.
   void send_stop_heartbeat(std::uint32_t epoch) {
     set_rf_permission(false, epoch);
     (void)send_raw(heartbeat(), Delivery::kUnreliable, true);

@@ -59,12 +59,14 @@ void GeneratorDriver::on_payload(const ReceivedPayload& payload) {
 }
 
 void GeneratorDriver::stop_rf(std::uint32_t new_epoch) {
-  // Both go through the urgent path, the abort first (SR-38). Without a session the
-  // abort cannot be sent reliably; the heartbeat still goes.
+  // Both go through the urgent path, the heartbeat first (SR-38): unreliable, it is acted
+  // on as it arrives, and its new epoch (raised on the board, SR-35) voids any pulse
+  // command still on its way, even one retransmitted behind the abort. Without a session
+  // the abort cannot be sent reliably; the heartbeat still goes.
+  link_.send_stop_heartbeat(new_epoch);
   device::GeneratorCommand abort;
   abort.mutable_abort()->set_epoch(new_epoch);
   (void)link_.send(abort, false, true);
-  link_.send_stop_heartbeat(new_epoch);
 }
 
 CommandSubmission GeneratorDriver::configure(const device::ConfigureGenerator& limits) {

@@ -55,8 +55,8 @@ class RfGenerator {
 
   // What every heartbeat carries from now on (SR-06: permission precedes the pulse).
   virtual void set_rf_permission(bool rf_permitted, std::uint32_t epoch) = 0;
-  // Abort with the new epoch and a heartbeat with rf_permitted = false, ahead of
-  // everything queued (SR-35, SR-38).
+  // A heartbeat with rf_permitted = false and the new epoch, then the abort with it, both
+  // ahead of everything queued and of any retransmission (SR-35, SR-38).
   virtual void stop_rf(std::uint32_t new_epoch) = 0;
   // While a pulse is delivered no frame over 64 wire bytes is sent (SR-43).
   virtual void set_pulse_mode(bool delivering_pulse) = 0;

@@ -12,6 +12,8 @@
 #include "hal/device_proto_hash.h"
 #include "hal/generator_driver.h"
 #include "hal/link_session.h"
+#include "tests/support/faulty_byte_channel.h"
+#include "tests/support/virtual_clock.h"
 
 namespace rfneedle::hal {
 namespace {
@@ -239,6 +241,97 @@ TEST(GeneratorDriver, StopRfSendsTheAbortAndAnRfOffHeartbeatAheadOfQueuedCommand
   ASSERT_FALSE(link.board.heartbeats.empty());
   EXPECT_FALSE(link.board.heartbeats.front().rf_permitted());
   EXPECT_EQ(link.board.heartbeats.front().epoch(), 9U);
+}
+
+// The generator driver and a board over the faulty byte channel at the line rate, with a
+// tap recording every controller frame that reaches the board, in arrival order (frames
+// the board's session then drops as out of order included).
+struct GeneratorOverChannel {
+  GeneratorOverChannel() {
+    channel.set_receiver(testing::Direction::kAToB, [this](std::span<const std::uint8_t> bytes) {
+      for (std::uint8_t byte : bytes) {
+        if (tap.push(byte) != DecodeStatus::kFrame) {
+          continue;
+        }
+        device::GeneratorCommand command;
+        EXPECT_TRUE(
+            command.ParseFromArray(tap.payload().data(), static_cast<int>(tap.payload().size())));
+        on_wire.push_back(command);
+      }
+      board.session.on_bytes(bytes, clock.now());
+    });
+    channel.set_receiver(testing::Direction::kBToA, [this](std::span<const std::uint8_t> bytes) {
+      driver.on_bytes(bytes, clock.now());
+    });
+  }
+  void write_output() {
+    std::array<std::uint8_t, 1024> buffer{};
+    std::size_t n = driver.take_output(buffer, clock.now());
+    channel.send(testing::Direction::kAToB, std::span(buffer).first(n));
+    n = board.session.take_output(buffer, clock.now());
+    channel.send(testing::Direction::kBToA, std::span(buffer).first(n));
+  }
+  // One millisecond: both ends tick, write what they have, and the line carries it.
+  void step() {
+    driver.tick(clock.now());
+    board.session.tick(clock.now());
+    write_output();
+    clock.advance(milliseconds(1));
+  }
+
+  testing::VirtualClock clock;
+  testing::FaultyByteChannel channel{clock, {.seed = 1}};
+  GeneratorRecorder observer;
+  GeneratorDriver driver{observer, clock.now()};
+  GeneratorBoard board{device::BOARD_KIND_GENERATOR};
+  FrameDecoder tap;
+  std::vector<device::GeneratorCommand> on_wire;
+};
+
+// Verifies: SR-35, SR-38
+TEST(GeneratorDriver, StopRfPutsTheRfOffHeartbeatThenTheAbortOnTheWireAheadOfADueRetransmission) {
+  GeneratorOverChannel link;
+  link.driver.start_session(5, link.clock.now());
+  for (int i = 0; i < 3; ++i) {
+    link.step();
+  }
+  ASSERT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished);
+  link.driver.set_rf_permission(true, 3);
+  // The pulse command's first transmission is lost on the line.
+  link.channel.script(
+      {testing::Direction::kAToB, testing::LineFault::kDrop, link.clock.now(), milliseconds(1)});
+  ASSERT_TRUE(link.driver.deliver_pulse(pulse(41)).accepted());
+  link.step();
+  for (int i = 0; i < 4; ++i) {
+    link.step();
+  }
+  // 5 ms after it was written the pulse command is due again: the stop comes now.
+  link.driver.tick(link.clock.now());
+  ASSERT_EQ(link.driver.link_stats().retransmissions, 0U);
+  link.on_wire.clear();
+  link.driver.stop_rf(9);
+  link.write_output();
+  link.clock.advance(milliseconds(5));
+
+  const auto& wire = link.on_wire;
+  ASSERT_GE(wire.size(), 3U);
+  ASSERT_TRUE(wire[0].has_heartbeat());
+  EXPECT_FALSE(wire[0].heartbeat().rf_permitted());
+  EXPECT_EQ(wire[0].heartbeat().epoch(), 9U);
+  ASSERT_TRUE(wire[1].has_abort());
+  EXPECT_EQ(wire[1].abort().epoch(), 9U);
+  std::size_t resent_at = 0;
+  while (resent_at < wire.size() && !wire[resent_at].has_deliver_pulse()) {
+    ++resent_at;
+  }
+  ASSERT_LT(resent_at, wire.size()) << "the lost pulse command is retransmitted";
+  EXPECT_GT(resent_at, 1U);
+  // The board runs commands in sequence order: the pulse command, then the abort, both
+  // within this one burst (go-back-N writes the abort again after the retransmission).
+  ASSERT_GE(link.board.received.size(), 3U);
+  const auto& received = link.board.received;
+  EXPECT_TRUE(received[received.size() - 2].has_deliver_pulse());
+  EXPECT_TRUE(received.back().has_abort());
 }
 
 // Verifies: SR-38
