@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "controller/core/telemetry.h"
+#include "hal/handshake_mismatch.h"
 #include "hal/units.h"
 
 namespace rfneedle::core {
@@ -98,13 +99,7 @@ struct BoardEvent {
   std::uint32_t fault_code = 0;
 };
 
-enum class HandshakeMismatch : std::uint8_t {
-  kNone,
-  kProtocolVersion,
-  kProtocolHash,
-  kFirmwareVersion,
-  kWrongBoard,
-};
+using HandshakeMismatch = hal::HandshakeMismatch;
 
 struct HandshakeOutcome {
   HandshakeMismatch mismatch = HandshakeMismatch::kNone;

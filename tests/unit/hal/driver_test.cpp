@@ -2,6 +2,7 @@
 // device.proto, joined by a perfect instant line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -168,7 +169,7 @@ TEST(GeneratorDriver, AProtoHashMismatchIsReportedAndTreatmentCommandsAreRefused
   EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kMismatch);
   ASSERT_EQ(link.observer.mismatches.size(), 1U);
   EXPECT_EQ(link.observer.mismatches[0], HandshakeMismatch::kProtoHash);
-  EXPECT_EQ(describe(link.driver.handshake_mismatch()), "device.proto hash differs");
+  EXPECT_EQ(name(link.driver.handshake_mismatch()), "device.proto hash differs");
 
   const CommandSubmission pulse_refused = link.driver.deliver_pulse(pulse(1));
   EXPECT_FALSE(pulse_refused.accepted());
@@ -187,6 +188,18 @@ TEST(GeneratorDriver, AProtocolVersionMismatchNamesTheVersion) {
   link.connect();
   EXPECT_EQ(link.driver.handshake_mismatch(), HandshakeMismatch::kProtocolVersion);
   EXPECT_EQ(link.driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch);
+}
+
+TEST(HandshakeMismatch, EachMismatchHasItsOwnShortReason) {
+  std::vector<std::string_view> reasons;
+  for (auto m : {HandshakeMismatch::kProtocolVersion, HandshakeMismatch::kProtoHash,
+                 HandshakeMismatch::kBoardKind, HandshakeMismatch::kFirmwareVersion}) {
+    const std::string_view reason = name(m);
+    EXPECT_NE(reason, name(HandshakeMismatch::kNone));
+    EXPECT_NE(reason, "unknown");
+    EXPECT_EQ(std::count(reasons.begin(), reasons.end(), reason), 0) << reason;
+    reasons.push_back(reason);
+  }
 }
 
 TEST(GeneratorDriver, IgnoresAHandshakeReplyOfAnotherSession) {
