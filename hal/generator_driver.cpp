@@ -63,7 +63,7 @@ void GeneratorDriver::stop_rf(std::uint32_t new_epoch) {
   // on as it arrives, and its new epoch (raised on the board, SR-35) voids any pulse
   // command still on its way, even one retransmitted behind the abort. Without a session
   // the abort cannot be sent reliably; the heartbeat still goes.
-  link_.send_stop_heartbeat(new_epoch);
+  link_.send_heartbeat(false, new_epoch);
   device::GeneratorCommand abort;
   abort.mutable_abort()->set_epoch(new_epoch);
   (void)link_.send(abort, false, true);

@@ -30,8 +30,8 @@ class GeneratorDriver final : public RfGenerator, private LinkListener {
   void start_session(std::uint64_t nonce, Instant now) override { link_.start_session(nonce, now); }
   [[nodiscard]] HandshakeState handshake_state() const override { return link_.handshake_state(); }
   [[nodiscard]] HandshakeMismatch handshake_mismatch() const override { return link_.mismatch(); }
-  void set_rf_permission(bool rf_permitted, std::uint32_t epoch) override {
-    link_.set_rf_permission(rf_permitted, epoch);
+  void send_heartbeat(bool rf_permitted, std::uint32_t epoch) override {
+    link_.send_heartbeat(rf_permitted, epoch);
   }
   void stop_rf(std::uint32_t new_epoch) override;
   void set_pulse_mode(bool delivering_pulse) override {

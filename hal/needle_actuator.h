@@ -37,9 +37,10 @@ class NeedleActuator {
   [[nodiscard]] virtual HandshakeState handshake_state() const = 0;
   [[nodiscard]] virtual HandshakeMismatch handshake_mismatch() const = 0;
 
-  // Every heartbeat on this link carries the permission and epoch too (SR-38).
-  virtual void set_rf_permission(bool rf_permitted, std::uint32_t epoch) = 0;
-  // A heartbeat with rf_permitted = false ahead of everything queued.
+  // One heartbeat now, with the same permission and epoch as the generator's (SR-38);
+  // the caller sends one every 10 ms and the driver none of its own.
+  virtual void send_heartbeat(bool rf_permitted, std::uint32_t epoch) = 0;
+  // A heartbeat with rf_permitted = false and the new epoch, ahead of everything queued.
   virtual void stop_rf(std::uint32_t new_epoch) = 0;
   virtual void set_pulse_mode(bool delivering_pulse) = 0;
 

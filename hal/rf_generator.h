@@ -53,8 +53,10 @@ class RfGenerator {
   [[nodiscard]] virtual HandshakeState handshake_state() const = 0;
   [[nodiscard]] virtual HandshakeMismatch handshake_mismatch() const = 0;
 
-  // What every heartbeat carries from now on (SR-06: permission precedes the pulse).
-  virtual void set_rf_permission(bool rf_permitted, std::uint32_t epoch) = 0;
+  // One heartbeat now; the caller sends one every 10 ms (SR-38) and the driver none of
+  // its own. rf_permitted = false goes ahead of everything queued (SR-37). SR-06: the
+  // rf_permitted = true heartbeat precedes the pulse command.
+  virtual void send_heartbeat(bool rf_permitted, std::uint32_t epoch) = 0;
   // A heartbeat with rf_permitted = false and the new epoch, then the abort with it, both
   // ahead of everything queued and of any retransmission (SR-35, SR-38).
   virtual void stop_rf(std::uint32_t new_epoch) = 0;

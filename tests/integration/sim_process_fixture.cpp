@@ -81,6 +81,13 @@ void SimProcessFixture::tick() {
   const Instant t = now();
   generator_.tick(t);
   actuator_.tick(t);
+  // The core's heartbeat (SR-38), RF never permitted: it keeps the boards' dead-man
+  // renewed.
+  if (t - last_heartbeat_ >= milliseconds(10)) {
+    generator_.send_heartbeat(false, 0);
+    actuator_.send_heartbeat(false, 0);
+    last_heartbeat_ = t;
+  }
   flush();
   timer_.expires_after(std::chrono::milliseconds(1));
   timer_.async_wait([this](const boost::system::error_code& ec) {

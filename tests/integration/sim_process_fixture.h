@@ -92,6 +92,7 @@ class SimProcessFixture : public hal::GeneratorObserver, public hal::ActuatorObs
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   hal::GeneratorDriver generator_;
   hal::ActuatorDriver actuator_;
+  Instant last_heartbeat_{};
   std::unique_ptr<hal::SerialTransport> generator_line_;
   std::unique_ptr<hal::SerialTransport> actuator_line_;
   boost::asio::steady_timer timer_;

@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             driver.stop_rf(value);
             break;
           case 5:
-            driver.set_rf_permission((value & 1) != 0, value);
+            driver.send_heartbeat((value & 1) != 0, value);
             break;
           case 6:
             check_submission(driver.query_pulse_log(value, value % 4 + 1), state, false);

@@ -309,7 +309,7 @@ TEST(GeneratorDriver, StopRfPutsTheRfOffHeartbeatThenTheAbortOnTheWireAheadOfADu
     link.step();
   }
   ASSERT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished);
-  link.driver.set_rf_permission(true, 3);
+  link.driver.send_heartbeat(true, 3);
   // The pulse command's first transmission is lost on the line.
   link.channel.script(
       {testing::Direction::kAToB, testing::LineFault::kDrop, link.clock.now(), milliseconds(1)});
@@ -348,19 +348,42 @@ TEST(GeneratorDriver, StopRfPutsTheRfOffHeartbeatThenTheAbortOnTheWireAheadOfADu
 }
 
 // Verifies: SR-38
-TEST(GeneratorDriver, SendsAHeartbeatEvery10msWithThePermissionAndEpoch) {
+TEST(GeneratorDriver, SendsOneHeartbeatPerCallWithItsPermissionAndEpochAndNoneOfItsOwn) {
   GeneratorLink link;
   link.connect();
-  link.driver.set_rf_permission(true, 4);
-  const std::size_t before = link.board.heartbeats.size();
-  for (std::int64_t ms = 1; ms <= 40; ++ms) {
+  // The core is the one producer: a driver left alone sends no heartbeat, so the
+  // self-test can withhold them to see the board's dead-man trip.
+  for (std::int64_t ms = 1; ms <= 60; ++ms) {
     link.exchange_at(ms);
   }
-  const std::size_t sent = link.board.heartbeats.size() - before;
-  EXPECT_GE(sent, 4U);
-  EXPECT_LE(sent, 5U);
-  EXPECT_TRUE(link.board.heartbeats.back().rf_permitted());
-  EXPECT_EQ(link.board.heartbeats.back().epoch(), 4U);
+  EXPECT_TRUE(link.board.heartbeats.empty());
+  link.driver.send_heartbeat(true, 4);
+  link.exchange_at(61);
+  ASSERT_EQ(link.board.heartbeats.size(), 1U);
+  EXPECT_TRUE(link.board.heartbeats[0].rf_permitted());
+  EXPECT_EQ(link.board.heartbeats[0].epoch(), 4U);
+  link.driver.send_heartbeat(false, 4);
+  link.exchange_at(62);
+  ASSERT_EQ(link.board.heartbeats.size(), 2U);
+  EXPECT_FALSE(link.board.heartbeats[1].rf_permitted());
+  EXPECT_EQ(link.board.heartbeats[1].epoch(), 4U);
+}
+
+// Verifies: SR-37, SR-38
+TEST(GeneratorDriver, AnRfOffHeartbeatOvertakesAnRfOnHeartbeatAndACommandQueuedBeforeIt) {
+  GeneratorLink link;
+  link.connect();
+  ASSERT_TRUE(link.driver.query_counters().accepted());
+  link.driver.send_heartbeat(true, 1);
+  link.driver.send_heartbeat(false, 1);
+  link.exchange_at(1);
+  EXPECT_EQ(link.board.arrival_order,
+            (std::vector<int>{
+                device::GeneratorCommand::kHandshake, device::GeneratorCommand::kHeartbeat,
+                device::GeneratorCommand::kHeartbeat, device::GeneratorCommand::kCountersQuery}));
+  ASSERT_EQ(link.board.heartbeats.size(), 2U);
+  EXPECT_FALSE(link.board.heartbeats[0].rf_permitted());
+  EXPECT_TRUE(link.board.heartbeats[1].rf_permitted());
 }
 
 TEST(GeneratorDriver, CountsTelemetryGapsAndReportsEachSample) {
@@ -450,7 +473,6 @@ TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
   ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
-  driver.set_rf_permission(true, 1);
   ASSERT_TRUE(driver.retract().accepted());
   driver.stop_rf(2);
   std::array<std::uint8_t, 1024> buffer{};

@@ -112,6 +112,9 @@ TEST(LinkSteadyState, AGeneratorDriverAllocatesNothingPerTelemetrySampleOrHeartb
       const auto& frame = frames[static_cast<std::size_t>(ms % 2)];
       driver.on_bytes(std::span(frame).first(frame_sizes[static_cast<std::size_t>(ms % 2)]), now);
       driver.tick(now);
+      if (ms % 10 == 0) {
+        driver.send_heartbeat(true, 1);  // as the core does, every 10 ms
+      }
       (void)driver.take_output(wire, now);
     }
   };
