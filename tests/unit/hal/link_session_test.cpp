@@ -215,16 +215,21 @@ TEST(LinkSession, UrgentFramesGoOutAheadOfEverythingQueued) {
   EXPECT_EQ(frames[1].payload, payload_of(8, 0xCD));
 }
 
-// Verifies: SR-38
-TEST(LinkSession, AnUrgentFrameGoesAheadOfADueRetransmissionAndAgainRightBehindIt) {
-  Pair p;
+// A reliable frame (payload 1) written at 0 ms is lost; at 5 ms it is due again when an
+// urgent reliable frame (payload 0xAB, the abort) is sent.
+void send_urgent_while_a_lost_frame_is_due(Pair& p) {
   ASSERT_EQ(p.controller.send_reliable(payload_of(10, 1)), SendResult::kQueued);
-  const auto first = frames_in(p.output(p.controller, at_ms(0)));  // lost on the line
-  ASSERT_EQ(first.size(), 1U);
-  ASSERT_EQ(p.controller.send_reliable(payload_of(10, 2)), SendResult::kQueued);
+  ASSERT_EQ(frames_in(p.output(p.controller, at_ms(0))).size(), 1U);
   p.controller.tick(at_ms(5));
   ASSERT_EQ(p.controller.send_urgent(payload_of(8, 0xAB), Delivery::kReliable),
             SendResult::kQueued);
+}
+
+// Verifies: SR-38
+TEST(LinkSession, AnUrgentFrameGoesAheadOfADueRetransmissionAndAgainRightBehindIt) {
+  Pair p;
+  send_urgent_while_a_lost_frame_is_due(p);
+  ASSERT_EQ(p.controller.send_reliable(payload_of(10, 2)), SendResult::kQueued);
   const Bytes wire = p.output(p.controller, at_ms(5));
   const auto frames = frames_in(wire);
   // The abort first; the lost frame; the abort again (the board dropped it after the
@@ -249,11 +254,7 @@ TEST(LinkSession, AnUrgentFrameGoesAheadOfADueRetransmissionAndAgainRightBehindI
 // Verifies: SR-33
 TEST(LinkSession, AnUrgentFrameWrittenAgainBehindADueRetransmissionIsStillWrittenAtMostFourTimes) {
   Pair p;
-  ASSERT_EQ(p.controller.send_reliable(payload_of(10, 1)), SendResult::kQueued);
-  (void)p.output(p.controller, at_ms(0));  // lost
-  p.controller.tick(at_ms(5));
-  ASSERT_EQ(p.controller.send_urgent(payload_of(8, 0xAB), Delivery::kReliable),
-            SendResult::kQueued);
+  send_urgent_while_a_lost_frame_is_due(p);
   const Bytes wire = p.output(p.controller, at_ms(5));
   const auto frames = frames_in(wire);
   ASSERT_EQ(frames.size(), 3U);
