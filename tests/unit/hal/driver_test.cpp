@@ -47,14 +47,22 @@ struct GeneratorRecorder final : GeneratorObserver {
 };
 
 struct ActuatorRecorder final : ActuatorObserver {
-  void on_actuator_telemetry(const device::ActuatorTelemetry&, std::uint32_t) override {}
-  void on_actuator_result(const device::CommandResult&) override {}
-  void on_actuator_event(const device::BoardEvent&) override {}
+  void on_actuator_telemetry(const device::ActuatorTelemetry& t, std::uint32_t missed) override {
+    samples.push_back(t.sample_counter());
+    samples_missed += missed;
+  }
+  void on_actuator_result(const device::CommandResult& r) override { results.push_back(r); }
+  void on_actuator_event(const device::BoardEvent& e) override { events.push_back(e); }
   void on_actuator_handshake(const device::HandshakeReply&, HandshakeMismatch m) override {
     mismatches.push_back(m);
   }
-  void on_actuator_link_fault(LinkFault) override {}
+  void on_actuator_link_fault(LinkFault f) override { faults.push_back(f); }
+  std::vector<std::uint32_t> samples;
+  std::uint32_t samples_missed = 0;
+  std::vector<device::CommandResult> results;
+  std::vector<device::BoardEvent> events;
   std::vector<HandshakeMismatch> mismatches;
+  std::vector<LinkFault> faults;
 };
 
 // The board end: records the commands it receives and answers the handshake as told.
@@ -517,6 +525,42 @@ TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
   ASSERT_TRUE(board.received[1].has_move_needle());
   EXPECT_EQ(board.received[1].move_needle().motion(), device::NEEDLE_MOTION_INSERT);
   EXPECT_EQ(board.received[1].move_needle().depth_um(), 1500U);
+}
+
+TEST(ActuatorDriver, ReportsTelemetryResultsEventsAndALinkFaultToTheActuatorObserver) {
+  ActuatorRecorder observer;
+  ActuatorDriver driver(observer, Instant{});
+  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  driver.start_session(3, at_ms(0));
+  exchange(driver, board, at_ms(0));
+  ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
+  device::ActuatorMessage telemetry;
+  telemetry.mutable_telemetry()->set_sample_counter(7);
+  board.send(telemetry, Delivery::kUnreliable);
+  telemetry.mutable_telemetry()->set_sample_counter(9);
+  board.send(telemetry, Delivery::kUnreliable);
+  device::ActuatorMessage result;
+  result.mutable_result()->set_command_id(4);
+  result.mutable_result()->set_result(device::RESULT_BUSY);
+  board.send(result, Delivery::kReliable);
+  device::ActuatorMessage event;
+  event.mutable_event()->set_kind(device::BOARD_EVENT_FAULT_LATCHED);
+  event.mutable_event()->set_fault(device::FAULT_MOTOR_STALL);
+  board.send(event, Delivery::kReliable);
+  exchange(driver, board, at_ms(1));
+  EXPECT_EQ(observer.samples, (std::vector<std::uint32_t>{7, 9}));
+  EXPECT_EQ(observer.samples_missed, 1U);
+  ASSERT_EQ(observer.results.size(), 1U);
+  EXPECT_EQ(observer.results[0].command_id(), 4U);
+  EXPECT_EQ(observer.results[0].result(), device::RESULT_BUSY);
+  ASSERT_EQ(observer.events.size(), 1U);
+  EXPECT_EQ(observer.events[0].fault(), device::FAULT_MOTOR_STALL);
+  EXPECT_TRUE(observer.faults.empty());
+  for (std::int64_t ms = 2; ms <= 25; ++ms) {
+    driver.tick(at_ms(ms));
+  }
+  ASSERT_EQ(observer.faults.size(), 1U);
+  EXPECT_EQ(observer.faults[0], LinkFault::kSilence);
 }
 
 }  // namespace
