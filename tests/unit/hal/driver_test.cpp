@@ -113,8 +113,8 @@ struct FakeBoard final : LinkListener {
   std::vector<int> arrival_order;  // body cases, heartbeats included
 };
 
-using GeneratorBoard = FakeBoard<device::GeneratorCommand, device::GeneratorMessage>;
-using ActuatorBoard = FakeBoard<device::ActuatorCommand, device::ActuatorMessage>;
+using FakeGenerator = FakeBoard<device::GeneratorCommand, device::GeneratorMessage>;
+using FakeActuator = FakeBoard<device::ActuatorCommand, device::ActuatorMessage>;
 
 template <typename Driver, typename Board>
 void exchange(Driver& driver, Board& board, Instant now) {
@@ -130,7 +130,7 @@ void exchange(Driver& driver, Board& board, Instant now) {
 struct GeneratorLink {
   GeneratorRecorder observer;
   GeneratorDriver driver{observer, Instant{}};
-  GeneratorBoard board{device::BOARD_KIND_GENERATOR};
+  FakeGenerator board{device::BOARD_KIND_GENERATOR};
 
   void connect(std::uint64_t nonce = 77) {
     driver.start_session(nonce, at_ms(0));
@@ -304,7 +304,7 @@ struct GeneratorOverChannel {
   testing::FaultyByteChannel channel{clock, {.seed = 1}};
   GeneratorRecorder observer;
   GeneratorDriver driver{observer, clock.now()};
-  GeneratorBoard board{device::BOARD_KIND_GENERATOR};
+  FakeGenerator board{device::BOARD_KIND_GENERATOR};
   FrameDecoder tap;
   std::vector<device::GeneratorCommand> on_wire;
 };
@@ -456,7 +456,7 @@ TEST(GeneratorDriver, ReportsALinkFaultWhenTheBoardFallsSilent) {
 TEST(GeneratorDriver, RepeatsTheHandshakeEvery20msUntilAnswered) {
   GeneratorRecorder observer;
   GeneratorDriver driver(observer, Instant{});
-  GeneratorBoard board(device::BOARD_KIND_GENERATOR);
+  FakeGenerator board(device::BOARD_KIND_GENERATOR);
   driver.start_session(8, at_ms(0));
   std::array<std::uint8_t, 1024> buffer{};
   int handshakes = 0;
@@ -478,7 +478,7 @@ TEST(GeneratorDriver, RepeatsTheHandshakeEvery20msUntilAnswered) {
 TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
-  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  FakeActuator board(device::BOARD_KIND_ACTUATOR);
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_TRUE(driver.retract().accepted());
@@ -501,7 +501,7 @@ TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
 TEST(ActuatorDriver, AMismatchRefusesInsertionButStillRetracts) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
-  ActuatorBoard board(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
+  FakeActuator board(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(observer.mismatches.size(), 1U);
@@ -515,7 +515,7 @@ TEST(ActuatorDriver, AMismatchRefusesInsertionButStillRetracts) {
 TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
-  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  FakeActuator board(device::BOARD_KIND_ACTUATOR);
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
@@ -530,7 +530,7 @@ TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
 TEST(ActuatorDriver, ReportsTelemetryResultsEventsAndALinkFaultToTheActuatorObserver) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
-  ActuatorBoard board(device::BOARD_KIND_ACTUATOR);
+  FakeActuator board(device::BOARD_KIND_ACTUATOR);
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
