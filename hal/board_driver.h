@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "hal/board_link.h"
 
@@ -41,6 +42,9 @@ class BoardDriver : public Interface, private LinkListener {
   }
   [[nodiscard]] bool has_output() const { return link_.session().has_output(); }
 
+  void set_handshake_policy(HandshakePolicy policy) override {
+    link_.set_policy(std::move(policy));
+  }
   void start_session(std::uint64_t nonce, Instant now) override { link_.start_session(nonce, now); }
   [[nodiscard]] HandshakeState handshake_state() const override { return link_.handshake_state(); }
   [[nodiscard]] HandshakeMismatch handshake_mismatch() const override { return link_.mismatch(); }

@@ -1,7 +1,7 @@
 // The controller's end of one board link: a LinkSession plus what every driver does the
-// same way on it: the handshake (DESIGN 3; SR-41, SR-42), heartbeats, command IDs, and
-// the urgent stop. `Command` is the board's command envelope (device::GeneratorCommand or
-// device::ActuatorCommand: same field names).
+// same way on it: the handshake and its policy (DESIGN 3; SR-41, SR-42, SR-57),
+// heartbeats, command IDs, and the urgent stop. `Command` is the board's command envelope
+// (device::GeneratorCommand or device::ActuatorCommand: same field names).
 //
 // Heartbeats go only when the owner sends one: the controller core is their one producer
 // (every 10 ms, SR-38), and its self-test withholds them to see a board's dead-man trip
@@ -13,13 +13,16 @@
 // reply before any reliable frame of the new session; the line is FIFO).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "hal/device_proto_hash.h"
 #include "hal/driver_result.h"
 #include "hal/frame.h"
+#include "hal/handshake_policy.h"
 #include "hal/link_session.h"
 #include "hal/time.h"
 #include "proto/device.pb.h"
@@ -33,6 +36,8 @@ class BoardLink {
 
   BoardLink(LinkListener& listener, device::BoardKind board_kind, Instant now)
       : session_(LinkConfig{}, listener, now), board_kind_(board_kind) {}
+
+  void set_policy(HandshakePolicy policy) { policy_ = std::move(policy); }
 
   void start_session(std::uint64_t nonce, Instant now) {
     session_.reset(nonce, now);
@@ -113,6 +118,20 @@ class BoardLink {
     if (reply.board_kind() != board_kind_) {
       return HandshakeMismatch::kBoardKind;
     }
+    if (std::find(policy_.accepted_firmware_versions.begin(),
+                  policy_.accepted_firmware_versions.end(),
+                  reply.firmware_version()) == policy_.accepted_firmware_versions.end()) {
+      return HandshakeMismatch::kFirmwareVersion;
+    }
+    if (reply.simulated() && !policy_.allow_simulated) {
+      return HandshakeMismatch::kSimulated;
+    }
+    // Only the generator has an output voltage; the core plans power within it (DESIGN 4).
+    if (board_kind_ == device::BOARD_KIND_GENERATOR &&
+        (reply.max_voltage_mv() < kMinGeneratorVoltageLimitMv ||
+         reply.max_voltage_mv() > kMaxGeneratorVoltageLimitMv)) {
+      return HandshakeMismatch::kVoltageLimit;
+    }
     return HandshakeMismatch::kNone;
   }
 
@@ -143,6 +162,7 @@ class BoardLink {
 
   LinkSession session_;
   device::BoardKind board_kind_;
+  HandshakePolicy policy_;
   HandshakeState state_ = HandshakeState::kNone;
   HandshakeMismatch mismatch_ = HandshakeMismatch::kNone;
   std::uint32_t next_command_id_ = 1;

@@ -13,6 +13,8 @@ enum class HandshakeMismatch : std::uint8_t {
   kProtoHash,        // the board was built from another proto/device.proto
   kBoardKind,        // the other board is on this port
   kFirmwareVersion,  // a firmware version the configuration does not accept
+  kSimulated,        // a simulated board where the configuration does not allow one
+  kVoltageLimit,     // the generator's voltage limit missing or out of range (SR-57)
 };
 
 // A short reason, for the ServiceLock the mismatch causes and the logs.
@@ -28,6 +30,10 @@ enum class HandshakeMismatch : std::uint8_t {
       return "board kind differs";
     case HandshakeMismatch::kFirmwareVersion:
       return "firmware version not accepted";
+    case HandshakeMismatch::kSimulated:
+      return "simulated board not allowed";
+    case HandshakeMismatch::kVoltageLimit:
+      return "generator voltage limit missing or out of range";
   }
   return "unknown";
 }

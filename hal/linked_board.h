@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "hal/driver_result.h"
+#include "hal/handshake_policy.h"
 #include "hal/link_stats.h"
 #include "hal/time.h"
 
@@ -15,6 +16,9 @@ class LinkedBoard {
  public:
   virtual ~LinkedBoard() = default;
 
+  // What the handshake accepts beyond this build's protocol (SR-41); set before
+  // start_session. Until then no board is accepted.
+  virtual void set_handshake_policy(HandshakePolicy policy) = 0;
   // A new link session with this nonce: the handshake starts (SR-42).
   virtual void start_session(std::uint64_t nonce, Instant now) = 0;
   [[nodiscard]] virtual HandshakeState handshake_state() const = 0;

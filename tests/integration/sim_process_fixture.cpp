@@ -72,6 +72,12 @@ void SimProcessFixture::connect() {
       [](bool) {});
   generator_line_->start();
   actuator_line_->start();
+  // What rfneedle-sim reports (simulator/firmware/board_link.h), as a configuration that
+  // allows a simulator would accept it.
+  const hal::HandshakePolicy policy{.accepted_firmware_versions = {"sim-1.0.0"},
+                                    .allow_simulated = true};
+  generator_.set_handshake_policy(policy);
+  actuator_.set_handshake_policy(policy);
   generator_.start_session(0x1234'5678'9abc'def1ULL, now());
   actuator_.start_session(0x0fed'cba9'8765'4321ULL, now());
   tick();

@@ -65,6 +65,12 @@ struct ActuatorRecorder final : ActuatorObserver {
   std::vector<LinkFault> faults;
 };
 
+// What the fake boards report, and the policy the tests' drivers accept it with.
+constexpr const char* kFirmwareVersion = "1.0.0";
+HandshakePolicy accepting_the_fake_boards() {
+  return {.accepted_firmware_versions = {"0.9.3", kFirmwareVersion}, .allow_simulated = false};
+}
+
 // The board end: records the commands it receives and answers the handshake as told.
 template <typename Command, typename Message>
 struct FakeBoard final : LinkListener {
@@ -88,7 +94,9 @@ struct FakeBoard final : LinkListener {
       h->set_proto_hash(proto_hash);
       h->set_board_kind(kind);
       h->set_session_nonce(nonce);
-      h->set_firmware_version("1.0.0");
+      h->set_firmware_version(firmware_version);
+      h->set_simulated(simulated);
+      h->set_max_voltage_mv(max_voltage_mv);
       send(reply, Delivery::kUnreliable);
     }
   }
@@ -106,6 +114,10 @@ struct FakeBoard final : LinkListener {
   device::BoardKind kind;
   std::uint32_t protocol_version = kProtocolVersion;
   std::uint64_t proto_hash = kDeviceProtoHash;
+  std::string firmware_version = kFirmwareVersion;
+  bool simulated = false;
+  // The generator reports its output voltage limit; the actuator has none (0).
+  std::uint32_t max_voltage_mv = kind == device::BOARD_KIND_GENERATOR ? 120'000 : 0;
   std::uint64_t nonce = 0;
   LinkSession session{LinkConfig{.dead_link_after = Duration::zero()}, *this, Instant{}};
   std::vector<Command> received;
@@ -131,8 +143,10 @@ struct GeneratorLink {
   GeneratorRecorder observer;
   GeneratorDriver driver{observer, Instant{}};
   FakeGenerator board{device::BOARD_KIND_GENERATOR};
+  HandshakePolicy policy = accepting_the_fake_boards();
 
   void connect(std::uint64_t nonce = 77) {
+    driver.set_handshake_policy(policy);
     driver.start_session(nonce, at_ms(0));
     exchange(driver, board, at_ms(0));
   }
@@ -159,7 +173,7 @@ TEST(GeneratorDriver, RefusesCommandsBeforeTheHandshake) {
 }
 
 // Verifies: SR-41
-TEST(GeneratorDriver, EstablishesTheSessionWhenVersionAndProtoHashMatch) {
+TEST(GeneratorDriver, EstablishesTheSessionWhenTheReplyMatchesTheBuildAndThePolicy) {
   GeneratorLink link;
   link.connect(77);
   EXPECT_EQ(link.board.nonce, 77U);
@@ -198,10 +212,114 @@ TEST(GeneratorDriver, AProtocolVersionMismatchNamesTheVersion) {
   EXPECT_EQ(link.driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch);
 }
 
+// Verifies: SR-41
+TEST(GeneratorDriver, AFirmwareVersionNotAcceptedIsAMismatchAndRefusesTreatment) {
+  GeneratorLink link;
+  link.board.firmware_version = "1.0.1";
+  link.connect();
+  EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kMismatch);
+  ASSERT_EQ(link.observer.mismatches.size(), 1U);
+  EXPECT_EQ(link.observer.mismatches[0], HandshakeMismatch::kFirmwareVersion);
+  EXPECT_EQ(link.driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch);
+  EXPECT_EQ(link.driver.set_relay(true).error, DriverError::kHandshakeMismatch);
+  EXPECT_TRUE(link.driver.set_relay(false).accepted());
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, AcceptsEachConfiguredFirmwareVersion) {
+  for (const char* version : {"0.9.3", kFirmwareVersion}) {
+    GeneratorLink link;
+    link.board.firmware_version = version;
+    link.connect();
+    EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished) << version;
+  }
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, WithoutAConfiguredPolicyNoBoardIsAccepted) {
+  GeneratorRecorder observer;
+  GeneratorDriver driver(observer, Instant{});
+  FakeGenerator board(device::BOARD_KIND_GENERATOR);
+  driver.start_session(8, at_ms(0));
+  exchange(driver, board, at_ms(0));
+  EXPECT_EQ(driver.handshake_state(), HandshakeState::kMismatch);
+  EXPECT_EQ(driver.handshake_mismatch(), HandshakeMismatch::kFirmwareVersion);
+  EXPECT_EQ(driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch);
+}
+
+// Verifies: SR-41
+TEST(GeneratorDriver, ASimulatedBoardIsAMismatchUnlessTheConfigurationAllowsIt) {
+  GeneratorLink refused;
+  refused.board.simulated = true;
+  refused.connect();
+  EXPECT_EQ(refused.driver.handshake_mismatch(), HandshakeMismatch::kSimulated);
+  EXPECT_EQ(refused.driver.configure({}).error, DriverError::kHandshakeMismatch);
+
+  GeneratorLink allowed;
+  allowed.board.simulated = true;
+  allowed.policy.allow_simulated = true;
+  allowed.connect();
+  EXPECT_EQ(allowed.driver.handshake_state(), HandshakeState::kEstablished);
+}
+
+// Verifies: SR-41, SR-57
+TEST(GeneratorDriver, AVoltageLimitMissingOrOutside1To400VIsAMismatch) {
+  for (const std::uint32_t mv : {0U, 999U, 400'001U}) {
+    GeneratorLink link;
+    link.board.max_voltage_mv = mv;
+    link.connect();
+    EXPECT_EQ(link.driver.handshake_mismatch(), HandshakeMismatch::kVoltageLimit) << mv;
+    EXPECT_EQ(link.driver.deliver_pulse(pulse(1)).error, DriverError::kHandshakeMismatch) << mv;
+  }
+  for (const std::uint32_t mv : {1'000U, 400'000U}) {
+    GeneratorLink link;
+    link.board.max_voltage_mv = mv;
+    link.connect();
+    EXPECT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished) << mv;
+    ASSERT_EQ(link.observer.handshakes.size(), 1U);
+    EXPECT_EQ(link.observer.handshakes[0].max_voltage_mv(), mv);
+  }
+}
+
+// Verifies: SR-41
+TEST(ActuatorDriver, NeedsNoVoltageLimitButTheSameFirmwareAndSimulatedChecks) {
+  const auto connect = [](FakeActuator& board, ActuatorDriver& driver) {
+    driver.set_handshake_policy(accepting_the_fake_boards());
+    driver.start_session(3, at_ms(0));
+    exchange(driver, board, at_ms(0));
+  };
+  {
+    ActuatorRecorder observer;
+    ActuatorDriver driver(observer, Instant{});
+    FakeActuator board(device::BOARD_KIND_ACTUATOR);
+    ASSERT_EQ(board.max_voltage_mv, 0U);
+    connect(board, driver);
+    EXPECT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
+  }
+  {
+    ActuatorRecorder observer;
+    ActuatorDriver driver(observer, Instant{});
+    FakeActuator board(device::BOARD_KIND_ACTUATOR);
+    board.firmware_version = "2.0.0";
+    connect(board, driver);
+    EXPECT_EQ(driver.handshake_mismatch(), HandshakeMismatch::kFirmwareVersion);
+    EXPECT_EQ(driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
+  }
+  {
+    ActuatorRecorder observer;
+    ActuatorDriver driver(observer, Instant{});
+    FakeActuator board(device::BOARD_KIND_ACTUATOR);
+    board.simulated = true;
+    connect(board, driver);
+    EXPECT_EQ(driver.handshake_mismatch(), HandshakeMismatch::kSimulated);
+  }
+}
+
 TEST(HandshakeMismatch, EachMismatchHasItsOwnShortReason) {
   std::vector<std::string_view> reasons;
   for (auto m : {HandshakeMismatch::kProtocolVersion, HandshakeMismatch::kProtoHash,
-                 HandshakeMismatch::kBoardKind, HandshakeMismatch::kFirmwareVersion}) {
+                 HandshakeMismatch::kBoardKind, HandshakeMismatch::kFirmwareVersion,
+                 HandshakeMismatch::kSimulated, HandshakeMismatch::kVoltageLimit}) {
     const std::string_view reason = name(m);
     EXPECT_NE(reason, name(HandshakeMismatch::kNone));
     EXPECT_NE(reason, "unknown");
@@ -312,6 +430,7 @@ struct GeneratorOverChannel {
 // Verifies: SR-35, SR-38
 TEST(GeneratorDriver, StopRfPutsTheRfOffHeartbeatThenTheAbortOnTheWireAheadOfADueRetransmission) {
   GeneratorOverChannel link;
+  link.driver.set_handshake_policy(accepting_the_fake_boards());
   link.driver.start_session(5, link.clock.now());
   for (int i = 0; i < 3; ++i) {
     link.step();
@@ -457,6 +576,7 @@ TEST(GeneratorDriver, RepeatsTheHandshakeEvery20msUntilAnswered) {
   GeneratorRecorder observer;
   GeneratorDriver driver(observer, Instant{});
   FakeGenerator board(device::BOARD_KIND_GENERATOR);
+  driver.set_handshake_policy(accepting_the_fake_boards());
   driver.start_session(8, at_ms(0));
   std::array<std::uint8_t, 1024> buffer{};
   int handshakes = 0;
@@ -479,6 +599,7 @@ TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
   FakeActuator board(device::BOARD_KIND_ACTUATOR);
+  driver.set_handshake_policy(accepting_the_fake_boards());
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_TRUE(driver.retract().accepted());
@@ -502,6 +623,7 @@ TEST(ActuatorDriver, AMismatchRefusesInsertionButStillRetracts) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
   FakeActuator board(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
+  driver.set_handshake_policy(accepting_the_fake_boards());
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(observer.mismatches.size(), 1U);
@@ -516,6 +638,7 @@ TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
   FakeActuator board(device::BOARD_KIND_ACTUATOR);
+  driver.set_handshake_policy(accepting_the_fake_boards());
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
@@ -531,6 +654,7 @@ TEST(ActuatorDriver, ReportsTelemetryResultsEventsAndALinkFaultToTheActuatorObse
   ActuatorRecorder observer;
   ActuatorDriver driver(observer, Instant{});
   FakeActuator board(device::BOARD_KIND_ACTUATOR);
+  driver.set_handshake_policy(accepting_the_fake_boards());
   driver.start_session(3, at_ms(0));
   exchange(driver, board, at_ms(0));
   ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
