@@ -156,6 +156,24 @@ struct GeneratorLink {
   }
 };
 
+struct ActuatorLink {
+  explicit ActuatorLink(device::BoardKind kind_on_port = device::BOARD_KIND_ACTUATOR)
+      : board(kind_on_port) {}
+  ActuatorRecorder observer;
+  ActuatorDriver driver{observer, Instant{}};
+  FakeActuator board;
+
+  void connect() {
+    driver.set_handshake_policy(accepting_the_fake_boards());
+    driver.start_session(3, at_ms(0));
+    exchange(driver, board, at_ms(0));
+  }
+  void exchange_at(std::int64_t ms) {
+    driver.tick(at_ms(ms));
+    exchange(driver, board, at_ms(ms));
+  }
+};
+
 PulseCommand pulse(std::uint64_t id) {
   return {.pulse_id = id,
           .power = watts(10),
@@ -283,36 +301,21 @@ TEST(GeneratorDriver, AVoltageLimitMissingOrOutside1To400VIsAMismatch) {
 
 // Verifies: SR-41
 TEST(ActuatorDriver, NeedsNoVoltageLimitButTheSameFirmwareAndSimulatedChecks) {
-  const auto connect = [](FakeActuator& board, ActuatorDriver& driver) {
-    driver.set_handshake_policy(accepting_the_fake_boards());
-    driver.start_session(3, at_ms(0));
-    exchange(driver, board, at_ms(0));
-  };
-  {
-    ActuatorRecorder observer;
-    ActuatorDriver driver(observer, Instant{});
-    FakeActuator board(device::BOARD_KIND_ACTUATOR);
-    ASSERT_EQ(board.max_voltage_mv, 0U);
-    connect(board, driver);
-    EXPECT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
-  }
-  {
-    ActuatorRecorder observer;
-    ActuatorDriver driver(observer, Instant{});
-    FakeActuator board(device::BOARD_KIND_ACTUATOR);
-    board.firmware_version = "2.0.0";
-    connect(board, driver);
-    EXPECT_EQ(driver.handshake_mismatch(), HandshakeMismatch::kFirmwareVersion);
-    EXPECT_EQ(driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
-  }
-  {
-    ActuatorRecorder observer;
-    ActuatorDriver driver(observer, Instant{});
-    FakeActuator board(device::BOARD_KIND_ACTUATOR);
-    board.simulated = true;
-    connect(board, driver);
-    EXPECT_EQ(driver.handshake_mismatch(), HandshakeMismatch::kSimulated);
-  }
+  ActuatorLink plain;
+  ASSERT_EQ(plain.board.max_voltage_mv, 0U);
+  plain.connect();
+  EXPECT_EQ(plain.driver.handshake_state(), HandshakeState::kEstablished);
+
+  ActuatorLink other_firmware;
+  other_firmware.board.firmware_version = "2.0.0";
+  other_firmware.connect();
+  EXPECT_EQ(other_firmware.driver.handshake_mismatch(), HandshakeMismatch::kFirmwareVersion);
+  EXPECT_EQ(other_firmware.driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
+
+  ActuatorLink simulated;
+  simulated.board.simulated = true;
+  simulated.connect();
+  EXPECT_EQ(simulated.driver.handshake_mismatch(), HandshakeMismatch::kSimulated);
 }
 
 TEST(HandshakeMismatch, EachMismatchHasItsOwnShortReason) {
@@ -596,95 +599,79 @@ TEST(GeneratorDriver, RepeatsTheHandshakeEvery20msUntilAnswered) {
 
 // Verifies: SR-38
 TEST(ActuatorDriver, StopRfSendsAnRfOffHeartbeatAheadOfQueuedCommands) {
-  ActuatorRecorder observer;
-  ActuatorDriver driver(observer, Instant{});
-  FakeActuator board(device::BOARD_KIND_ACTUATOR);
-  driver.set_handshake_policy(accepting_the_fake_boards());
-  driver.start_session(3, at_ms(0));
-  exchange(driver, board, at_ms(0));
-  ASSERT_TRUE(driver.retract().accepted());
-  driver.stop_rf(2);
+  ActuatorLink link;
+  link.connect();
+  ASSERT_TRUE(link.driver.retract().accepted());
+  link.driver.stop_rf(2);
   std::array<std::uint8_t, 1024> buffer{};
-  const std::size_t n = driver.take_output(buffer, at_ms(1));
-  board.session.on_bytes(std::span(buffer).first(n), at_ms(1));
-  ASSERT_EQ(board.heartbeats.size(), 1U);
-  EXPECT_FALSE(board.heartbeats[0].rf_permitted());
-  EXPECT_EQ(board.heartbeats[0].epoch(), 2U);
-  ASSERT_EQ(board.received.size(), 2U);
-  EXPECT_TRUE(board.received[1].has_move_needle());
+  const std::size_t n = link.driver.take_output(buffer, at_ms(1));
+  link.board.session.on_bytes(std::span(buffer).first(n), at_ms(1));
+  ASSERT_EQ(link.board.heartbeats.size(), 1U);
+  EXPECT_FALSE(link.board.heartbeats[0].rf_permitted());
+  EXPECT_EQ(link.board.heartbeats[0].epoch(), 2U);
+  ASSERT_EQ(link.board.received.size(), 2U);
+  EXPECT_TRUE(link.board.received[1].has_move_needle());
   // The handshake of the session, then the stop heartbeat, then the queued retraction.
-  EXPECT_EQ(board.arrival_order, (std::vector<int>{device::ActuatorCommand::kHandshake,
-                                                   device::ActuatorCommand::kHeartbeat,
-                                                   device::ActuatorCommand::kMoveNeedle}));
+  EXPECT_EQ(link.board.arrival_order, (std::vector<int>{device::ActuatorCommand::kHandshake,
+                                                        device::ActuatorCommand::kHeartbeat,
+                                                        device::ActuatorCommand::kMoveNeedle}));
 }
 
 // Verifies: SR-41
 TEST(ActuatorDriver, AMismatchRefusesInsertionButStillRetracts) {
-  ActuatorRecorder observer;
-  ActuatorDriver driver(observer, Instant{});
-  FakeActuator board(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
-  driver.set_handshake_policy(accepting_the_fake_boards());
-  driver.start_session(3, at_ms(0));
-  exchange(driver, board, at_ms(0));
-  ASSERT_EQ(observer.mismatches.size(), 1U);
-  EXPECT_EQ(observer.mismatches[0], HandshakeMismatch::kBoardKind);
-  EXPECT_EQ(driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
-  EXPECT_EQ(driver.configure({}).error, DriverError::kHandshakeMismatch);
-  EXPECT_TRUE(driver.retract().accepted());
-  EXPECT_TRUE(driver.home().accepted());
+  ActuatorLink link(device::BOARD_KIND_GENERATOR);  // the wrong board on this port
+  link.connect();
+  ASSERT_EQ(link.observer.mismatches.size(), 1U);
+  EXPECT_EQ(link.observer.mismatches[0], HandshakeMismatch::kBoardKind);
+  EXPECT_EQ(link.driver.insert(micrometres(1500)).error, DriverError::kHandshakeMismatch);
+  EXPECT_EQ(link.driver.configure({}).error, DriverError::kHandshakeMismatch);
+  EXPECT_TRUE(link.driver.retract().accepted());
+  EXPECT_TRUE(link.driver.home().accepted());
 }
 
 TEST(ActuatorDriver, SendsAnInsertionWithItsDepth) {
-  ActuatorRecorder observer;
-  ActuatorDriver driver(observer, Instant{});
-  FakeActuator board(device::BOARD_KIND_ACTUATOR);
-  driver.set_handshake_policy(accepting_the_fake_boards());
-  driver.start_session(3, at_ms(0));
-  exchange(driver, board, at_ms(0));
-  ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
-  ASSERT_TRUE(driver.insert(micrometres(1500)).accepted());
-  exchange(driver, board, at_ms(1));
-  ASSERT_EQ(board.received.size(), 2U);
-  ASSERT_TRUE(board.received[1].has_move_needle());
-  EXPECT_EQ(board.received[1].move_needle().motion(), device::NEEDLE_MOTION_INSERT);
-  EXPECT_EQ(board.received[1].move_needle().depth_um(), 1500U);
+  ActuatorLink link;
+  link.connect();
+  ASSERT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished);
+  ASSERT_TRUE(link.driver.insert(micrometres(1500)).accepted());
+  link.exchange_at(1);
+  ASSERT_EQ(link.board.received.size(), 2U);
+  ASSERT_TRUE(link.board.received[1].has_move_needle());
+  EXPECT_EQ(link.board.received[1].move_needle().motion(), device::NEEDLE_MOTION_INSERT);
+  EXPECT_EQ(link.board.received[1].move_needle().depth_um(), 1500U);
 }
 
 TEST(ActuatorDriver, ReportsTelemetryResultsEventsAndALinkFaultToTheActuatorObserver) {
-  ActuatorRecorder observer;
-  ActuatorDriver driver(observer, Instant{});
-  FakeActuator board(device::BOARD_KIND_ACTUATOR);
-  driver.set_handshake_policy(accepting_the_fake_boards());
-  driver.start_session(3, at_ms(0));
-  exchange(driver, board, at_ms(0));
-  ASSERT_EQ(driver.handshake_state(), HandshakeState::kEstablished);
+  ActuatorLink link;
+  link.connect();
+  ASSERT_EQ(link.driver.handshake_state(), HandshakeState::kEstablished);
   device::ActuatorMessage telemetry;
   telemetry.mutable_telemetry()->set_sample_counter(7);
-  board.send(telemetry, Delivery::kUnreliable);
+  link.board.send(telemetry, Delivery::kUnreliable);
   telemetry.mutable_telemetry()->set_sample_counter(9);
-  board.send(telemetry, Delivery::kUnreliable);
+  link.board.send(telemetry, Delivery::kUnreliable);
   device::ActuatorMessage result;
   result.mutable_result()->set_command_id(4);
   result.mutable_result()->set_result(device::RESULT_BUSY);
-  board.send(result, Delivery::kReliable);
+  link.board.send(result, Delivery::kReliable);
   device::ActuatorMessage event;
   event.mutable_event()->set_kind(device::BOARD_EVENT_FAULT_LATCHED);
   event.mutable_event()->set_fault(device::FAULT_MOTOR_STALL);
-  board.send(event, Delivery::kReliable);
-  exchange(driver, board, at_ms(1));
-  EXPECT_EQ(observer.samples, (std::vector<std::uint32_t>{7, 9}));
-  EXPECT_EQ(observer.samples_missed, 1U);
-  ASSERT_EQ(observer.results.size(), 1U);
-  EXPECT_EQ(observer.results[0].command_id(), 4U);
-  EXPECT_EQ(observer.results[0].result(), device::RESULT_BUSY);
-  ASSERT_EQ(observer.events.size(), 1U);
-  EXPECT_EQ(observer.events[0].fault(), device::FAULT_MOTOR_STALL);
-  EXPECT_TRUE(observer.faults.empty());
+  link.board.send(event, Delivery::kReliable);
+  link.exchange_at(1);
+  EXPECT_EQ(link.observer.samples, (std::vector<std::uint32_t>{7, 9}));
+  EXPECT_EQ(link.observer.samples_missed, 1U);
+  ASSERT_EQ(link.observer.results.size(), 1U);
+  EXPECT_EQ(link.observer.results[0].command_id(), 4U);
+  EXPECT_EQ(link.observer.results[0].result(), device::RESULT_BUSY);
+  ASSERT_EQ(link.observer.events.size(), 1U);
+  EXPECT_EQ(link.observer.events[0].fault(), device::FAULT_MOTOR_STALL);
+  EXPECT_TRUE(link.observer.faults.empty());
   for (std::int64_t ms = 2; ms <= 25; ++ms) {
-    driver.tick(at_ms(ms));
+    link.driver.tick(at_ms(ms));
   }
-  ASSERT_EQ(observer.faults.size(), 1U);
-  EXPECT_EQ(observer.faults[0], LinkFault::kSilence);
+  ASSERT_EQ(link.observer.faults.size(), 1U);
+  EXPECT_EQ(link.observer.faults[0], LinkFault::kSilence);
 }
 
 }  // namespace
