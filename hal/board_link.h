@@ -1,7 +1,11 @@
 // The controller's end of one board link: a LinkSession plus what every driver does the
-// same way on it: the handshake (DESIGN 3; SR-41, SR-42), the 10 ms heartbeat (SR-38),
-// command IDs, and the urgent stop. `Command` is the board's command envelope
+// same way on it: the handshake and its policy (DESIGN 3; SR-41, SR-42, SR-57),
+// heartbeats, command IDs, and the urgent stop. `Command` is the board's command envelope
 // (device::GeneratorCommand or device::ActuatorCommand: same field names).
+//
+// Heartbeats go only when the owner sends one: the controller core is their one producer
+// (every 10 ms, SR-38), and its self-test withholds them to see a board's dead-man trip
+// (DESIGN 4), which a heartbeat of the link's own would defeat.
 //
 // The handshake travels unreliably, command_id 0, repeated every 20 ms until the matching
 // reply: the session is reset when the request is first sent and again when the reply
@@ -9,14 +13,16 @@
 // reply before any reliable frame of the new session; the line is FIFO).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <span>
+#include <utility>
 
 #include "hal/device_proto_hash.h"
 #include "hal/driver_result.h"
 #include "hal/frame.h"
+#include "hal/handshake_policy.h"
 #include "hal/link_session.h"
 #include "hal/time.h"
 #include "proto/device.pb.h"
@@ -26,11 +32,12 @@ namespace rfneedle::hal {
 template <typename Command>
 class BoardLink {
  public:
-  static constexpr Duration kHeartbeatPeriod = milliseconds(10);  // DESIGN 3, SR-38
   static constexpr Duration kHandshakeRepeat = milliseconds(20);
 
   BoardLink(LinkListener& listener, device::BoardKind board_kind, Instant now)
       : session_(LinkConfig{}, listener, now), board_kind_(board_kind) {}
+
+  void set_policy(HandshakePolicy policy) { policy_ = std::move(policy); }
 
   void start_session(std::uint64_t nonce, Instant now) {
     session_.reset(nonce, now);
@@ -52,17 +59,14 @@ class BoardLink {
     return true;
   }
 
-  // The content of every following heartbeat.
-  void set_rf_permission(bool rf_permitted, std::uint32_t epoch) {
-    rf_permitted_ = rf_permitted;
-    epoch_ = epoch;
-  }
-
-  // RF off: a heartbeat with rf_permitted = false, ahead of everything queued (SR-38).
-  // The generator driver sends its abort first.
-  void send_stop_heartbeat(std::uint32_t epoch) {
-    set_rf_permission(false, epoch);
-    (void)send_raw(heartbeat(), Delivery::kUnreliable, true);
+  // One heartbeat now, unreliable. rf_permitted = false takes the urgent path, ahead of
+  // everything queued (SR-37, SR-38); the generator driver's stop sends its abort right
+  // after it.
+  void send_heartbeat(bool rf_permitted, std::uint32_t epoch) {
+    device::Heartbeat* beat = heartbeat_.mutable_heartbeat();
+    beat->set_rf_permitted(rf_permitted);
+    beat->set_epoch(epoch);
+    (void)send_raw(heartbeat_, Delivery::kUnreliable, !rf_permitted);
   }
 
   // Assigns the next command_id and queues the command, or says why not.
@@ -96,10 +100,6 @@ class BoardLink {
     if (state_ == HandshakeState::kWaiting && now - handshake_sent_ >= kHandshakeRepeat) {
       send_handshake(now);
     }
-    if (!last_heartbeat_sent_ || now - *last_heartbeat_sent_ >= kHeartbeatPeriod) {
-      (void)send_raw(heartbeat(), Delivery::kUnreliable, false);
-      last_heartbeat_sent_ = now;
-    }
   }
 
   [[nodiscard]] LinkSession& session() { return session_; }
@@ -118,15 +118,21 @@ class BoardLink {
     if (reply.board_kind() != board_kind_) {
       return HandshakeMismatch::kBoardKind;
     }
+    if (std::find(policy_.accepted_firmware_versions.begin(),
+                  policy_.accepted_firmware_versions.end(),
+                  reply.firmware_version()) == policy_.accepted_firmware_versions.end()) {
+      return HandshakeMismatch::kFirmwareVersion;
+    }
+    if (reply.simulated() && !policy_.allow_simulated) {
+      return HandshakeMismatch::kSimulated;
+    }
+    // Only the generator has an output voltage; the core plans power within it (DESIGN 4).
+    if (board_kind_ == device::BOARD_KIND_GENERATOR &&
+        (reply.max_voltage_mv() < kMinGeneratorVoltageLimitMv ||
+         reply.max_voltage_mv() > kMaxGeneratorVoltageLimitMv)) {
+      return HandshakeMismatch::kVoltageLimit;
+    }
     return HandshakeMismatch::kNone;
-  }
-
-  // One envelope reused for every heartbeat: after the first, no allocation.
-  [[nodiscard]] const Command& heartbeat() {
-    device::Heartbeat* beat = heartbeat_.mutable_heartbeat();
-    beat->set_rf_permitted(rf_permitted_);
-    beat->set_epoch(epoch_);
-    return heartbeat_;
   }
 
   void send_handshake(Instant now) {
@@ -156,13 +162,12 @@ class BoardLink {
 
   LinkSession session_;
   device::BoardKind board_kind_;
+  HandshakePolicy policy_;
   HandshakeState state_ = HandshakeState::kNone;
   HandshakeMismatch mismatch_ = HandshakeMismatch::kNone;
   std::uint32_t next_command_id_ = 1;
-  bool rf_permitted_ = false;
-  std::uint32_t epoch_ = 0;
   Instant handshake_sent_{};
-  std::optional<Instant> last_heartbeat_sent_;
+  // One envelope reused for every heartbeat: after the first, no allocation.
   Command heartbeat_;
   std::array<std::uint8_t, kMaxPayloadBytes> buffer_{};
 };

@@ -3,7 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
+
+#include "hal/handshake_mismatch.h"
 
 namespace rfneedle::hal {
 
@@ -28,26 +29,5 @@ enum class HandshakeState : std::uint8_t {
   kEstablished,  // matching reply: commands flow
   kMismatch,     // reply disagrees: connected, never armed (SR-41)
 };
-
-enum class HandshakeMismatch : std::uint8_t {
-  kNone,
-  kProtocolVersion,
-  kProtoHash,
-  kBoardKind,
-};
-
-[[nodiscard]] constexpr std::string_view describe(HandshakeMismatch m) {
-  switch (m) {
-    case HandshakeMismatch::kNone:
-      return "none";
-    case HandshakeMismatch::kProtocolVersion:
-      return "protocol version differs";
-    case HandshakeMismatch::kProtoHash:
-      return "device.proto hash differs";
-    case HandshakeMismatch::kBoardKind:
-      return "board kind differs";
-  }
-  return "unknown";
-}
 
 }  // namespace rfneedle::hal

@@ -213,14 +213,18 @@ std::size_t LinkSession::normal_in_flight() const {
   return n;
 }
 
-bool LinkSession::has_output() const {
-  if (!urgent_.empty() || !unreliable_.empty() || ack_owed_) {
-    return true;
-  }
+bool LinkSession::retransmission_due() const {
   for (std::size_t i = 0; i < in_flight_.size(); ++i) {
     if (in_flight_[i].awaiting_write) {
       return true;
     }
+  }
+  return false;
+}
+
+bool LinkSession::has_output() const {
+  if (!urgent_.empty() || !unreliable_.empty() || ack_owed_ || retransmission_due()) {
+    return true;
   }
   return !reliable_.empty() && normal_in_flight() < kWindow;
 }
@@ -298,18 +302,27 @@ LinkSession::Write LinkSession::write_urgent(std::span<std::uint8_t> out, std::s
                                              Instant now) {
   while (!urgent_.empty()) {
     const UrgentFrame& frame = urgent_.front();
-    Write w = Write::kWritten;
     if (frame.delivery == Delivery::kUnreliable) {
-      w = write_frame(0, 0, frame.payload.view(), out, written);
-    } else {
-      // Frames already in flight come first in sequence order, or the peer drops this one.
-      w = write_retransmissions(out, written, now);
-      if (w == Write::kWritten) {
-        w = write_new_in_flight(frame.payload, true, out, written, now);
+      const Write w = write_frame(0, 0, frame.payload.view(), out, written);
+      if (w != Write::kWritten) {
+        return w;
       }
+      urgent_.pop_front();
+      continue;
     }
+    // The urgent frame goes ahead of due retransmissions too, so a lost-then-resent
+    // command never reaches the board before the stop (DESIGN 3). A peer that lost the
+    // earlier frames drops this one as out of order, so it is due again right behind
+    // them: go-back-N, counted as one of its retransmissions (SR-33).
+    const bool behind_due_frames = retransmission_due();
+    const Write w = write_new_in_flight(frame.payload, true, out, written, now);
     if (w != Write::kWritten) {
       return w;
+    }
+    if (behind_due_frames) {
+      InFlightFrame& sent = in_flight_.back();
+      sent.awaiting_write = true;
+      ++sent.retries;
     }
     urgent_.pop_front();
   }
@@ -347,8 +360,9 @@ void LinkSession::write_new_reliable(std::span<std::uint8_t> out, std::size_t& w
 
 std::size_t LinkSession::take_output(std::span<std::uint8_t> out, Instant now) {
   std::size_t written = 0;
-  // Strict priority, except that a frame held by pulse mode lets smaller ones pass; new
-  // reliable frames never pass a held urgent or retransmitted one.
+  // Strict priority (urgent, due retransmissions, unreliable, new reliable), except that
+  // a frame held by pulse mode lets smaller ones pass; new reliable frames never pass a
+  // held urgent or retransmitted one.
   const Write urgent = write_urgent(out, written, now);
   if (urgent == Write::kNoRoom) {
     return written;

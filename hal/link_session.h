@@ -7,7 +7,8 @@
 // again); the sender retransmits every unacknowledged frame, in order, 5 ms after the
 // oldest one was last written, at most 3 times, then declares a link fault (20 ms).
 // Sequence numbers are given when a reliable frame is first written, so the urgent path
-// can put an abort ahead of every queued command without breaking the order.
+// can put an abort ahead of every queued command without breaking the order; an urgent
+// frame written ahead of due retransmissions is written again right after them.
 //
 // Payloads are opaque (serialized device.proto envelopes). The owner pulls wire bytes
 // with take_output() whenever its line can take them, so the shell decides the pacing.
@@ -96,8 +97,9 @@ class LinkSession {
 
   [[nodiscard]] SendResult send_reliable(std::span<const std::uint8_t> payload);
   [[nodiscard]] SendResult send_unreliable(std::span<const std::uint8_t> payload);
-  // Ahead of everything queued, written first at the next take_output() (DESIGN 3: the
-  // abort and the rf_permitted = false heartbeat).
+  // Ahead of everything queued and of due retransmissions, written first at the next
+  // take_output(), in the order sent (DESIGN 3: the rf_permitted = false heartbeat, then
+  // the abort).
   [[nodiscard]] SendResult send_urgent(std::span<const std::uint8_t> payload, Delivery delivery);
 
   // While a pulse is delivered no frame over kPulseWireLimit wire bytes is written; larger
@@ -153,6 +155,7 @@ class LinkSession {
   void on_ack(std::uint16_t ack);
   void declare_fault(LinkFault fault);
   [[nodiscard]] std::size_t normal_in_flight() const;
+  [[nodiscard]] bool retransmission_due() const;
 
   LinkConfig config_;
   LinkListener& listener_;

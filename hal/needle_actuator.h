@@ -6,8 +6,7 @@
 
 #include "hal/driver_result.h"
 #include "hal/link_session.h"
-#include "hal/link_stats.h"
-#include "hal/time.h"
+#include "hal/linked_board.h"
 #include "hal/units.h"
 #include "proto/device.pb.h"
 
@@ -29,34 +28,19 @@ class ActuatorObserver {
   ~ActuatorObserver() = default;
 };
 
-class NeedleActuator {
+class NeedleActuator : public LinkedBoard {
  public:
-  virtual ~NeedleActuator() = default;
-
-  virtual void start_session(std::uint64_t nonce, Instant now) = 0;
-  [[nodiscard]] virtual HandshakeState handshake_state() const = 0;
-  [[nodiscard]] virtual HandshakeMismatch handshake_mismatch() const = 0;
-
-  // Every heartbeat on this link carries the permission and epoch too (SR-38).
-  virtual void set_rf_permission(bool rf_permitted, std::uint32_t epoch) = 0;
-  // A heartbeat with rf_permitted = false ahead of everything queued.
-  virtual void stop_rf(std::uint32_t new_epoch) = 0;
-  virtual void set_pulse_mode(bool delivering_pulse) = 0;
-
   // Treatment commands: refused after a handshake mismatch.
   [[nodiscard]] virtual CommandSubmission configure(const device::ConfigureActuator& limits) = 0;
   [[nodiscard]] virtual CommandSubmission insert(Micrometres depth) = 0;
+  [[nodiscard]] virtual CommandSubmission bind_cartridge(std::uint64_t session_id) = 0;
+  [[nodiscard]] virtual CommandSubmission consume_cartridge(std::uint64_t pulse_id) = 0;
 
+  // Moving needles out of the skin and reading: allowed after a mismatch too.
   [[nodiscard]] virtual CommandSubmission home() = 0;
   [[nodiscard]] virtual CommandSubmission retract() = 0;
   [[nodiscard]] virtual CommandSubmission read_cartridge() = 0;
-  [[nodiscard]] virtual CommandSubmission bind_cartridge(std::uint64_t session_id) = 0;
-  [[nodiscard]] virtual CommandSubmission consume_cartridge(std::uint64_t pulse_id) = 0;
   [[nodiscard]] virtual CommandSubmission measure_fixture(std::uint32_t load_index) = 0;
-  [[nodiscard]] virtual CommandSubmission clear_latched_faults(std::uint32_t fault_bits) = 0;
-  [[nodiscard]] virtual CommandSubmission query_counters() = 0;
-
-  [[nodiscard]] virtual const LinkStats& link_stats() const = 0;
 };
 
 }  // namespace rfneedle::hal

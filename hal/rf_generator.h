@@ -7,7 +7,7 @@
 
 #include "hal/driver_result.h"
 #include "hal/link_session.h"
-#include "hal/link_stats.h"
+#include "hal/linked_board.h"
 #include "hal/time.h"
 #include "hal/units.h"
 #include "proto/device.pb.h"
@@ -44,35 +44,17 @@ class GeneratorObserver {
   ~GeneratorObserver() = default;
 };
 
-class RfGenerator {
+class RfGenerator : public LinkedBoard {
  public:
-  virtual ~RfGenerator() = default;
-
-  // A new link session with this nonce: the handshake starts (SR-42).
-  virtual void start_session(std::uint64_t nonce, Instant now) = 0;
-  [[nodiscard]] virtual HandshakeState handshake_state() const = 0;
-  [[nodiscard]] virtual HandshakeMismatch handshake_mismatch() const = 0;
-
-  // What every heartbeat carries from now on (SR-06: permission precedes the pulse).
-  virtual void set_rf_permission(bool rf_permitted, std::uint32_t epoch) = 0;
-  // Abort with the new epoch and a heartbeat with rf_permitted = false, ahead of
-  // everything queued (SR-35, SR-38).
-  virtual void stop_rf(std::uint32_t new_epoch) = 0;
-  // While a pulse is delivered no frame over 64 wire bytes is sent (SR-43).
-  virtual void set_pulse_mode(bool delivering_pulse) = 0;
-
   // Treatment commands: refused after a handshake mismatch.
   [[nodiscard]] virtual CommandSubmission configure(const device::ConfigureGenerator& limits) = 0;
   [[nodiscard]] virtual CommandSubmission deliver_pulse(const PulseCommand& pulse) = 0;
   // Low-level measurement, no therapeutic energy.
   [[nodiscard]] virtual CommandSubmission measure_impedance(Duration duration) = 0;
+  // Closing the relay is a treatment command; opening it is always allowed.
   [[nodiscard]] virtual CommandSubmission set_relay(bool closed) = 0;
-  [[nodiscard]] virtual CommandSubmission clear_latched_faults(std::uint32_t fault_bits) = 0;
-  [[nodiscard]] virtual CommandSubmission query_counters() = 0;
   [[nodiscard]] virtual CommandSubmission query_pulse_log(std::uint64_t from_pulse_id,
                                                           std::uint32_t max_entries) = 0;
-
-  [[nodiscard]] virtual const LinkStats& link_stats() const = 0;
 };
 
 }  // namespace rfneedle::hal

@@ -8,6 +8,7 @@
 
 #include "controller/core/telemetry.h"
 #include "controller/core/treatment.h"
+#include "hal/handshake_mismatch.h"
 #include "hal/units.h"
 
 namespace rfneedle::core {
@@ -140,13 +141,7 @@ struct BoardEvent {
   std::uint32_t fault_code = 0;
 };
 
-enum class HandshakeMismatch : std::uint8_t {
-  kNone,
-  kProtocolVersion,
-  kProtocolHash,
-  kFirmwareVersion,
-  kWrongBoard,
-};
+using HandshakeMismatch = hal::HandshakeMismatch;
 
 struct HandshakeOutcome {
   HandshakeMismatch mismatch = HandshakeMismatch::kNone;

@@ -72,6 +72,12 @@ void SimProcessFixture::connect() {
       [](bool) {});
   generator_line_->start();
   actuator_line_->start();
+  // What rfneedle-sim reports (simulator/firmware/board_link.h), as a configuration that
+  // allows a simulator would accept it.
+  const hal::HandshakePolicy policy{.accepted_firmware_versions = {"sim-1.0.0"},
+                                    .allow_simulated = true};
+  generator_.set_handshake_policy(policy);
+  actuator_.set_handshake_policy(policy);
   generator_.start_session(0x1234'5678'9abc'def1ULL, now());
   actuator_.start_session(0x0fed'cba9'8765'4321ULL, now());
   tick();
@@ -81,6 +87,13 @@ void SimProcessFixture::tick() {
   const Instant t = now();
   generator_.tick(t);
   actuator_.tick(t);
+  // The core's heartbeat (SR-38), RF never permitted: it keeps the boards' dead-man
+  // renewed.
+  if (t - last_heartbeat_ >= milliseconds(10)) {
+    generator_.send_heartbeat(false, 0);
+    actuator_.send_heartbeat(false, 0);
+    last_heartbeat_ = t;
+  }
   flush();
   timer_.expires_after(std::chrono::milliseconds(1));
   timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -60,6 +60,8 @@ class SimProcessFixture : public hal::GeneratorObserver, public hal::ActuatorObs
 
   std::optional<device::HandshakeReply> generator_handshake;
   std::optional<device::HandshakeReply> actuator_handshake;
+  hal::HandshakeMismatch generator_mismatch = hal::HandshakeMismatch::kNone;
+  hal::HandshakeMismatch actuator_mismatch = hal::HandshakeMismatch::kNone;
   std::vector<TelemetrySample> generator_samples;
   std::vector<TelemetrySample> actuator_samples;
   int link_faults = 0;
@@ -70,15 +72,18 @@ class SimProcessFixture : public hal::GeneratorObserver, public hal::ActuatorObs
   void on_generator_event(const device::BoardEvent&) override {}
   void on_pulse_ended(const device::PulseLogEntry&) override {}
   void on_generator_handshake(const device::HandshakeReply& reply,
-                              hal::HandshakeMismatch) override {
+                              hal::HandshakeMismatch mismatch) override {
     generator_handshake = reply;
+    generator_mismatch = mismatch;
   }
   void on_generator_link_fault(hal::LinkFault) override { ++link_faults; }
   void on_actuator_telemetry(const device::ActuatorTelemetry& t, std::uint32_t missed) override;
   void on_actuator_result(const device::CommandResult&) override {}
   void on_actuator_event(const device::BoardEvent&) override {}
-  void on_actuator_handshake(const device::HandshakeReply& reply, hal::HandshakeMismatch) override {
+  void on_actuator_handshake(const device::HandshakeReply& reply,
+                             hal::HandshakeMismatch mismatch) override {
     actuator_handshake = reply;
+    actuator_mismatch = mismatch;
   }
   void on_actuator_link_fault(hal::LinkFault) override { ++link_faults; }
 
@@ -92,6 +97,7 @@ class SimProcessFixture : public hal::GeneratorObserver, public hal::ActuatorObs
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   hal::GeneratorDriver generator_;
   hal::ActuatorDriver actuator_;
+  Instant last_heartbeat_{};
   std::unique_ptr<hal::SerialTransport> generator_line_;
   std::unique_ptr<hal::SerialTransport> actuator_line_;
   boost::asio::steady_timer timer_;

@@ -47,6 +47,8 @@ TEST(SimProcess, ServesBothBoardsCompletesBothHandshakesAndStreamsTelemetryAt1kH
   EXPECT_TRUE(fixture.actuator_handshake->simulated());
   EXPECT_EQ(fixture.actuator_handshake->board_kind(), device::BOARD_KIND_ACTUATOR);
   EXPECT_EQ(fixture.actuator_handshake->proto_hash(), hal::kDeviceProtoHash);
+  EXPECT_EQ(fixture.actuator_mismatch, hal::HandshakeMismatch::kNone)
+      << name(fixture.actuator_mismatch);
   expect_gapless_1khz(fixture.generator_samples);
   expect_gapless_1khz(fixture.actuator_samples);
   EXPECT_EQ(fixture.link_faults, 0);

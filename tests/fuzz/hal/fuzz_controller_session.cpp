@@ -39,6 +39,8 @@ void feed_handshake_reply(GeneratorDriver& driver, std::uint64_t nonce, std::uin
   h->set_proto_hash(variant & 1 ? kDeviceProtoHash : kDeviceProtoHash ^ variant);
   h->set_board_kind(device::BOARD_KIND_GENERATOR);
   h->set_session_nonce(nonce);
+  h->set_firmware_version("1.0.0");
+  h->set_max_voltage_mv(120'000);
   const std::string payload = reply.SerializeAsString();
   std::array<std::uint8_t, kMaxWireBytes> wire{};
   const std::size_t n = encode_frame(
@@ -60,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Observer observer;
   Instant now{};
   GeneratorDriver driver(observer, now);
+  driver.set_handshake_policy({.accepted_firmware_versions = {"1.0.0"}});
   fuzz::Script script({data, size});
   bool pulse_mode = false;
   std::uint64_t nonce = 0;
@@ -111,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             driver.stop_rf(value);
             break;
           case 5:
-            driver.set_rf_permission((value & 1) != 0, value);
+            driver.send_heartbeat((value & 1) != 0, value);
             break;
           case 6:
             check_submission(driver.query_pulse_log(value, value % 4 + 1), state, false);

@@ -313,7 +313,7 @@ TEST(LadderServiceLock, ThermistorOutOfRangeLocksUntilAServiceResetWithAReason) 
 // Verifies: SR-41
 TEST(LadderServiceLock, HandshakeMismatchLocksAndNeverArms) {
   Rig rig;
-  rig.core.on_handshake(Board::kGenerator, HandshakeOutcome{HandshakeMismatch::kProtocolHash},
+  rig.core.on_handshake(Board::kGenerator, HandshakeOutcome{HandshakeMismatch::kProtoHash},
                         rig.now());
   rig.drain();
   EXPECT_EQ(rig.core.state(), State::kServiceLock);

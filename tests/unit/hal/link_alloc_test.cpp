@@ -73,6 +73,7 @@ struct TelemetryCounter final : GeneratorObserver {
 TEST(LinkSteadyState, AGeneratorDriverAllocatesNothingPerTelemetrySampleOrHeartbeat) {
   TelemetryCounter observer;
   GeneratorDriver driver(observer, Instant{});
+  driver.set_handshake_policy({.accepted_firmware_versions = {"1.0.0"}});
   driver.start_session(1, Instant{});
   std::array<std::uint8_t, 512> wire{};
   {
@@ -82,6 +83,8 @@ TEST(LinkSteadyState, AGeneratorDriverAllocatesNothingPerTelemetrySampleOrHeartb
     h->set_proto_hash(kDeviceProtoHash);
     h->set_board_kind(device::BOARD_KIND_GENERATOR);
     h->set_session_nonce(1);
+    h->set_firmware_version("1.0.0");
+    h->set_max_voltage_mv(120'000);
     const std::string payload = reply.SerializeAsString();
     std::array<std::uint8_t, kMaxWireBytes> frame{};
     const std::size_t n = encode_frame(
@@ -112,6 +115,9 @@ TEST(LinkSteadyState, AGeneratorDriverAllocatesNothingPerTelemetrySampleOrHeartb
       const auto& frame = frames[static_cast<std::size_t>(ms % 2)];
       driver.on_bytes(std::span(frame).first(frame_sizes[static_cast<std::size_t>(ms % 2)]), now);
       driver.tick(now);
+      if (ms % 10 == 0) {
+        driver.send_heartbeat(true, 1);  // as the core does, every 10 ms
+      }
       (void)driver.take_output(wire, now);
     }
   };

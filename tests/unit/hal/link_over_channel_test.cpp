@@ -180,14 +180,15 @@ struct LinkUnderTest {
     }
   }
   SendResult send(const Message& m) { return controller.session.send_reliable(encode(m)); }
-  // The core's stop: abort and rf_permitted = false at once, ahead of everything (SR-38).
+  // The generator driver's stop: rf_permitted = false with the new epoch, then the abort,
+  // at once, ahead of everything (SR-38).
   void stop() {
     ++epoch;
     rf_permitted = false;
+    heartbeat(false);
     EXPECT_EQ(controller.session.send_urgent(encode({.kind = Kind::kAbort, .epoch = epoch}),
                                              Delivery::kReliable),
               SendResult::kQueued);
-    heartbeat(false);
   }
   Message pulse(std::uint64_t id, Duration valid_for = milliseconds(20)) const {
     return {.kind = Kind::kPulse,
@@ -296,6 +297,36 @@ TEST(LinkOverChannel, TheUrgentAbortReachesTheGateAheadOfQueuedFramesAndVoidsThe
   EXPECT_TRUE(link.board.pulses_run.empty());
   ASSERT_EQ(link.board.pulse_results.size(), 1U);
   EXPECT_EQ(link.board.pulse_results[0], GateResult::kOldEpoch);
+}
+
+// Verifies: SR-35, SR-38
+TEST(LinkOverChannel, APulseCommandLostAndDueForRetransmissionWhenRfIsStoppedNeverRuns) {
+  LinkUnderTest link;
+  link.clock.advance(milliseconds(5));
+  link.permit_rf();
+  link.clock.advance(microseconds(500));
+  // The pulse command's first transmission is lost.
+  link.channel.script({Direction::kAToB, LineFault::kDrop, link.clock.now(), milliseconds(1)});
+  ASSERT_EQ(link.send(link.pulse(7)), SendResult::kQueued);
+  link.clock.advance(milliseconds(2));
+  ASSERT_EQ(link.controller.session.in_flight(), 1U);
+  // The stop comes on the tick that finds the pulse command due again, before the line is
+  // next written: timers falling due together fire in the order they were set, and this
+  // one is set after that tick's timer and before that write's.
+  const Instant due = Instant(milliseconds(11));
+  link.clock.advance_to(due - microseconds(500));
+  link.clock.call_at(due, [&link] {
+    ASSERT_EQ(link.controller.session.stats().retransmissions, 0U);
+    ASSERT_TRUE(link.controller.session.has_output());
+    link.stop();
+  });
+  link.clock.advance(milliseconds(20));
+  EXPECT_GE(link.controller.session.stats().retransmissions, 1U);
+  EXPECT_TRUE(link.board.pulses_run.empty());
+  ASSERT_EQ(link.board.pulse_results.size(), 1U);
+  EXPECT_EQ(link.board.pulse_results[0], GateResult::kOldEpoch);
+  EXPECT_EQ(link.board.executed, (std::vector<std::uint64_t>{Board::kAbortMarker}));
+  EXPECT_FALSE(link.controller.session.faulted());
 }
 
 // Verifies: SR-37, SR-38

@@ -215,23 +215,67 @@ TEST(LinkSession, UrgentFramesGoOutAheadOfEverythingQueued) {
   EXPECT_EQ(frames[1].payload, payload_of(8, 0xCD));
 }
 
-// Verifies: SR-38
-TEST(LinkSession, AnUrgentReliableFrameFollowsFramesAlreadyInFlight) {
-  Pair p;
+// A reliable frame (payload 1) written at 0 ms is lost; at 5 ms it is due again when an
+// urgent reliable frame (payload 0xAB, the abort) is sent.
+void send_urgent_while_a_lost_frame_is_due(Pair& p) {
   ASSERT_EQ(p.controller.send_reliable(payload_of(10, 1)), SendResult::kQueued);
-  const auto first = frames_in(p.output(p.controller, at_ms(0)));  // lost on the line
-  ASSERT_EQ(first.size(), 1U);
-  ASSERT_EQ(p.controller.send_reliable(payload_of(10, 2)), SendResult::kQueued);
+  ASSERT_EQ(frames_in(p.output(p.controller, at_ms(0))).size(), 1U);
   p.controller.tick(at_ms(5));
   ASSERT_EQ(p.controller.send_urgent(payload_of(8, 0xAB), Delivery::kReliable),
             SendResult::kQueued);
-  p.controller_to_board(at_ms(5));
-  // The lost frame comes first (the board would drop the abort otherwise), then the
-  // abort, then the queued command.
+}
+
+// Verifies: SR-38
+TEST(LinkSession, AnUrgentFrameGoesAheadOfADueRetransmissionAndAgainRightBehindIt) {
+  Pair p;
+  send_urgent_while_a_lost_frame_is_due(p);
+  ASSERT_EQ(p.controller.send_reliable(payload_of(10, 2)), SendResult::kQueued);
+  const Bytes wire = p.output(p.controller, at_ms(5));
+  const auto frames = frames_in(wire);
+  // The abort first; the lost frame; the abort again (the board dropped it after the
+  // gap); then the queued command.
+  ASSERT_EQ(frames.size(), 4U);
+  EXPECT_EQ(frames[0].payload, payload_of(8, 0xAB));
+  EXPECT_EQ(frames[0].header.seq, 1U);
+  EXPECT_EQ(frames[1].payload, payload_of(10, 1));
+  EXPECT_EQ(frames[1].header.seq, 0U);
+  EXPECT_EQ(frames[2].payload, payload_of(8, 0xAB));
+  EXPECT_EQ(frames[2].header.seq, 1U);
+  EXPECT_EQ(frames[3].payload, payload_of(10, 2));
+  EXPECT_EQ(frames[3].header.seq, 2U);
+  p.board.on_bytes(wire, at_ms(5));
   ASSERT_EQ(p.board_events.reliable.size(), 3U);
   EXPECT_EQ(p.board_events.reliable[0], payload_of(10, 1));
   EXPECT_EQ(p.board_events.reliable[1], payload_of(8, 0xAB));
   EXPECT_EQ(p.board_events.reliable[2], payload_of(10, 2));
+  EXPECT_EQ(p.board.stats().out_of_order_received, 1U);
+}
+
+// Verifies: SR-33
+TEST(LinkSession, AnUrgentFrameWrittenAgainBehindADueRetransmissionIsStillWrittenAtMostFourTimes) {
+  Pair p;
+  send_urgent_while_a_lost_frame_is_due(p);
+  const Bytes wire = p.output(p.controller, at_ms(5));
+  const auto frames = frames_in(wire);
+  ASSERT_EQ(frames.size(), 3U);
+  ASSERT_EQ(frames[1].payload, payload_of(10, 1));
+  // Only the retransmitted frame arrives, and is acknowledged: the urgent one is lost
+  // both times, and every time after.
+  const auto offset = static_cast<std::ptrdiff_t>(frames[0].wire_bytes);
+  p.board.on_bytes(Bytes(wire.begin() + offset,
+                         wire.begin() + offset + static_cast<std::ptrdiff_t>(frames[1].wire_bytes)),
+                   at_ms(5));
+  int urgent_writes = 2;
+  for (int ms = 6; ms <= 40 && !p.controller.faulted(); ++ms) {
+    ASSERT_EQ(p.board.send_unreliable(payload_of(4, 9)), SendResult::kQueued);
+    p.board_to_controller(at_ms(ms));
+    p.controller.tick(at_ms(ms));
+    for (const auto& frame : frames_in(p.output(p.controller, at_ms(ms)))) {
+      urgent_writes += frame.payload == payload_of(8, 0xAB) ? 1 : 0;
+    }
+  }
+  ASSERT_TRUE(p.controller.faulted());
+  EXPECT_EQ(urgent_writes, 4);  // 1 + 3 retries
 }
 
 // Verifies: SR-43
