@@ -18,7 +18,7 @@ device::ResultCode GeneratorFirmware::start_measurement(std::uint32_t command_id
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;
   }
   if (pulse_ || measurement_) {

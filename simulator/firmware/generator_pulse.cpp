@@ -34,7 +34,7 @@ ResultCode GeneratorFirmware::deliver_pulse(const device::DeliverPulse& p) {
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;
   }
   if (!configured_) {
