@@ -62,6 +62,7 @@ void BoardFirmware<Command, Message>::on_handshake(const device::HandshakeReques
   message_.Clear();
   fill_handshake_reply(identity_, kind_, *link_.gate().nonce(), latched_.bits(),
                        *message_.mutable_handshake());
+  complete_handshake_reply(*message_.mutable_handshake());
   (void)link_.send(message_, hal::Delivery::kUnreliable);
   if (new_session && !boot_reported_) {
     // The reply goes first (unreliable frames are written before new reliable ones), then

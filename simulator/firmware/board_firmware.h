@@ -67,6 +67,8 @@ class BoardFirmware : private hal::LinkListener {
   virtual void on_rf_off_ordered() {}
   // A handshake with a new nonce started a session: nothing of the old one may continue.
   virtual void on_new_session() {}
+  // What only this board states in its HandshakeReply (the generator its voltage limit).
+  virtual void complete_handshake_reply(device::HandshakeReply& /*reply*/) const {}
 
   void on_payload(const hal::ReceivedPayload& payload) final;
   void on_link_fault(hal::LinkFault) final {}

@@ -47,6 +47,11 @@ void GeneratorFirmware::on_new_session() {
   measurement_.reset();
 }
 
+void GeneratorFirmware::complete_handshake_reply(device::HandshakeReply& reply) const {
+  // The output stage's own limit, for the controller's reachability check (SR-11).
+  reply.set_max_voltage_mv(wire_unsigned(hw_.output.config().voltage_limit.value(), 400'000));
+}
+
 void GeneratorFirmware::execute(const device::GeneratorCommand& command) {
   const std::uint32_t id = command.command_id();
   switch (command.body_case()) {

@@ -99,6 +99,7 @@ class GeneratorFirmware final
   [[nodiscard]] bool latch_cause_present(device::FaultCode fault) const override;
   void on_rf_off_ordered() override;
   void on_new_session() override;
+  void complete_handshake_reply(device::HandshakeReply& reply) const override;
 
   [[nodiscard]] device::ResultCode configure(const device::ConfigureGenerator& configure);
   [[nodiscard]] device::ResultCode deliver_pulse(const device::DeliverPulse& pulse);
