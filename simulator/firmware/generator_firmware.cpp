@@ -199,6 +199,7 @@ void GeneratorFirmware::tick(Instant now, Ohms load) {
   if (heatsink >= heatsink_cut_off_) {
     trip(device::FAULT_OVER_TEMPERATURE, static_cast<std::int32_t>(heatsink.value()), now);
   }
+  live_impedance_ohm_ = 0;
   step_pulse(now);
   step_measurement(load);
 
@@ -244,7 +245,7 @@ void GeneratorFirmware::send_telemetry(Instant now) {
   t.set_power_mw(wire_unsigned(reading.power.value(), 60'000));
   t.set_voltage_mv(wire_unsigned(reading.voltage.value(), 400'000));
   t.set_current_ma(wire_unsigned(reading.current.value(), 10'000));
-  t.set_impedance_ohm(wire_ohm(reading.impedance));
+  t.set_impedance_ohm(live_impedance_ohm_);
   t.set_energy_uj(std::min<std::uint32_t>(energy_uj_, 3'038'000));
   t.set_heatsink_mdegc(wire_signed(hw_.output.heatsink_temperature().value(), -40'000, 150'000));
   t.set_latched_faults(latched_.bits());  // SR-44: in every frame

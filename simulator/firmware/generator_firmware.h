@@ -132,6 +132,9 @@ class GeneratorFirmware final
   std::optional<Measurement> measurement_;
   std::uint64_t last_pulse_id_ = 0;
   std::uint32_t energy_uj_ = 0;  // current/last pulse, for telemetry
+  // Telemetry's impedance_ohm: the sample a pulse or a measurement took on this tick; 0
+  // ("no reading") on a tick with neither (docs/protocol.md 6.7).
+  std::uint32_t live_impedance_ohm_ = 0;
   int uncommanded_rf_samples_ = 0;
   std::uint32_t sample_counter_ = 0;
 

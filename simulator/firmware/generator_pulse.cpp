@@ -78,6 +78,7 @@ void GeneratorFirmware::step_pulse(Instant now) {
   pulse.energy_uj += static_cast<double>(reading.power.value()) * static_cast<double>(dt.count()) *
                      1e-3;  // mW x µs = nJ
   energy_uj_ = static_cast<std::uint32_t>(pulse.energy_uj);
+  live_impedance_ohm_ = wire_ohm(reading.impedance);
   if (reading.power.value() > 0) {
     pulse.record.impedance_min_ohm =
         std::min(pulse.record.impedance_min_ohm, wire_ohm(reading.impedance));
