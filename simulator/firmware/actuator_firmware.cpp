@@ -108,10 +108,10 @@ ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
   if (!hw_.motor.homed()) {
     return device::RESULT_NOT_HOMED;
   }
-  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
-  if (!cartridge) {
-    return device::RESULT_NO_CARTRIDGE;
+  if (const ResultCode ready = cartridge_ready_for_insert(); ready != device::RESULT_OK) {
+    return ready;
   }
+  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
   const Micrometres depth(move.depth_um());
   if (depth < Micrometres(500) || depth > max_depth_ ||
       (cartridge->max_depth.value() > 0 && depth > cartridge->max_depth)) {

@@ -36,6 +36,9 @@ inline constexpr Duration kEncoderDisagreementFor = milliseconds(10);
 struct ActuatorMemory {
   std::uint64_t lifetime_insertions = 0;
   std::uint32_t boot_count = 0;
+  // The latest date the controller has given in a CartridgeBind or CartridgeConsume: the
+  // board has no calendar of its own, and its date never goes back (SR-62).
+  std::chrono::sys_days latest_date = kNoDate;
 };
 
 // What the reference meter saw during the latest pulse into the selected fixture load.
@@ -53,7 +56,6 @@ struct ActuatorHardware {
   CalibrationFixture& fixture;
   FixturePulseReading& fixture_pulse;
   InterlockLines& lines;
-  std::chrono::sys_days today;  // the board's real-time clock, for cartridge expiry
 };
 
 class ActuatorFirmware final
@@ -78,6 +80,17 @@ class ActuatorFirmware final
   [[nodiscard]] device::ResultCode move_needle(const device::MoveNeedle& move);
   void answer_counters(std::uint32_t command_id);
   void answer_cartridge(std::uint32_t command_id, const device::ActuatorCommand& command);
+  // Takes the controller's date from a CartridgeBind or CartridgeConsume: refused
+  // (RESULT_OUT_OF_RANGE) when missing, outside 1..65 535 or earlier than the attached
+  // cartridge's bind date; otherwise the board's date becomes the later of the two.
+  [[nodiscard]] device::ResultCode take_date(std::uint32_t today_unix_days);
+  // The date expiry is checked against: the board's latest date, or the attached
+  // cartridge's bind date if that is later; kNoDate when neither is known.
+  [[nodiscard]] std::chrono::sys_days today() const;
+  // SR-62 before the needles go in, not only when the pulse is counted after it:
+  // RESULT_NO_CARTRIDGE, RESULT_CARTRIDGE_BOUND (not bound to any session),
+  // RESULT_CARTRIDGE_EXPIRED or RESULT_CARTRIDGE_AT_LIMIT; the fixture needs only be there.
+  [[nodiscard]] device::ResultCode cartridge_ready_for_insert() const;
   void answer_fixture(std::uint32_t command_id, std::uint32_t load_index);
 
   // Drops the at-depth line, latches, reports and orders a retraction (SR-39, SR-50).
