@@ -1,5 +1,6 @@
 #include "simulator/process/control_requests.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -58,6 +59,33 @@ std::string fault_catalogue_json() {
   }
   out << "]}";
   return out.str();
+}
+
+std::string fault_catalogue_text() {
+  std::string text;
+  for (const FaultSpec& spec : fault_catalogue()) {
+    std::string params;
+    for (const auto& p : spec.parameters) {
+      std::ostringstream one;
+      one << p.name << "=";
+      if (p.unit == "choice") {
+        for (std::size_t i = 0; i < p.choices.size(); ++i) {
+          one << (i == 0 ? "" : "|") << p.choices[i];
+        }
+      } else {
+        one << p.default_value << p.unit << " (" << p.min << ".." << p.max << ")";
+      }
+      params += (params.empty() ? "" : ", ") + one.str();
+    }
+    constexpr std::size_t kNameColumn = 27;
+    std::string name(spec.name);
+    name.resize(std::max(name.size() + 1, kNameColumn), ' ');
+    text += name + std::string(spec.effect) + "\n";
+    if (!params.empty()) {
+      text += std::string(kNameColumn, ' ') + "parameters: " + params + "\n";
+    }
+  }
+  return text;
 }
 
 void ControlRequests::tap(Instant now, Duration hold) {
