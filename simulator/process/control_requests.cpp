@@ -33,6 +33,29 @@ struct Overloaded : Ts... {
 template <typename... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// "name=default unit (min..max unit)": a value never runs into its unit. A choice shows
+// its default and the choices; a fraction and a flag, which have no unit, say what they are.
+std::string parameter_text(const FaultParameterSpec& p) {
+  std::ostringstream one;
+  one << p.name << "=";
+  if (p.unit == "choice") {
+    const auto index = static_cast<std::size_t>(p.default_value);
+    one << (index < p.choices.size() ? p.choices[index] : std::string_view("?")) << " (";
+    for (std::size_t i = 0; i < p.choices.size(); ++i) {
+      one << (i == 0 ? "" : "|") << p.choices[i];
+    }
+    one << ")";
+  } else if (p.unit == "fraction") {
+    one << p.default_value << " (a fraction, " << p.min << ".." << p.max << ")";
+  } else if (p.unit == "flag") {
+    one << p.default_value << " (flag: 0 or 1)";
+  } else {
+    one << p.default_value << " " << p.unit << " (" << p.min << ".." << p.max << " " << p.unit
+        << ")";
+  }
+  return one.str();
+}
+
 }  // namespace
 
 std::string error_answer(const std::string& message) {
@@ -66,16 +89,7 @@ std::string fault_catalogue_text() {
   for (const FaultSpec& spec : fault_catalogue()) {
     std::string params;
     for (const auto& p : spec.parameters) {
-      std::ostringstream one;
-      one << p.name << "=";
-      if (p.unit == "choice") {
-        for (std::size_t i = 0; i < p.choices.size(); ++i) {
-          one << (i == 0 ? "" : "|") << p.choices[i];
-        }
-      } else {
-        one << p.default_value << p.unit << " (" << p.min << ".." << p.max << ")";
-      }
-      params += (params.empty() ? "" : ", ") + one.str();
+      params += (params.empty() ? "" : ", ") + parameter_text(p);
     }
     constexpr std::size_t kNameColumn = 27;
     std::string name(spec.name);

@@ -7,6 +7,7 @@ namespace rfneedle::sim {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 SimCommand parsed(std::string_view line) { return std::get<SimCommand>(parse_sim_command(line)); }
 
@@ -53,6 +54,17 @@ TEST_F(ControlRequestsTest, EstopRequestDrivesTheHardWiredLine) {
 TEST(ControlAnswers, ErrorsAreJsonWithTheMessageEscaped) {
   EXPECT_EQ(error_answer("bad \"quote\"\n"), R"({"ok":false,"error":"bad \"quote\"\u000a"})");
   EXPECT_THAT(fault_catalogue_json(), HasSubstr(R"("name":"skin-heating")"));
+}
+
+TEST(ControlAnswers, TheFaultListSeparatesEachValueFromItsUnit) {
+  const std::string text = fault_catalogue_text();
+  EXPECT_THAT(text, HasSubstr("link=both (both|generator|actuator)"));
+  EXPECT_THAT(text, HasSubstr("rate=1 (a fraction, 0..1)"));
+  EXPECT_THAT(text, HasSubstr("delay=30 ms (0..1000 ms)"));
+  EXPECT_THAT(text, HasSubstr("rate=50 %/s (-95..1000 %/s)"));
+  EXPECT_THAT(text, HasSubstr("contact_a=1 (flag: 0 or 1)"));
+  EXPECT_THAT(text, Not(HasSubstr("1fraction")));
+  EXPECT_THAT(text, Not(HasSubstr("30ms")));
 }
 
 }  // namespace
