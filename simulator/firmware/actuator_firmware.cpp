@@ -135,14 +135,16 @@ bool ActuatorFirmware::latch_cause_present(device::FaultCode fault) const {
   }
 }
 
-void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
-  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
-  device::CountersReply& counters = *reply.mutable_counters();
+void ActuatorFirmware::counters(device::CountersReply& counters) const {
   counters.set_lifetime_pulses(memory_.lifetime_insertions);
   const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
   counters.set_cartridge_pulses(cartridge ? std::min<std::uint32_t>(cartridge->pulses_used, 100'000)
                                           : 0);
   fill_counters(memory_.boot_count, counters);
+}
+
+void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
+  counters(*start_result(message_, command_id, device::RESULT_OK).mutable_counters());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 

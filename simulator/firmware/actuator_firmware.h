@@ -72,6 +72,9 @@ class ActuatorFirmware final
   // 1 kHz, after the physics has stepped to `now`.
   void tick(Instant now);
 
+  // What CountersQuery answers.
+  void counters(device::CountersReply& counters) const;
+
  private:
   void execute(const device::ActuatorCommand& command) override;
   [[nodiscard]] bool latch_cause_present(device::FaultCode fault) const override;

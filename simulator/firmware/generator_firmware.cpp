@@ -153,12 +153,14 @@ bool GeneratorFirmware::latch_cause_present(device::FaultCode fault) const {
   }
 }
 
-void GeneratorFirmware::answer_counters(std::uint32_t command_id) {
-  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
-  device::CountersReply& counters = *reply.mutable_counters();
+void GeneratorFirmware::counters(device::CountersReply& counters) const {
   counters.set_lifetime_pulses(memory_.lifetime_pulses);
   counters.set_lifetime_energy_mj(memory_.lifetime_energy_uj / 1000);
   fill_counters(memory_.boot_count, counters);
+}
+
+void GeneratorFirmware::answer_counters(std::uint32_t command_id) {
+  counters(*start_result(message_, command_id, device::RESULT_OK).mutable_counters());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 

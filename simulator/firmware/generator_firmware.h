@@ -71,6 +71,8 @@ class GeneratorFirmware final
 
   [[nodiscard]] bool delivering_pulse() const { return pulse_.has_value(); }
   [[nodiscard]] Microjoules pulse_energy() const { return Microjoules(energy_uj_); }
+  // What CountersQuery answers.
+  void counters(device::CountersReply& counters) const;
 
  private:
   struct Pulse {

@@ -56,6 +56,37 @@ std::string parameter_text(const FaultParameterSpec& p) {
   return one.str();
 }
 
+// The fields of device.proto's CountersReply, under the same names (docs/simulator.md).
+void counters_json(std::ostream& out, const device::CountersReply& c, bool actuator) {
+  const device::LinkCounters& l = c.link();
+  out << "{\"lifetime_pulses\":" << c.lifetime_pulses();
+  if (actuator) {
+    out << ",\"cartridge_pulses\":" << c.cartridge_pulses();
+  } else {
+    out << ",\"lifetime_energy_mj\":" << c.lifetime_energy_mj();
+  }
+  out << ",\"boot_count\":" << c.boot_count() << ",\"uptime_us\":" << c.uptime_us()
+      << ",\"link\":{\"frames_received\":" << l.frames_received()
+      << ",\"frames_sent\":" << l.frames_sent() << ",\"framing_errors\":" << l.framing_errors()
+      << ",\"oversize_errors\":" << l.oversize_errors() << ",\"crc_errors\":" << l.crc_errors()
+      << ",\"version_errors\":" << l.version_errors()
+      << ",\"payload_errors\":" << l.payload_errors()
+      << ",\"retransmissions\":" << l.retransmissions() << ",\"duplicates\":" << l.duplicates()
+      << ",\"dead_man_trips\":" << l.dead_man_trips() << "}}";
+}
+
+// A board's counters, or null while it is rebooting (its volatile ones are gone then).
+template <typename Firmware>
+void board_counters_json(std::ostream& out, const Firmware* firmware, bool actuator) {
+  if (firmware == nullptr) {
+    out << "null";
+    return;
+  }
+  device::CountersReply counters;
+  firmware->counters(counters);
+  counters_json(out, counters, actuator);
+}
+
 }  // namespace
 
 std::string error_answer(const std::string& message) {
@@ -185,7 +216,12 @@ std::string ControlRequests::status(Instant now) const {
       << ",\"generator_booting\":" << boolean(truth.generator_booting)
       << ",\"actuator_booting\":" << boolean(truth.actuator_booting)
       << ",\"generator_latched_faults\":" << truth.generator_latched_faults
-      << ",\"actuator_latched_faults\":" << truth.actuator_latched_faults << ",\"active_faults\":[";
+      << ",\"actuator_latched_faults\":" << truth.actuator_latched_faults
+      << ",\"generator_counters\":";
+  board_counters_json(out, device_.generator(), false);
+  out << ",\"actuator_counters\":";
+  board_counters_json(out, device_.actuator(), true);
+  out << ",\"active_faults\":[";
   bool first = true;
   for (const FaultSpec& spec : fault_catalogue()) {
     if (device_.faults().is_active(spec.kind, now)) {

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace rfneedle::sim {
 namespace {
 
@@ -42,6 +44,28 @@ TEST_F(ControlRequestsTest, StatusReportsGroundTruthFields) {
                             "\"pulse_energy_uj\":", "\"needle_position_um\":", "\"estop\":false"}) {
     EXPECT_THAT(status, HasSubstr(field));
   }
+}
+
+TEST_F(ControlRequestsTest, StatusReportsEachBoardsCountersAsCountersQueryWould) {
+  const std::array<std::uint8_t, 3> garbage = {0x02, 0x11, 0x00};  // too short: framing
+  device.generator_bytes_in(garbage, Instant(milliseconds(1)));
+  device.tick(Instant(milliseconds(2)));
+  const std::string status = requests.execute(parsed("status"), Instant(milliseconds(2)));
+  EXPECT_THAT(status, HasSubstr(R"("generator_counters":{"lifetime_pulses":0,)"
+                                R"("lifetime_energy_mj":0,"boot_count":1,"uptime_us":2000,)"
+                                R"("link":{"frames_received":0,"frames_sent":0,)"
+                                R"("framing_errors":1,"oversize_errors":0,"crc_errors":0,)"
+                                R"("version_errors":0,"payload_errors":0,"retransmissions":0,)"
+                                R"("duplicates":0,"dead_man_trips":0}})"));
+  EXPECT_THAT(status, HasSubstr(R"("actuator_counters":{"lifetime_pulses":0,)"
+                                R"("cartridge_pulses":0,"boot_count":1,"uptime_us":2000,)"
+                                R"("link":{"frames_received":0,)"));
+
+  FaultParameters reboot(FaultKind::kBoardReboot);  // the generator, 200 ms
+  device.inject(reboot, Instant(milliseconds(3)));
+  device.tick(Instant(milliseconds(3)));
+  EXPECT_THAT(requests.execute(parsed("status"), Instant(milliseconds(3))),
+              HasSubstr(R"("generator_counters":null,)"));
 }
 
 TEST_F(ControlRequestsTest, EstopRequestDrivesTheHardWiredLine) {
