@@ -44,6 +44,9 @@ ResultCode to_result(CartridgeResult result) {
     case CartridgeResult::kMissing:
       return device::RESULT_NO_CARTRIDGE;
     case CartridgeResult::kBoundToAnotherSession:
+    case CartridgeResult::kNotBound:
+      // device.proto has no code of its own for "bound to no session": the binding refuses
+      // the command either way (docs/protocol.md 6.9).
       return device::RESULT_CARTRIDGE_BOUND;
     case CartridgeResult::kPulseLimitReached:
       return device::RESULT_CARTRIDGE_AT_LIMIT;
@@ -55,21 +58,51 @@ ResultCode to_result(CartridgeResult result) {
 
 }  // namespace
 
+ResultCode ActuatorFirmware::take_date(std::uint32_t today_unix_days) {
+  if (!within<std::uint32_t>(today_unix_days, 1, 65'535)) {
+    return device::RESULT_OUT_OF_RANGE;
+  }
+  const std::chrono::sys_days given{std::chrono::days{today_unix_days}};
+  const std::optional<CartridgeMemory> memory = hw_.cartridge.read();
+  if (memory && memory->bound_session != 0 && given < memory->bound_on) {
+    // A clock set back cannot revive an expired cartridge (SR-62).
+    return device::RESULT_OUT_OF_RANGE;
+  }
+  memory_.latest_date = std::max(memory_.latest_date, given);
+  return device::RESULT_OK;
+}
+
+std::chrono::sys_days ActuatorFirmware::today() const {
+  const std::optional<CartridgeMemory> memory = hw_.cartridge.read();
+  return memory ? std::max(memory_.latest_date, memory->bound_on) : memory_.latest_date;
+}
+
+ResultCode ActuatorFirmware::cartridge_ready_for_insert() const {
+  return to_result(hw_.cartridge.ready_for_pulse(today()));
+}
+
 void ActuatorFirmware::answer_cartridge(std::uint32_t command_id,
                                         const device::ActuatorCommand& command) {
   CartridgeResult result = CartridgeResult::kOk;
   if (command.has_cartridge_bind()) {
-    if (command.cartridge_bind().session_id() == 0) {
-      answer(command_id, device::RESULT_OUT_OF_RANGE);
+    const device::CartridgeBind& bind = command.cartridge_bind();
+    const ResultCode date =
+        bind.session_id() == 0 ? device::RESULT_OUT_OF_RANGE : take_date(bind.today_unix_days());
+    if (date != device::RESULT_OK) {
+      answer(command_id, date);
       return;
     }
-    result = hw_.cartridge.bind(command.cartridge_bind().session_id(), hw_.today);  // SR-62
+    result = hw_.cartridge.bind(bind.session_id(), today());  // SR-62
   } else if (command.has_cartridge_consume()) {
-    if (!within<std::uint64_t>(command.cartridge_consume().pulse_id(), 1, kMaxPulseId)) {
-      answer(command_id, device::RESULT_OUT_OF_RANGE);
+    const device::CartridgeConsume& consume = command.cartridge_consume();
+    const ResultCode date = !within<std::uint64_t>(consume.pulse_id(), 1, kMaxPulseId)
+                                ? device::RESULT_OUT_OF_RANGE
+                                : take_date(consume.today_unix_days());
+    if (date != device::RESULT_OK) {
+      answer(command_id, date);
       return;
     }
-    result = hw_.cartridge.consume(hw_.today);  // SR-62
+    result = hw_.cartridge.consume(today());  // SR-62
   }
   const std::optional<CartridgeMemory> memory = hw_.cartridge.read();
   if (!memory) {

@@ -17,16 +17,11 @@ std::int32_t wire_mdegc(MilliCelsius t) { return wire_signed(t.value(), -40'000,
 
 ActuatorFirmware::ActuatorFirmware(const BoardIdentity& identity, ActuatorMemory& memory,
                                    ActuatorHardware hardware, Instant boot, bool rebooted)
-    : identity_(identity),
+    : BoardFirmware(identity, device::BOARD_KIND_ACTUATOR, boot, rebooted),
       memory_(memory),
       hw_(hardware),
-      link_(*this, boot),
-      now_(boot),
       last_tick_(boot) {
   ++memory_.boot_count;
-  if (rebooted) {
-    latched_.latch(device::FAULT_REBOOT);
-  }
   hw_.motor.set_enabled(true);
   hw_.lines.needles_at_depth = false;
   cartridge_present_ = hw_.cartridge.read().has_value();
@@ -34,58 +29,8 @@ ActuatorFirmware::ActuatorFirmware(const BoardIdentity& identity, ActuatorMemory
 
 ActuatorFirmware::~ActuatorFirmware() { hw_.lines.needles_at_depth = false; }
 
-void ActuatorFirmware::on_bytes(std::span<const std::uint8_t> bytes, Instant now) {
-  now_ = now;
-  link_.session().on_bytes(bytes, now);
-}
-
-std::size_t ActuatorFirmware::take_output(std::span<std::uint8_t> out, Instant now) {
-  return link_.session().take_output(out, now);
-}
-
-void ActuatorFirmware::on_payload(const hal::ReceivedPayload& payload) {
-  const device::ActuatorCommand* command = parser_.parse(payload.bytes);
-  if (command == nullptr) {
-    link_.session().report_payload_error();
-    return;
-  }
-  if (command->has_handshake()) {
-    on_handshake(command->handshake());
-    return;
-  }
-  if (command->has_heartbeat()) {
-    (void)link_.gate().on_heartbeat(command->heartbeat().rf_permitted(),
-                                    command->heartbeat().epoch());
-    return;
-  }
-  if (payload.delivery != hal::Delivery::kReliable || command->command_id() == 0) {
-    return;
-  }
-  execute(*command);
-}
-
-void ActuatorFirmware::on_handshake(const device::HandshakeRequest& request) {
-  const bool new_session = link_.on_handshake(request, now_);
-  if (!link_.connected()) {
-    return;
-  }
-  message_.Clear();
-  fill_handshake_reply(identity_, device::BOARD_KIND_ACTUATOR, *link_.gate().nonce(),
-                       latched_.bits(), *message_.mutable_handshake());
-  (void)link_.send(message_, hal::Delivery::kUnreliable);
-  if (new_session && !boot_reported_) {
-    // After the reply, the session's first reliable frame (docs/protocol.md 6.6).
-    boot_reported_ = true;
-    send_event(device::BOARD_EVENT_BOOTED, device::FAULT_UNSPECIFIED, 0, now_);
-  }
-}
-
 void ActuatorFirmware::execute(const device::ActuatorCommand& command) {
   const std::uint32_t id = command.command_id();
-  if (!link_.connected()) {
-    answer(id, device::RESULT_HANDSHAKE_REQUIRED);
-    return;
-  }
   switch (command.body_case()) {
     case device::ActuatorCommand::kConfigure:
       answer(id, configure(command.configure()));
@@ -154,7 +99,7 @@ ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
     default:
       return device::RESULT_OUT_OF_RANGE;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;
   }
   if (!configured_) {
@@ -163,10 +108,10 @@ ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
   if (!hw_.motor.homed()) {
     return device::RESULT_NOT_HOMED;
   }
-  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
-  if (!cartridge) {
-    return device::RESULT_NO_CARTRIDGE;
+  if (const ResultCode ready = cartridge_ready_for_insert(); ready != device::RESULT_OK) {
+    return ready;
   }
+  const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
   const Micrometres depth(move.depth_um());
   if (depth < Micrometres(500) || depth > max_depth_ ||
       (cartridge->max_depth.value() > 0 && depth > cartridge->max_depth)) {
@@ -179,41 +124,32 @@ ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
   return device::RESULT_OK;
 }
 
-ResultCode ActuatorFirmware::clear_latched(std::uint32_t mask) {
-  const std::uint32_t cleared = latched_.clear_where_gone(mask, [this](device::FaultCode fault) {
-    return (fault == device::FAULT_ESTOP && hw_.lines.estop) ||
-           (fault == device::FAULT_MOTOR_STALL && hw_.motor.stall_detected());
-  });
-  if ((cleared & LatchedFaults::bit(device::FAULT_DEAD_MAN)) != 0) {
-    link_.gate().clear_dead_man(now_);
+bool ActuatorFirmware::latch_cause_present(device::FaultCode fault) const {
+  switch (fault) {
+    case device::FAULT_ESTOP:
+      return hw_.lines.estop;
+    case device::FAULT_MOTOR_STALL:
+      return hw_.motor.stall_detected();
+    default:
+      return false;
   }
-  if ((latched_.bits() & mask) != 0) {
-    return device::RESULT_LATCHED;
-  }
-  send_event(device::BOARD_EVENT_FAULTS_CLEARED, device::FAULT_UNSPECIFIED, 0, now_);
-  return device::RESULT_OK;
 }
 
-void ActuatorFirmware::answer(std::uint32_t command_id, ResultCode result) {
-  (void)start_result(message_, command_id, result);
-  (void)link_.send(message_, hal::Delivery::kReliable);
-}
-
-void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
-  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
-  device::CountersReply& counters = *reply.mutable_counters();
+void ActuatorFirmware::counters(device::CountersReply& counters) const {
   counters.set_lifetime_pulses(memory_.lifetime_insertions);
   const std::optional<CartridgeMemory> cartridge = hw_.cartridge.read();
   counters.set_cartridge_pulses(cartridge ? std::min<std::uint32_t>(cartridge->pulses_used, 100'000)
                                           : 0);
-  counters.set_boot_count(memory_.boot_count);
-  counters.set_uptime_us(link_.board_us(now_));
-  fill_link_counters(link_.session().stats(), link_.dead_man_trips(), *counters.mutable_link());
+  fill_counters(memory_.boot_count, counters);
+}
+
+void ActuatorFirmware::answer_counters(std::uint32_t command_id) {
+  counters(*start_result(message_, command_id, device::RESULT_OK).mutable_counters());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 
 bool ActuatorFirmware::at_depth() const {
-  if (!insert_target_ || latched_.any() || link_.gate().dead_man_latched() || hw_.lines.estop) {
+  if (!insert_target_ || latched() || hw_.lines.estop) {
     return false;
   }
   const std::int64_t error = hw_.motor.encoder_position().value() - insert_target_->value();
@@ -258,18 +194,9 @@ void ActuatorFirmware::trip(device::FaultCode fault, std::int32_t value, Instant
                             bool retract) {
   insert_target_.reset();
   hw_.lines.needles_at_depth = false;
-  if (!latched_.latch(fault)) {
-    return;
-  }
-  if (retract) {
+  if (latch(fault, value, now) && retract) {
     retract_pending_ = true;
   }
-  send_event(device::BOARD_EVENT_FAULT_LATCHED, fault, value, now);
-}
-
-void ActuatorFirmware::send_event(device::BoardEventKind kind, device::FaultCode fault,
-                                  std::int32_t value, Instant now) {
-  link_.send_event(message_, kind, fault, value, latched_.bits(), now);
 }
 
 void ActuatorFirmware::send_telemetry(Instant now) {

@@ -11,16 +11,13 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <span>
 
-#include "hal/link_session.h"
 #include "hal/time.h"
 #include "hal/units.h"
 #include "proto/device.pb.h"
+#include "simulator/firmware/board_firmware.h"
 #include "simulator/firmware/board_link.h"
-#include "simulator/firmware/command_parser.h"
 #include "simulator/firmware/interlock_lines.h"
-#include "simulator/firmware/latched_faults.h"
 #include "simulator/model/actuator.h"
 #include "simulator/model/calibration_fixture.h"
 #include "simulator/model/cartridge.h"
@@ -39,6 +36,9 @@ inline constexpr Duration kEncoderDisagreementFor = milliseconds(10);
 struct ActuatorMemory {
   std::uint64_t lifetime_insertions = 0;
   std::uint32_t boot_count = 0;
+  // The latest date the controller has given in a CartridgeBind or CartridgeConsume: the
+  // board has no calendar of its own, and its date never goes back (SR-62).
+  std::chrono::sys_days latest_date = kNoDate;
 };
 
 // What the reference meter saw during the latest pulse into the selected fixture load.
@@ -56,10 +56,10 @@ struct ActuatorHardware {
   CalibrationFixture& fixture;
   FixturePulseReading& fixture_pulse;
   InterlockLines& lines;
-  std::chrono::sys_days today;  // the board's real-time clock, for cartridge expiry
 };
 
-class ActuatorFirmware final : private hal::LinkListener {
+class ActuatorFirmware final
+    : public BoardFirmware<device::ActuatorCommand, device::ActuatorMessage> {
  public:
   // Boots at `boot`: boot_count is incremented; `rebooted` latches FAULT_REBOOT. The first
   // session after boot starts with a BOARD_EVENT_BOOTED.
@@ -69,42 +69,41 @@ class ActuatorFirmware final : private hal::LinkListener {
   ActuatorFirmware& operator=(const ActuatorFirmware&) = delete;
   ~ActuatorFirmware();
 
-  void on_bytes(std::span<const std::uint8_t> bytes, Instant now);
-  [[nodiscard]] std::size_t take_output(std::span<std::uint8_t> out, Instant now);
   // 1 kHz, after the physics has stepped to `now`.
   void tick(Instant now);
 
-  [[nodiscard]] std::uint32_t latched_faults() const { return latched_.bits(); }
-  [[nodiscard]] const hal::LinkSession& session() const { return link_.session(); }
+  // What CountersQuery answers.
+  void counters(device::CountersReply& counters) const;
 
  private:
-  void on_payload(const hal::ReceivedPayload& payload) override;
-  void on_link_fault(hal::LinkFault) override {}
+  void execute(const device::ActuatorCommand& command) override;
+  [[nodiscard]] bool latch_cause_present(device::FaultCode fault) const override;
 
-  void execute(const device::ActuatorCommand& command);
-  void on_handshake(const device::HandshakeRequest& request);
   [[nodiscard]] device::ResultCode configure(const device::ConfigureActuator& configure);
   [[nodiscard]] device::ResultCode move_needle(const device::MoveNeedle& move);
-  [[nodiscard]] device::ResultCode clear_latched(std::uint32_t mask);
-  void answer(std::uint32_t command_id, device::ResultCode result);
   void answer_counters(std::uint32_t command_id);
   void answer_cartridge(std::uint32_t command_id, const device::ActuatorCommand& command);
+  // Takes the controller's date from a CartridgeBind or CartridgeConsume: refused
+  // (RESULT_OUT_OF_RANGE) when missing, outside 1..65 535 or earlier than the attached
+  // cartridge's bind date; otherwise the board's date becomes the later of the two.
+  [[nodiscard]] device::ResultCode take_date(std::uint32_t today_unix_days);
+  // The date expiry is checked against: the board's latest date, or the attached
+  // cartridge's bind date if that is later; kNoDate when neither is known.
+  [[nodiscard]] std::chrono::sys_days today() const;
+  // SR-62 before the needles go in, not only when the pulse is counted after it:
+  // RESULT_NO_CARTRIDGE, RESULT_CARTRIDGE_BOUND (not bound to any session),
+  // RESULT_CARTRIDGE_EXPIRED or RESULT_CARTRIDGE_AT_LIMIT; the fixture needs only be there.
+  [[nodiscard]] device::ResultCode cartridge_ready_for_insert() const;
   void answer_fixture(std::uint32_t command_id, std::uint32_t load_index);
 
   // Drops the at-depth line, latches, reports and orders a retraction (SR-39, SR-50).
   void trip(device::FaultCode fault, std::int32_t value, Instant now, bool retract);
   void watch_cartridge(Instant now);
-  void send_event(device::BoardEventKind kind, device::FaultCode fault, std::int32_t value,
-                  Instant now);
   void send_telemetry(Instant now);
   [[nodiscard]] bool at_depth() const;
 
-  BoardIdentity identity_;
   ActuatorMemory& memory_;
   ActuatorHardware hw_;
-  BoardLink link_;
-  LatchedFaults latched_;
-  Instant now_;
 
   bool configured_ = false;
   Micrometres max_depth_{7'000};
@@ -116,10 +115,7 @@ class ActuatorFirmware final : private hal::LinkListener {
   Duration encoder_disagreeing_{0};
   Instant last_tick_;
   std::uint32_t sample_counter_ = 0;
-  bool boot_reported_ = false;
 
-  CommandParser<device::ActuatorCommand> parser_;
-  device::ActuatorMessage message_;
   // Telemetry only, never cleared: its sub-message is reused at every tick.
   device::ActuatorMessage telemetry_;
 };

@@ -13,11 +13,10 @@ using device::ResultCode;
 
 GeneratorFirmware::GeneratorFirmware(const BoardIdentity& identity, GeneratorMemory& memory,
                                      GeneratorHardware hardware, Instant boot, bool rebooted)
-    : identity_(identity), memory_(memory), hw_(hardware), link_(*this, boot), now_(boot) {
+    : BoardFirmware(identity, device::BOARD_KIND_GENERATOR, boot, rebooted),
+      memory_(memory),
+      hw_(hardware) {
   ++memory_.boot_count;
-  if (rebooted) {
-    latched_.latch(device::FAULT_REBOOT);
-  }
   // Power-on state: output off, relay open.
   hw_.output.set_output_enabled(false);
   hw_.output.set_power_setpoint(Milliwatts(0));
@@ -34,73 +33,27 @@ GeneratorFirmware::~GeneratorFirmware() {
   hw_.lines.rf_active = false;
 }
 
-void GeneratorFirmware::on_bytes(std::span<const std::uint8_t> bytes, Instant now) {
-  now_ = now;
-  link_.session().on_bytes(bytes, now);
-}
-
-std::size_t GeneratorFirmware::take_output(std::span<std::uint8_t> out, Instant now) {
-  return link_.session().take_output(out, now);
-}
-
-void GeneratorFirmware::on_payload(const hal::ReceivedPayload& payload) {
-  const device::GeneratorCommand* command = parser_.parse(payload.bytes);
-  if (command == nullptr) {
-    link_.session().report_payload_error();
-    return;
-  }
-  if (command->has_handshake()) {
-    on_handshake(command->handshake());
-    return;
-  }
-  if (command->has_heartbeat()) {
-    on_heartbeat(command->heartbeat());
-    return;
-  }
-  if (payload.delivery != hal::Delivery::kReliable || command->command_id() == 0) {
-    return;  // every other command is reliable and numbered (device.proto)
-  }
-  execute(*command);
-}
-
-void GeneratorFirmware::on_heartbeat(const device::Heartbeat& heartbeat) {
-  if (link_.gate().on_heartbeat(heartbeat.rf_permitted(), heartbeat.epoch()) ==
-          hal::GateAction::kRfOff &&
-      pulse_) {
+void GeneratorFirmware::on_rf_off_ordered() {
+  if (pulse_) {
     end_pulse(device::PULSE_END_RF_NOT_PERMITTED, now_);  // SR-37: at once, not on the tick
   }
 }
 
-void GeneratorFirmware::on_handshake(const device::HandshakeRequest& request) {
-  const bool new_session = link_.on_handshake(request, now_);
-  if (new_session) {
-    // A new controller session: nothing of the old one may keep RF on.
-    if (pulse_) {
-      end_pulse(device::PULSE_END_RF_NOT_PERMITTED, now_);
-    }
-    measurement_.reset();
+void GeneratorFirmware::on_new_session() {
+  // A new controller session: nothing of the old one may keep RF on.
+  if (pulse_) {
+    end_pulse(device::PULSE_END_RF_NOT_PERMITTED, now_);
   }
-  if (!link_.connected()) {
-    return;
-  }
-  message_.Clear();
-  fill_handshake_reply(identity_, device::BOARD_KIND_GENERATOR, *link_.gate().nonce(),
-                       latched_.bits(), *message_.mutable_handshake());
-  (void)link_.send(message_, hal::Delivery::kUnreliable);
-  if (new_session && !boot_reported_) {
-    // The reply goes first (unreliable frames are written before new reliable ones), then
-    // this is the session's first reliable frame (docs/protocol.md 6.6).
-    boot_reported_ = true;
-    send_event(device::BOARD_EVENT_BOOTED, device::FAULT_UNSPECIFIED, 0, now_);
-  }
+  measurement_.reset();
+}
+
+void GeneratorFirmware::complete_handshake_reply(device::HandshakeReply& reply) const {
+  // The output stage's own limit, for the controller's reachability check (SR-11).
+  reply.set_max_voltage_mv(wire_unsigned(hw_.output.config().voltage_limit.value(), 400'000));
 }
 
 void GeneratorFirmware::execute(const device::GeneratorCommand& command) {
   const std::uint32_t id = command.command_id();
-  if (!link_.connected()) {
-    answer(id, device::RESULT_HANDSHAKE_REQUIRED);
-    return;
-  }
   switch (command.body_case()) {
     case device::GeneratorCommand::kConfigure:
       answer(id, configure(command.configure()));
@@ -181,7 +134,7 @@ ResultCode GeneratorFirmware::set_relay(bool closed) {
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;  // the relay stays open while a latch holds (SR-23)
   }
   relay_closed_ = true;
@@ -200,32 +153,14 @@ bool GeneratorFirmware::latch_cause_present(device::FaultCode fault) const {
   }
 }
 
-ResultCode GeneratorFirmware::clear_latched(std::uint32_t mask) {
-  const std::uint32_t cleared = latched_.clear_where_gone(
-      mask, [this](device::FaultCode fault) { return latch_cause_present(fault); });
-  if ((cleared & LatchedFaults::bit(device::FAULT_DEAD_MAN)) != 0) {
-    link_.gate().clear_dead_man(now_);
-  }
-  if ((latched_.bits() & mask) != 0) {
-    return device::RESULT_LATCHED;
-  }
-  send_event(device::BOARD_EVENT_FAULTS_CLEARED, device::FAULT_UNSPECIFIED, 0, now_);
-  return device::RESULT_OK;
-}
-
-void GeneratorFirmware::answer(std::uint32_t command_id, ResultCode result) {
-  (void)start_result(message_, command_id, result);
-  (void)link_.send(message_, hal::Delivery::kReliable);
+void GeneratorFirmware::counters(device::CountersReply& counters) const {
+  counters.set_lifetime_pulses(memory_.lifetime_pulses);
+  counters.set_lifetime_energy_mj(memory_.lifetime_energy_uj / 1000);
+  fill_counters(memory_.boot_count, counters);
 }
 
 void GeneratorFirmware::answer_counters(std::uint32_t command_id) {
-  device::CommandResult& reply = start_result(message_, command_id, device::RESULT_OK);
-  device::CountersReply& counters = *reply.mutable_counters();
-  counters.set_lifetime_pulses(memory_.lifetime_pulses);
-  counters.set_lifetime_energy_mj(memory_.lifetime_energy_uj / 1000);
-  counters.set_boot_count(memory_.boot_count);
-  counters.set_uptime_us(link_.board_us(now_));
-  fill_link_counters(link_.session().stats(), link_.dead_man_trips(), *counters.mutable_link());
+  counters(*start_result(message_, command_id, device::RESULT_OK).mutable_counters());
   (void)link_.send(message_, hal::Delivery::kReliable);
 }
 
@@ -266,6 +201,7 @@ void GeneratorFirmware::tick(Instant now, Ohms load) {
   if (heatsink >= heatsink_cut_off_) {
     trip(device::FAULT_OVER_TEMPERATURE, static_cast<std::int32_t>(heatsink.value()), now);
   }
+  live_impedance_ohm_ = 0;
   step_pulse(now);
   step_measurement(load);
 
@@ -293,15 +229,7 @@ void GeneratorFirmware::trip(device::FaultCode fault, std::int32_t value, Instan
   hw_.output.set_output_enabled(false);
   relay_closed_ = false;
   hw_.output.set_relay_closed(false);
-  if (!latched_.latch(fault)) {
-    return;
-  }
-  send_event(device::BOARD_EVENT_FAULT_LATCHED, fault, value, now);
-}
-
-void GeneratorFirmware::send_event(device::BoardEventKind kind, device::FaultCode fault,
-                                   std::int32_t value, Instant now) {
-  link_.send_event(message_, kind, fault, value, latched_.bits(), now);
+  (void)latch(fault, value, now);
 }
 
 void GeneratorFirmware::send_telemetry(Instant now) {
@@ -319,7 +247,7 @@ void GeneratorFirmware::send_telemetry(Instant now) {
   t.set_power_mw(wire_unsigned(reading.power.value(), 60'000));
   t.set_voltage_mv(wire_unsigned(reading.voltage.value(), 400'000));
   t.set_current_ma(wire_unsigned(reading.current.value(), 10'000));
-  t.set_impedance_ohm(wire_ohm(reading.impedance));
+  t.set_impedance_ohm(live_impedance_ohm_);
   t.set_energy_uj(std::min<std::uint32_t>(energy_uj_, 3'038'000));
   t.set_heatsink_mdegc(wire_signed(hw_.output.heatsink_temperature().value(), -40'000, 150'000));
   t.set_latched_faults(latched_.bits());  // SR-44: in every frame

@@ -12,16 +12,13 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 
-#include "hal/link_session.h"
 #include "hal/time.h"
 #include "hal/units.h"
 #include "proto/device.pb.h"
+#include "simulator/firmware/board_firmware.h"
 #include "simulator/firmware/board_link.h"
-#include "simulator/firmware/command_parser.h"
 #include "simulator/firmware/interlock_lines.h"
-#include "simulator/firmware/latched_faults.h"
 #include "simulator/firmware/pulse_log.h"
 #include "simulator/model/generator.h"
 
@@ -54,7 +51,8 @@ struct GeneratorHardware {
   InterlockLines& lines;
 };
 
-class GeneratorFirmware final : private hal::LinkListener {
+class GeneratorFirmware final
+    : public BoardFirmware<device::GeneratorCommand, device::GeneratorMessage> {
  public:
   // Boots at `boot`: boot_count is incremented; `rebooted` latches FAULT_REBOOT. The first
   // session after boot starts with a BOARD_EVENT_BOOTED.
@@ -66,18 +64,15 @@ class GeneratorFirmware final : private hal::LinkListener {
   // non-volatile memory, SR-70).
   ~GeneratorFirmware();
 
-  void on_bytes(std::span<const std::uint8_t> bytes, Instant now);
-  [[nodiscard]] std::size_t take_output(std::span<std::uint8_t> out, Instant now);
   // 1 kHz, after the physics has stepped to `now`. `load` is what the probe measures.
   void tick(Instant now, Ohms load);
   // The board loses power (rfneedle-sim is stopping): RF off and the relay open at once.
   void power_off(Instant now);
 
   [[nodiscard]] bool delivering_pulse() const { return pulse_.has_value(); }
-  [[nodiscard]] std::uint32_t latched_faults() const { return latched_.bits(); }
   [[nodiscard]] Microjoules pulse_energy() const { return Microjoules(energy_uj_); }
-  [[nodiscard]] std::uint64_t board_us(Instant now) const { return link_.board_us(now); }
-  [[nodiscard]] const hal::LinkSession& session() const { return link_.session(); }
+  // What CountersQuery answers.
+  void counters(device::CountersReply& counters) const;
 
  private:
   struct Pulse {
@@ -102,19 +97,17 @@ class GeneratorFirmware final : private hal::LinkListener {
     double current = 1.0;
   };
 
-  void on_payload(const hal::ReceivedPayload& payload) override;
-  void on_link_fault(hal::LinkFault) override {}
+  void execute(const device::GeneratorCommand& command) override;
+  [[nodiscard]] bool latch_cause_present(device::FaultCode fault) const override;
+  void on_rf_off_ordered() override;
+  void on_new_session() override;
+  void complete_handshake_reply(device::HandshakeReply& reply) const override;
 
-  void execute(const device::GeneratorCommand& command);
   [[nodiscard]] device::ResultCode configure(const device::ConfigureGenerator& configure);
   [[nodiscard]] device::ResultCode deliver_pulse(const device::DeliverPulse& pulse);
   [[nodiscard]] device::ResultCode set_relay(bool closed);
-  [[nodiscard]] device::ResultCode clear_latched(std::uint32_t mask);
   [[nodiscard]] device::ResultCode start_measurement(std::uint32_t command_id,
                                                      std::uint32_t duration_ms);
-  void on_handshake(const device::HandshakeRequest& request);
-  void on_heartbeat(const device::Heartbeat& heartbeat);
-  void answer(std::uint32_t command_id, device::ResultCode result);
   void answer_counters(std::uint32_t command_id);
   void answer_pulse_log(std::uint32_t command_id, const device::PulseLogQuery& query);
 
@@ -123,18 +116,11 @@ class GeneratorFirmware final : private hal::LinkListener {
   void end_pulse(device::PulseEnd end, Instant now);
   // RF off, relay open, latch and report (SR-23: the relay opens on any own latch).
   void trip(device::FaultCode fault, std::int32_t value, Instant now);
-  void send_event(device::BoardEventKind kind, device::FaultCode fault, std::int32_t value,
-                  Instant now);
   void send_telemetry(Instant now);
   [[nodiscard]] GeneratorReading measured() const;
-  [[nodiscard]] bool latch_cause_present(device::FaultCode fault) const;
 
-  BoardIdentity identity_;
   GeneratorMemory& memory_;
   GeneratorHardware hw_;
-  BoardLink link_;
-  LatchedFaults latched_;
-  Instant now_;
 
   bool configured_ = false;
   Milliwatts max_power_ = kGeneratorPowerCeiling;
@@ -148,12 +134,12 @@ class GeneratorFirmware final : private hal::LinkListener {
   std::optional<Measurement> measurement_;
   std::uint64_t last_pulse_id_ = 0;
   std::uint32_t energy_uj_ = 0;  // current/last pulse, for telemetry
+  // Telemetry's impedance_ohm: the sample a pulse or a measurement took on this tick; 0
+  // ("no reading") on a tick with neither (docs/protocol.md 6.7).
+  std::uint32_t live_impedance_ohm_ = 0;
   int uncommanded_rf_samples_ = 0;
   std::uint32_t sample_counter_ = 0;
-  bool boot_reported_ = false;
 
-  CommandParser<device::GeneratorCommand> parser_;
-  device::GeneratorMessage message_;
   // Telemetry only, never cleared: its sub-message is reused at every tick.
   device::GeneratorMessage telemetry_;
 };

@@ -18,7 +18,7 @@ device::ResultCode GeneratorFirmware::start_measurement(std::uint32_t command_id
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;
   }
   if (pulse_ || measurement_) {
@@ -40,6 +40,7 @@ void GeneratorFirmware::step_measurement(Ohms load) {
   const double ratio = gain_.voltage / gain_.current;
   const std::uint32_t ohm = wire_ohm(Ohms(static_cast<std::int64_t>(
       static_cast<double>(hw_.output.probe_impedance(load).value()) * ratio)));
+  live_impedance_ohm_ = ohm;
   m.sum_ohm += ohm;
   m.min_ohm = std::min(m.min_ohm, ohm);
   m.max_ohm = std::max(m.max_ohm, ohm);

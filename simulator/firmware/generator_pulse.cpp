@@ -2,6 +2,7 @@
 // board itself, and its end, each ending logged and reported once.
 #include <algorithm>
 
+#include "hal/gate_result_code.h"
 #include "simulator/firmware/generator_firmware.h"
 #include "simulator/firmware/wire_ranges.h"
 
@@ -10,31 +11,13 @@ namespace {
 
 using device::ResultCode;
 
-ResultCode to_result(hal::GateResult result) {
-  switch (result) {
-    case hal::GateResult::kOk:
-      return device::RESULT_OK;
-    case hal::GateResult::kExpired:
-      return device::RESULT_EXPIRED;
-    case hal::GateResult::kOldEpoch:
-      return device::RESULT_OLD_EPOCH;
-    case hal::GateResult::kRfNotPermitted:
-      return device::RESULT_RF_NOT_PERMITTED;
-    case hal::GateResult::kDuplicatePulseId:
-      return device::RESULT_DUPLICATE_PULSE_ID;
-    case hal::GateResult::kDeadManLatched:
-      return device::RESULT_LATCHED;
-  }
-  return device::RESULT_LATCHED;
-}
-
 }  // namespace
 
 ResultCode GeneratorFirmware::deliver_pulse(const device::DeliverPulse& p) {
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
-  if (latched_.any() || link_.gate().dead_man_latched()) {
+  if (latched()) {
     return device::RESULT_LATCHED;
   }
   if (!configured_) {
@@ -62,7 +45,7 @@ ResultCode GeneratorFirmware::deliver_pulse(const device::DeliverPulse& p) {
   const hal::GateResult gate = link_.gate().admit_pulse(
       p.pulse_id(), p.epoch(), link_.board_instant(p.expires_at_board_us()), now_);
   if (gate != hal::GateResult::kOk) {
-    return to_result(gate);
+    return hal::to_result_code(gate);
   }
   Pulse pulse{};
   pulse.record.pulse_id = p.pulse_id();
@@ -95,6 +78,7 @@ void GeneratorFirmware::step_pulse(Instant now) {
   pulse.energy_uj += static_cast<double>(reading.power.value()) * static_cast<double>(dt.count()) *
                      1e-3;  // mW x µs = nJ
   energy_uj_ = static_cast<std::uint32_t>(pulse.energy_uj);
+  live_impedance_ohm_ = wire_ohm(reading.impedance);
   if (reading.power.value() > 0) {
     pulse.record.impedance_min_ohm =
         std::min(pulse.record.impedance_min_ohm, wire_ohm(reading.impedance));

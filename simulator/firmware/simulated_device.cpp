@@ -36,7 +36,7 @@ void SimulatedDevice::boot(Board board, Instant now, bool rebooted) {
                     actuator_memory_,
                     ActuatorHardware{physics_.actuator, physics_.trigger, physics_.thermistor_a,
                                      physics_.thermistor_b, physics_.cartridge, physics_.fixture,
-                                     physics_.fixture_pulse, lines_, options_.today},
+                                     physics_.fixture_pulse, lines_},
                     now, rebooted);
 }
 

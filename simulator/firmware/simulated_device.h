@@ -34,8 +34,6 @@ struct SimulatedDeviceOptions {
   std::string firmware_version = "sim-1.0.0";
   std::optional<CartridgeMemory> cartridge =
       face_cartridge(1001, 25, std::chrono::sys_days{std::chrono::year{2030} / 1 / 1});
-  // The boards' real-time-clock date, against which cartridge expiry is checked.
-  std::chrono::sys_days today{std::chrono::year{2025} / 6 / 1};
   Instant power_on{};  // both boards boot here; their clocks count from it
 };
 

@@ -22,7 +22,13 @@ struct CartridgeMemory {
   std::uint32_t pulses_used = 0;
   std::chrono::sys_days expiry{};
   std::uint64_t bound_session = 0;  // 0: not bound to a session
+  // The controller's date when it bound the cartridge (SR-62): no later date the board is
+  // given may be earlier. kNoDate while unbound.
+  std::chrono::sys_days bound_on{};
 };
+
+// No date known: the wire's dates are 1..65 535 days since 1970-01-01, never day 0.
+inline constexpr std::chrono::sys_days kNoDate{};
 
 // Typical cartridges. Engineering assumptions: a face cartridge lasts one full-face
 // session with passes to spare (600 pulses), a body cartridge 1500; depths are the
@@ -40,6 +46,7 @@ enum class CartridgeResult {
   kOk,
   kMissing,
   kBoundToAnotherSession,
+  kNotBound,
   kPulseLimitReached,
   kExpired,
 };
@@ -56,10 +63,16 @@ class CartridgeSlot {
   // The memory as the board reads it; nothing when no cartridge is detected.
   [[nodiscard]] std::optional<CartridgeMemory> read() const;
 
-  // Writes the session into an unbound cartridge; binding to the same session again is
-  // accepted.
+  // Writes the session and `today` into an unbound cartridge; binding to the same session
+  // again is accepted and keeps the first date.
   [[nodiscard]] CartridgeResult bind(std::uint64_t session, std::chrono::sys_days today);
-  // Counts one pulse against the cartridge's limit.
+  // Whether the needles may go in for a pulse (SR-62): a needle cartridge bound to a
+  // session, in date on `today` (its expiry day is the last usable one; kNoDate counts as
+  // expired: a check that cannot run has failed) and below its pulse limit. The
+  // calibration fixture needs only to be present: it is never bound and delivers into its
+  // reference loads, not into a patient (SR-66).
+  [[nodiscard]] CartridgeResult ready_for_pulse(std::chrono::sys_days today) const;
+  // Counts one pulse against the cartridge's limit, on the same conditions.
   [[nodiscard]] CartridgeResult consume(std::chrono::sys_days today);
 
  private:

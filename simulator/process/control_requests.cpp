@@ -1,5 +1,6 @@
 #include "simulator/process/control_requests.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -32,6 +33,60 @@ struct Overloaded : Ts... {
 template <typename... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// "name=default unit (min..max unit)": a value never runs into its unit. A choice shows
+// its default and the choices; a fraction and a flag, which have no unit, say what they are.
+std::string parameter_text(const FaultParameterSpec& p) {
+  std::ostringstream one;
+  one << p.name << "=";
+  if (p.unit == "choice") {
+    const auto index = static_cast<std::size_t>(p.default_value);
+    one << (index < p.choices.size() ? p.choices[index] : std::string_view("?")) << " (";
+    for (std::size_t i = 0; i < p.choices.size(); ++i) {
+      one << (i == 0 ? "" : "|") << p.choices[i];
+    }
+    one << ")";
+  } else if (p.unit == "fraction") {
+    one << p.default_value << " (a fraction, " << p.min << ".." << p.max << ")";
+  } else if (p.unit == "flag") {
+    one << p.default_value << " (flag: 0 or 1)";
+  } else {
+    one << p.default_value << " " << p.unit << " (" << p.min << ".." << p.max << " " << p.unit
+        << ")";
+  }
+  return one.str();
+}
+
+// The fields of device.proto's CountersReply, under the same names (docs/simulator.md).
+void counters_json(std::ostream& out, const device::CountersReply& c, bool actuator) {
+  const device::LinkCounters& l = c.link();
+  out << "{\"lifetime_pulses\":" << c.lifetime_pulses();
+  if (actuator) {
+    out << ",\"cartridge_pulses\":" << c.cartridge_pulses();
+  } else {
+    out << ",\"lifetime_energy_mj\":" << c.lifetime_energy_mj();
+  }
+  out << ",\"boot_count\":" << c.boot_count() << ",\"uptime_us\":" << c.uptime_us()
+      << ",\"link\":{\"frames_received\":" << l.frames_received()
+      << ",\"frames_sent\":" << l.frames_sent() << ",\"framing_errors\":" << l.framing_errors()
+      << ",\"oversize_errors\":" << l.oversize_errors() << ",\"crc_errors\":" << l.crc_errors()
+      << ",\"version_errors\":" << l.version_errors()
+      << ",\"payload_errors\":" << l.payload_errors()
+      << ",\"retransmissions\":" << l.retransmissions() << ",\"duplicates\":" << l.duplicates()
+      << ",\"dead_man_trips\":" << l.dead_man_trips() << "}}";
+}
+
+// A board's counters, or null while it is rebooting (its volatile ones are gone then).
+template <typename Firmware>
+void board_counters_json(std::ostream& out, const Firmware* firmware, bool actuator) {
+  if (firmware == nullptr) {
+    out << "null";
+    return;
+  }
+  device::CountersReply counters;
+  firmware->counters(counters);
+  counters_json(out, counters, actuator);
+}
+
 }  // namespace
 
 std::string error_answer(const std::string& message) {
@@ -58,6 +113,24 @@ std::string fault_catalogue_json() {
   }
   out << "]}";
   return out.str();
+}
+
+std::string fault_catalogue_text() {
+  std::string text;
+  for (const FaultSpec& spec : fault_catalogue()) {
+    std::string params;
+    for (const auto& p : spec.parameters) {
+      params += (params.empty() ? "" : ", ") + parameter_text(p);
+    }
+    constexpr std::size_t kNameColumn = 27;
+    std::string name(spec.name);
+    name.resize(std::max(name.size() + 1, kNameColumn), ' ');
+    text += name + std::string(spec.effect) + "\n";
+    if (!params.empty()) {
+      text += std::string(kNameColumn, ' ') + "parameters: " + params + "\n";
+    }
+  }
+  return text;
 }
 
 void ControlRequests::tap(Instant now, Duration hold) {
@@ -143,7 +216,12 @@ std::string ControlRequests::status(Instant now) const {
       << ",\"generator_booting\":" << boolean(truth.generator_booting)
       << ",\"actuator_booting\":" << boolean(truth.actuator_booting)
       << ",\"generator_latched_faults\":" << truth.generator_latched_faults
-      << ",\"actuator_latched_faults\":" << truth.actuator_latched_faults << ",\"active_faults\":[";
+      << ",\"actuator_latched_faults\":" << truth.actuator_latched_faults
+      << ",\"generator_counters\":";
+  board_counters_json(out, device_.generator(), false);
+  out << ",\"actuator_counters\":";
+  board_counters_json(out, device_.actuator(), true);
+  out << ",\"active_faults\":[";
   bool first = true;
   for (const FaultSpec& spec : fault_catalogue()) {
     if (device_.faults().is_active(spec.kind, now)) {

@@ -35,5 +35,8 @@ class ControlRequests {
 
 [[nodiscard]] std::string error_answer(const std::string& message);
 [[nodiscard]] std::string fault_catalogue_json();
+// For `rfneedle-sim --list-faults`: one line per fault with its effect, and one with its
+// parameters.
+[[nodiscard]] std::string fault_catalogue_text();
 
 }  // namespace rfneedle::sim

@@ -37,28 +37,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kUsageError = 2;
 constexpr int kRuntimeError = 1;
 
-void print_faults() {
-  for (const FaultSpec& spec : fault_catalogue()) {
-    std::string params;
-    for (const auto& p : spec.parameters) {
-      std::ostringstream one;
-      one << p.name << "=";
-      if (p.unit == "choice") {
-        for (std::size_t i = 0; i < p.choices.size(); ++i) {
-          one << (i == 0 ? "" : "|") << p.choices[i];
-        }
-      } else {
-        one << p.default_value << p.unit << " (" << p.min << ".." << p.max << ")";
-      }
-      params += (params.empty() ? "" : ", ") + one.str();
-    }
-    std::printf("%-26s %s\n", std::string(spec.name).c_str(), std::string(spec.effect).c_str());
-    if (!params.empty()) {
-      std::printf("%-26s parameters: %s\n", "", params.c_str());
-    }
-  }
-}
-
 class SimProcess {
  public:
   SimProcess(boost::asio::io_context& io, const SimOptions& options,
@@ -200,7 +178,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options.list_faults) {
-    print_faults();
+    std::fputs(fault_catalogue_text().c_str(), stdout);
     return 0;
   }
   std::vector<ScenarioStep> scenario;

@@ -143,6 +143,7 @@ TEST(SimProcess, ListFaultsPrintsEveryFaultWithWhatItDoes) {
                            "retraction-jam", "estop", "board-reboot"}) {
     EXPECT_THAT(listed.out, HasSubstr(name));
   }
+  EXPECT_THAT(listed.out, HasSubstr("boot=200 ms (0..10000 ms)"));  // value, then its unit
 }
 
 }  // namespace

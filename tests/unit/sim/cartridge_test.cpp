@@ -30,34 +30,69 @@ TEST(Cartridge, FaceCartridgeReportsItsTypeNeedlesDepthAndLimit) {
   EXPECT_EQ(calibration_fixture_cartridge(19, kNextYear).type, CartridgeType::kCalibrationFixture);
 }
 
-TEST(Cartridge, BindsToOneSessionOnly) {
-  CartridgeSlot slot = slot_with(face_cartridge(1, 49, kNextYear));
-  EXPECT_EQ(slot.bind(42, kToday), CartridgeResult::kOk);
-  EXPECT_EQ(slot.bind(42, kToday), CartridgeResult::kOk);
-  EXPECT_EQ(slot.bind(43, kToday), CartridgeResult::kBoundToAnotherSession);
-  EXPECT_EQ(slot.read()->bound_session, 42u);
+// A cartridge bound to session 1 on kToday.
+CartridgeSlot bound(CartridgeMemory memory) {
+  CartridgeSlot slot = slot_with(memory);
+  EXPECT_EQ(slot.bind(1, kToday), CartridgeResult::kOk);
+  return slot;
 }
 
+// Verifies: SR-62
+TEST(Cartridge, BindsToOneSessionOnlyAndRecordsTheFirstBindDate) {
+  CartridgeSlot slot = slot_with(face_cartridge(1, 49, kNextYear));
+  EXPECT_EQ(slot.read()->bound_on, kNoDate);
+  EXPECT_EQ(slot.bind(42, kToday), CartridgeResult::kOk);
+  EXPECT_EQ(slot.bind(42, kToday + std::chrono::days(3)), CartridgeResult::kOk);
+  EXPECT_EQ(slot.bind(43, kToday), CartridgeResult::kBoundToAnotherSession);
+  EXPECT_EQ(slot.read()->bound_session, 42u);
+  EXPECT_EQ(slot.read()->bound_on, kToday);
+}
+
+// Verifies: SR-62
 TEST(Cartridge, RefusesAPulsePastItsLimit) {
   CartridgeMemory memory = face_cartridge(1, 49, kNextYear);
   memory.pulse_limit = 2;
-  CartridgeSlot slot = slot_with(memory);
+  CartridgeSlot slot = bound(memory);
   EXPECT_EQ(slot.consume(kToday), CartridgeResult::kOk);
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kOk);
   EXPECT_EQ(slot.consume(kToday), CartridgeResult::kOk);
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kPulseLimitReached);
   EXPECT_EQ(slot.consume(kToday), CartridgeResult::kPulseLimitReached);
   EXPECT_EQ(slot.read()->pulses_used, 2u);
 }
 
-TEST(Cartridge, RefusesPulsesAfterItsExpiryDate) {
-  CartridgeSlot slot = slot_with(face_cartridge(1, 49, kToday));
+// Verifies: SR-62
+TEST(Cartridge, ItsExpiryDayIsTheLastUsableOne) {
+  CartridgeSlot slot = bound(face_cartridge(1, 49, kToday));
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kOk);
   EXPECT_EQ(slot.consume(kToday), CartridgeResult::kOk);
+  EXPECT_EQ(slot.ready_for_pulse(kToday + std::chrono::days(1)), CartridgeResult::kExpired);
   EXPECT_EQ(slot.consume(kToday + std::chrono::days(1)), CartridgeResult::kExpired);
+  EXPECT_EQ(slot.read()->pulses_used, 1u);
+}
+
+// Verifies: SR-62
+TEST(Cartridge, ANeedleCartridgeTakesNoPulseUnboundOrWithNoDateKnown) {
+  CartridgeSlot slot = slot_with(face_cartridge(1, 49, kNextYear));
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kNotBound);
+  EXPECT_EQ(slot.consume(kToday), CartridgeResult::kNotBound);
+  EXPECT_EQ(slot.read()->pulses_used, 0u);
+  ASSERT_EQ(slot.bind(1, kToday), CartridgeResult::kOk);
+  EXPECT_EQ(slot.ready_for_pulse(kNoDate), CartridgeResult::kExpired);
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kOk);
+}
+
+// Verifies: SR-66
+TEST(Cartridge, TheCalibrationFixtureNeedsNoBindingAndNoDate) {
+  const CartridgeSlot slot = slot_with(calibration_fixture_cartridge(9, kToday));
+  EXPECT_EQ(slot.ready_for_pulse(kNoDate), CartridgeResult::kOk);
 }
 
 TEST(CartridgeFaultHooks, MissingReadsNothingAndRefusesEverything) {
-  CartridgeSlot slot = slot_with(face_cartridge(1, 49, kNextYear));
+  CartridgeSlot slot = bound(face_cartridge(1, 49, kNextYear));
   slot.set_missing(true);
   EXPECT_FALSE(slot.read());
+  EXPECT_EQ(slot.ready_for_pulse(kToday), CartridgeResult::kMissing);
   EXPECT_EQ(slot.consume(kToday), CartridgeResult::kMissing);
   slot.set_missing(false);
   EXPECT_TRUE(slot.read());

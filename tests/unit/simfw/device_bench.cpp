@@ -212,6 +212,10 @@ void DeviceBench::make_ready(std::uint32_t depth_um) {
   handshake(0x5EED);
   (void)generator_do(generator_configure(dead_man_ms));
   (void)actuator_do(actuator_configure(dead_man_ms));
+  device::ActuatorCommand bind;
+  bind.mutable_cartridge_bind()->set_session_id(session_id);
+  bind.mutable_cartridge_bind()->set_today_unix_days(today_unix_days);
+  (void)actuator_do(bind);
   device::ActuatorCommand home;
   home.mutable_move_needle()->set_motion(device::NEEDLE_MOTION_HOME);
   (void)actuator_do(home);

@@ -72,8 +72,9 @@ class DeviceBench {
   device::ResultCode generator_do(const device::GeneratorCommand& command);
   device::ResultCode actuator_do(const device::ActuatorCommand& command);
 
-  // Handshake, configure both boards (with `dead_man_ms`), home, insert to `depth_um`,
-  // close the relay, permit RF in epoch 0: a pulse can be delivered next.
+  // Handshake, configure both boards (with `dead_man_ms`), bind the cartridge to
+  // `session_id` on `today_unix_days`, home, insert to `depth_um`, close the relay, permit
+  // RF in epoch 0: a pulse can be delivered next.
   void make_ready(std::uint32_t depth_um = 1'500);
   device::ResultCode deliver_pulse(std::uint64_t pulse_id, std::uint32_t power_mw,
                                    std::uint32_t duration_ms, std::uint32_t energy_cap_uj,
@@ -101,6 +102,10 @@ class DeviceBench {
   bool controller_silent = false;
   // What make_ready configures on both boards.
   std::uint32_t dead_man_ms = 50;
+  // The controller's date, days since 1970-01-01 (2025-06-01), and the session make_ready
+  // binds the cartridge to.
+  std::uint32_t today_unix_days = 20'240;
+  std::uint64_t session_id = 0x5E55;
   // When the device last received bytes on each line.
   Instant generator_last_arrival{};
   Instant actuator_last_arrival{};

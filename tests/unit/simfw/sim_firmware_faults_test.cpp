@@ -8,14 +8,24 @@ namespace {
 
 constexpr std::uint32_t bit(device::FaultCode code) { return 1u << code; }
 
-TEST(SimFirmwareFaults, ImpedanceOpenShowsAsOpenInGeneratorTelemetry) {
+device::GeneratorCommand measure_impedance(std::uint32_t duration_ms) {
+  device::GeneratorCommand command;
+  command.mutable_measure_impedance()->set_duration_ms(duration_ms);
+  return command;
+}
+
+TEST(SimFirmwareFaults, ImpedanceOpenShowsAsOpenInTheMeasurementAndItsTelemetry) {
   DeviceBench bench;
   bench.make_ready();
-  bench.run_for(milliseconds(5));
-  EXPECT_LT(bench.generator_telemetry().back().impedance_ohm(), 1'000u);
+  const auto before = bench.generator_result(bench.send(measure_impedance(5)));
+  ASSERT_TRUE(before.has_value() && before->has_impedance());
+  EXPECT_LT(before->impedance().impedance_max_ohm(), 1'000u);
   bench.device.inject(sim::fault_spec(sim::FaultKind::kImpedanceOpen), bench.now());
-  bench.run_for(milliseconds(5));
-  EXPECT_GT(bench.generator_telemetry().back().impedance_ohm(), 50'000u);
+  bench.run_for(milliseconds(2));
+  const auto open = bench.generator_result(bench.send(measure_impedance(5)));
+  ASSERT_TRUE(open.has_value() && open->has_impedance());
+  EXPECT_GT(open->impedance().impedance_min_ohm(), 50'000u);
+  EXPECT_GT(bench.generator_telemetry().back().impedance_ohm(), 50'000u);  // its last sample
 }
 
 // Verifies: SR-23

@@ -27,6 +27,12 @@ device::GeneratorCommand clear_generator(std::uint32_t mask) {
   return c;
 }
 
+device::ActuatorCommand clear_actuator(std::uint32_t mask) {
+  device::ActuatorCommand c;
+  c.mutable_clear_latched_faults()->set_faults(mask);
+  return c;
+}
+
 // Verifies: SR-39
 TEST(SimFirmwareDeadMan, TurnsRfOffAt50msNotAt49ms) {
   DeviceBench bench;
@@ -283,6 +289,49 @@ TEST(SimFirmwareLatches, RepeatedInEveryTelemetryFrameAndClearedOnlyByCommand) {
   ASSERT_EQ(bench.generator_do(clear_generator(bit(device::FAULT_DEAD_MAN))), device::RESULT_OK);
   bench.run_for(milliseconds(5));
   EXPECT_EQ(bench.generator_telemetry().back().latched_faults(), 0u);
+}
+
+// Verifies: SR-44, SR-50
+TEST(SimFirmwareLatches, ClearingTouchesOnlyTheMaskAndKeepsALatchWhoseCauseRemains) {
+  DeviceBench bench;
+  bench.make_ready();
+  bench.controller_silent = true;
+  bench.run_for(milliseconds(60));  // both boards latch the dead-man
+  bench.controller_silent = false;
+  bench.handshake(0x3);
+  bench.device.set_estop(true);  // and the E-stop, whose cause stays while it is pressed
+  bench.run_for(milliseconds(2));
+  const std::uint32_t both = bit(device::FAULT_DEAD_MAN) | bit(device::FAULT_ESTOP);
+  const auto generator_bits = [&] { return bench.device.ground_truth().generator_latched_faults; };
+  const auto actuator_bits = [&] { return bench.device.ground_truth().actuator_latched_faults; };
+  ASSERT_EQ(generator_bits(), both);
+  ASSERT_EQ(actuator_bits(), both);
+
+  // A mask naming no latched bit clears nothing.
+  EXPECT_EQ(bench.generator_do(clear_generator(bit(device::FAULT_OVER_TEMPERATURE))),
+            device::RESULT_OK);
+  EXPECT_EQ(bench.actuator_do(clear_actuator(bit(device::FAULT_MOTOR_STALL))), device::RESULT_OK);
+  EXPECT_EQ(generator_bits(), both);
+  EXPECT_EQ(actuator_bits(), both);
+
+  // The E-stop is still pressed: refused, and the dead-man, outside the mask, stays too.
+  EXPECT_EQ(bench.generator_do(clear_generator(bit(device::FAULT_ESTOP))), device::RESULT_LATCHED);
+  EXPECT_EQ(bench.actuator_do(clear_actuator(bit(device::FAULT_ESTOP))), device::RESULT_LATCHED);
+  EXPECT_EQ(generator_bits(), both);
+  EXPECT_EQ(actuator_bits(), both);
+
+  // Both named: the dead-man, whose cause is gone, clears; the E-stop stays; still refused.
+  EXPECT_EQ(bench.generator_do(clear_generator(both)), device::RESULT_LATCHED);
+  EXPECT_EQ(bench.actuator_do(clear_actuator(both)), device::RESULT_LATCHED);
+  EXPECT_EQ(generator_bits(), bit(device::FAULT_ESTOP));
+  EXPECT_EQ(actuator_bits(), bit(device::FAULT_ESTOP));
+
+  bench.device.set_estop(false);
+  bench.run_for(milliseconds(2));
+  EXPECT_EQ(bench.generator_do(clear_generator(bit(device::FAULT_ESTOP))), device::RESULT_OK);
+  EXPECT_EQ(bench.actuator_do(clear_actuator(bit(device::FAULT_ESTOP))), device::RESULT_OK);
+  EXPECT_EQ(generator_bits(), 0u);
+  EXPECT_EQ(actuator_bits(), 0u);
 }
 
 }  // namespace

@@ -159,10 +159,8 @@ TEST(SimFirmwarePulseFrames, NoFrameOver64WireBytesOnEitherLinkWhileAPulseIsDeli
                                           std::chrono::sys_days{std::chrono::year{2030} / 1 / 1});
   options.cartridge->pulse_limit = 100'000;
   DeviceBench bench(options);
+  bench.session_id = 0xFFFF'FFFF'FFFF'FFFFu;  // make_ready binds it: the longest memory
   bench.make_ready();
-  device::ActuatorCommand bind;
-  bind.mutable_cartridge_bind()->set_session_id(0xFFFF'FFFF'FFFF'FFFFu);
-  ASSERT_EQ(bench.actuator_do(bind), device::RESULT_OK);
   for (std::uint64_t id = 1; id <= 4; ++id) {  // a full pulse log: a long reply
     ASSERT_EQ(bench.deliver_pulse(id, 10'000, 10, 3'000'000), device::RESULT_OK);
     bench.run_for(milliseconds(20));

@@ -44,6 +44,19 @@ TEST(SimFirmwareHandshake, RepliesWithVersionHashIdentitySimulatedKindAndNonce) 
   EXPECT_EQ(act->session_nonce(), 0xABCDEFu);
 }
 
+// Verifies: SR-11
+TEST(SimFirmwareHandshake, TheGeneratorReportsItsModelsVoltageLimitAndTheActuatorNone) {
+  DeviceBench bench;
+  bench.handshake(0x4242);
+  const auto gen = handshake_reply(bench.generator.received);
+  const auto act = handshake_reply(bench.actuator.received);
+  ASSERT_TRUE(gen.has_value() && act.has_value());
+  EXPECT_EQ(gen->max_voltage_mv(),
+            static_cast<std::uint32_t>(sim::GeneratorConfig{}.voltage_limit.value()));
+  EXPECT_EQ(gen->max_voltage_mv(), 120'000u);  // DESIGN 5: the simulated stage's 120 V
+  EXPECT_EQ(act->max_voltage_mv(), 0u);
+}
+
 TEST(SimFirmwareHandshake, CommandBeforeHandshakeIsRefused) {
   DeviceBench bench;
   bench.generator.session.reset(1, bench.now());  // reliable frames flow, no handshake sent

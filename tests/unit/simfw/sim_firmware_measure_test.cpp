@@ -130,6 +130,54 @@ TEST(SimFirmwareImpedance, NeedsTheRelayClosedNoLatchAndNoPulseRunning) {
   EXPECT_EQ(bench.generator_do(measure_impedance(5)), device::RESULT_LATCHED);
 }
 
+bool rf_active(const device::GeneratorTelemetry& t) {
+  return (t.signals() & device::GENERATOR_SIGNAL_RF_ACTIVE) != 0;
+}
+
+// Verifies: SR-10, SR-12
+TEST(SimFirmwareImpedance, TelemetryShowsALiveReadingOnlyDuringAMeasurementOrAPulse) {
+  DeviceBench bench;
+  bench.make_ready(1'500);  // inserted, relay closed: the probe would read the tissue
+  bench.run_for(milliseconds(5));
+  for (const auto& t : bench.generator_telemetry()) {
+    EXPECT_EQ(t.impedance_ohm(), 0u) << "idle sample " << t.sample_counter();
+  }
+
+  std::size_t from = bench.generator_telemetry().size();
+  const auto result = bench.generator_result(bench.send(measure_impedance(10)));
+  ASSERT_TRUE(result.has_value() && result->has_impedance());
+  int live = 0;
+  const auto during_measurement = bench.generator_telemetry();
+  for (std::size_t i = from; i < during_measurement.size(); ++i) {
+    const std::uint32_t z = during_measurement[i].impedance_ohm();
+    if (z == 0) continue;
+    ++live;
+    EXPECT_GE(z, result->impedance().impedance_min_ohm());
+    EXPECT_LE(z, result->impedance().impedance_max_ohm());
+  }
+  EXPECT_EQ(live, 10);  // one sample a millisecond, each shown once
+
+  ASSERT_EQ(bench.deliver_pulse(1, 10'000, 50, 3'000'000), device::RESULT_OK);
+  from = bench.generator_telemetry().size();
+  bench.run_for(milliseconds(80));
+  const auto around_pulse = bench.generator_telemetry();
+  int during_pulse = 0;
+  int after_pulse = 0;
+  for (std::size_t i = from; i < around_pulse.size(); ++i) {
+    const device::GeneratorTelemetry& t = around_pulse[i];
+    if (rf_active(t)) {
+      ++during_pulse;
+      EXPECT_GT(t.impedance_ohm(), 25u) << "pulse sample " << t.sample_counter();
+      EXPECT_LT(t.impedance_ohm(), 1'500u) << "pulse sample " << t.sample_counter();
+    } else if (bench.pulses_ended().size() == 1 && i + 5 < around_pulse.size()) {
+      ++after_pulse;
+      EXPECT_EQ(t.impedance_ohm(), 0u) << "sample after the pulse " << t.sample_counter();
+    }
+  }
+  EXPECT_GE(during_pulse, 45);
+  EXPECT_GE(after_pulse, 20);
+}
+
 sim::SimulatedDeviceOptions with_fixture() {
   sim::SimulatedDeviceOptions options;
   options.cartridge = sim::calibration_fixture_cartridge(

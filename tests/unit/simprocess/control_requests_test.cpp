@@ -3,10 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace rfneedle::sim {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 SimCommand parsed(std::string_view line) { return std::get<SimCommand>(parse_sim_command(line)); }
 
@@ -43,6 +46,28 @@ TEST_F(ControlRequestsTest, StatusReportsGroundTruthFields) {
   }
 }
 
+TEST_F(ControlRequestsTest, StatusReportsEachBoardsCountersAsCountersQueryWould) {
+  const std::array<std::uint8_t, 3> garbage = {0x02, 0x11, 0x00};  // too short: framing
+  device.generator_bytes_in(garbage, Instant(milliseconds(1)));
+  device.tick(Instant(milliseconds(2)));
+  const std::string status = requests.execute(parsed("status"), Instant(milliseconds(2)));
+  EXPECT_THAT(status, HasSubstr(R"("generator_counters":{"lifetime_pulses":0,)"
+                                R"("lifetime_energy_mj":0,"boot_count":1,"uptime_us":2000,)"
+                                R"("link":{"frames_received":0,"frames_sent":0,)"
+                                R"("framing_errors":1,"oversize_errors":0,"crc_errors":0,)"
+                                R"("version_errors":0,"payload_errors":0,"retransmissions":0,)"
+                                R"("duplicates":0,"dead_man_trips":0}})"));
+  EXPECT_THAT(status, HasSubstr(R"("actuator_counters":{"lifetime_pulses":0,)"
+                                R"("cartridge_pulses":0,"boot_count":1,"uptime_us":2000,)"
+                                R"("link":{"frames_received":0,)"));
+
+  FaultParameters reboot(FaultKind::kBoardReboot);  // the generator, 200 ms
+  device.inject(reboot, Instant(milliseconds(3)));
+  device.tick(Instant(milliseconds(3)));
+  EXPECT_THAT(requests.execute(parsed("status"), Instant(milliseconds(3))),
+              HasSubstr(R"("generator_counters":null,)"));
+}
+
 TEST_F(ControlRequestsTest, EstopRequestDrivesTheHardWiredLine) {
   (void)requests.execute(parsed("estop press"), Instant(milliseconds(1)));
   EXPECT_TRUE(device.ground_truth().lines.estop);
@@ -53,6 +78,17 @@ TEST_F(ControlRequestsTest, EstopRequestDrivesTheHardWiredLine) {
 TEST(ControlAnswers, ErrorsAreJsonWithTheMessageEscaped) {
   EXPECT_EQ(error_answer("bad \"quote\"\n"), R"({"ok":false,"error":"bad \"quote\"\u000a"})");
   EXPECT_THAT(fault_catalogue_json(), HasSubstr(R"("name":"skin-heating")"));
+}
+
+TEST(ControlAnswers, TheFaultListSeparatesEachValueFromItsUnit) {
+  const std::string text = fault_catalogue_text();
+  EXPECT_THAT(text, HasSubstr("link=both (both|generator|actuator)"));
+  EXPECT_THAT(text, HasSubstr("rate=1 (a fraction, 0..1)"));
+  EXPECT_THAT(text, HasSubstr("delay=30 ms (0..1000 ms)"));
+  EXPECT_THAT(text, HasSubstr("rate=50 %/s (-95..1000 %/s)"));
+  EXPECT_THAT(text, HasSubstr("contact_a=1 (flag: 0 or 1)"));
+  EXPECT_THAT(text, Not(HasSubstr("1fraction")));
+  EXPECT_THAT(text, Not(HasSubstr("30ms")));
 }
 
 }  // namespace
