@@ -45,8 +45,12 @@ struct Heartbeat {
 };
 struct RelayOpen {};
 struct RelayClose {};
+// Clears the latched faults named in `mask` (`board_fault` bits); the board clears each
+// only once its cause is gone. Only what the clear's policy allows is named: the self-test's
+// dead-man check names the dead-man bit alone, never an older latch (SR-55).
 struct ClearLatchedFault {
   Board board = Board::kGenerator;
+  std::uint32_t mask = 0;
 };
 struct CartridgeBind {
   std::uint64_t session_id = 0;

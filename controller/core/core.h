@@ -83,10 +83,13 @@ class Core {
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const Interlocks& interlocks() const { return interlocks_; }
   [[nodiscard]] const CoreConfig& config() const { return config_; }
-  // What every heartbeat carries: RF only while Energizing (and for the self-test's
-  // request that the generator must refuse).
+  // What every heartbeat carries: RF only while Energizing, for the self-test's request
+  // that the generator must refuse (in SelfTest or Service) and for a calibration pulse
+  // (in Service only); never in a latched state (SR-06, SR-51).
   [[nodiscard]] bool rf_permitted() const {
-    return state_ == State::kEnergizing || self_test_.permits_rf() || calibration_.permits_rf();
+    return state_ == State::kEnergizing ||
+           (self_test_.permits_rf() && (state_ == State::kSelfTest || state_ == State::kService)) ||
+           (calibration_.permits_rf() && state_ == State::kService);
   }
 
  private:
@@ -105,7 +108,16 @@ class Core {
 
   // The safe state, in order: RF off first (abort, heartbeat with RF not permitted,
   // optionally the relay), then the withdrawal retracts once RF-active has dropped.
-  void command_rf_off(bool open_relay, Instant now);
+  // `withdraw`: retract once RF has dropped (never in NeedleStuck: the motor stays off).
+  void command_rf_off(bool open_relay, Instant now, bool withdraw = true);
+  // Enters (or re-asserts) a latched rung: the self-test and calibration end first, then
+  // the whole safe state (SR-51).
+  void latch(Stimulus stimulus, Instant now);
+  void command_safe_state(State latched, Instant now);
+  void end_service_runs();
+  // After an acknowledge or reset: Standby, or the power-on self-test again if a latch
+  // interrupted it (SR-65).
+  void leave_latch(Stimulus stimulus, Instant now);
   void end_pulse(Condition cause, Instant now);
   void handle_withdrawal(Instant now);
 
@@ -208,6 +220,7 @@ class Core {
   bool invariant_broken_ = false;
   bool latches_restored_ = false;
   bool self_test_passed_pending_ = false;
+  bool power_on_self_test_passed_ = false;
   // Snapshot IDs issued to the display, with when (SR-78).
   struct Issued {
     std::uint64_t id = 0;

@@ -113,8 +113,10 @@ void Core::after_sample(Instant now) {
 
 void Core::evaluate_board_lines(Instant now) {
   set_condition(Condition::kEStop, generator_.estop || actuator_.estop, now);
-  const bool latched = (generator_.latched_faults | actuator_.latched_faults) != 0;
-  set_condition(Condition::kBoardFault, latched && !self_test_.expects_board_latch(), now);
+  const std::uint32_t latched =
+      (generator_.latched_faults & ~self_test_.expected_latch(Board::kGenerator)) |
+      (actuator_.latched_faults & ~self_test_.expected_latch(Board::kActuator));
+  set_condition(Condition::kBoardFault, latched != 0, now);
 }
 
 void Core::evaluate_generator(const GeneratorSample& s, Instant now) {

@@ -171,7 +171,7 @@ void Core::on_command_result(const CommandResult& result, Instant now) {
 }
 
 void Core::on_board_event(const BoardEvent& e, Instant now) {
-  if (e.fault_code == 0 || self_test_.expects_board_latch()) {
+  if (e.fault_code == 0 || (e.fault_code & self_test_.expected_latch(e.board)) != 0) {
     return;
   }
   event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault",

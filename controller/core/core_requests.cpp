@@ -130,10 +130,10 @@ Response Core::acknowledge(Instant now) {
   }
   // The boards' latches clear only on an explicit acknowledge (DESIGN 4).
   if (generator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kGenerator});
+    command(ClearLatchedFault{Board::kGenerator, generator_.latched_faults});
   }
   if (actuator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kActuator});
+    command(ClearLatchedFault{Board::kActuator, actuator_.latched_faults});
   }
   if (interlocks_.present(Condition::kBoardFault)) {
     // Completes on the tick once the boards report their latches clear.
@@ -147,11 +147,7 @@ Response Core::acknowledge(Instant now) {
 
 void Core::complete_acknowledge(Instant now) {
   report_cleared(interlocks_.acknowledge(), now);
-  (void)apply(Stimulus::kAcknowledge, now);
-  restored_cause_.reset();
-  restored_latch_.reset();
-  // The relay opened with the fault; it closes once the boards hold no latch (SR-23).
-  command(RelayClose{});
+  leave_latch(Stimulus::kAcknowledge, now);
 }
 
 Response Core::enter_service(Instant now) {
@@ -189,15 +185,12 @@ Response Core::service_reset(std::string_view reason, Instant now) {
     }
   }
   withdrawal_.reset();
-  command(ClearLatchedFault{Board::kGenerator});
-  command(ClearLatchedFault{Board::kActuator});
+  command(ClearLatchedFault{Board::kGenerator, generator_.latched_faults});
+  command(ClearLatchedFault{Board::kActuator, actuator_.latched_faults});
   report_cleared(interlocks_.service_reset(), now);
   // The reason itself is audited by the daemon, which holds the text.
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "service reset");
-  (void)apply(Stimulus::kServiceReset, now);
-  restored_cause_.reset();
-  restored_latch_.reset();
-  command(RelayClose{});
+  leave_latch(Stimulus::kServiceReset, now);
   return Response::accepted();
 }
 

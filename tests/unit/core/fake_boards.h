@@ -130,7 +130,12 @@ struct FakeBoards {
       gen.relay_closed = gen.relay_stuck_closed;
       gen.rf_off();
     } else if (std::holds_alternative<RelayClose>(c)) {
-      gen.relay_closed = true;
+      // The relay stays open while a latch holds (SR-23).
+      if (gen.latched != 0 || gen.estop) {
+        r.code = CommandResultCode::kFailed;
+      } else {
+        gen.relay_closed = true;
+      }
     } else if (std::holds_alternative<MeasureImpedance>(c)) {
       gen.measuring = true;
     } else if (const auto* i = std::get_if<Insert>(&c)) {
@@ -143,7 +148,13 @@ struct FakeBoards {
     } else if (std::holds_alternative<HaltMotor>(c)) {
       act.target = act.position;
     } else if (const auto* clear = std::get_if<ClearLatchedFault>(&c)) {
-      (clear->board == Board::kGenerator ? gen.latched : act.latched) = 0;
+      // Like the firmware: only the named bits, and never one whose cause is present.
+      std::uint32_t& latched = clear->board == Board::kGenerator ? gen.latched : act.latched;
+      const bool estop = clear->board == Board::kGenerator ? gen.estop : act.estop;
+      latched &= ~(clear->mask & ~(estop ? board_fault::kEStop : 0u));
+      if ((latched & clear->mask) != 0) {
+        r.code = CommandResultCode::kFailed;
+      }
     }
     results.push_back(r);
   }

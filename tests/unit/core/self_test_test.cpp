@@ -88,5 +88,91 @@ TEST(SelfTest, IsRefusedOutsideService) {
   EXPECT_FALSE(rig.core.run_self_test(rig.now()).ok());
 }
 
+// What the core sent from `from` on while in a latched state: nothing may permit RF, start
+// a pulse or close the relay there (SR-51).
+std::string forbidden_in_latch(const Rig& rig, std::size_t from) {
+  for (std::size_t i = from; i < rig.sent.size(); ++i) {
+    const Sent& s = rig.sent[i];
+    if (!is_latched(s.state)) continue;
+    const auto* beat = std::get_if<Heartbeat>(&s.command);
+    if (beat && beat->rf_permitted)
+      return "an RF-permitting heartbeat in " + std::string(name(s.state));
+    if (std::holds_alternative<DeliverPulse>(s.command)) return "a pulse request in a latch";
+    if (std::holds_alternative<RelayClose>(s.command)) return "a relay close in a latch";
+  }
+  return {};
+}
+
+// Verifies: SR-51, SR-65
+// A fault at any moment of the power-on self-test ends it: from the fault on, no heartbeat
+// permits RF, no pulse is requested and the relay never closes again; it stays open.
+TEST(SelfTest, AFaultAtAnyPointOfThePowerOnSelfTestEndsItWithTheRelayOpenAndRfOff) {
+  for (int at_ms = 0; at_ms <= 200; ++at_ms) {
+    Rig rig;
+    rig.core.on_handshake(Board::kGenerator, HandshakeOutcome{}, rig.now());
+    rig.core.on_handshake(Board::kActuator, HandshakeOutcome{}, rig.now());
+    rig.core.restore({}, 0, rig.now());
+    rig.drain();
+    rig.run(milliseconds(at_ms));
+    if (rig.core.state() != State::kSelfTest) break;  // past the self-test: done
+    rig.boards.gen.heatsink = celsius(80);
+    ASSERT_TRUE(rig.run_until_state(State::kFault, milliseconds(3))) << at_ms;
+    std::size_t fault_at = rig.sent.size();
+    for (std::size_t i = 0; i < rig.sent.size(); ++i) {
+      if (is_latched(rig.sent[i].state)) {
+        fault_at = i;
+        break;
+      }
+    }
+    rig.run(milliseconds(500));
+    EXPECT_EQ(rig.core.state(), State::kFault) << at_ms;
+    EXPECT_EQ(forbidden_in_latch(rig, fault_at), "") << "fault at " << at_ms << " ms";
+    EXPECT_FALSE(rig.boards.gen.relay_closed) << at_ms;
+    EXPECT_FALSE(rig.core.rf_permitted()) << at_ms;
+    EXPECT_FALSE(rig.core.status().self_test.finished) << at_ms;
+  }
+}
+
+// Verifies: SR-55, SR-65
+// A board that comes up holding an older latch is a fault: the self-test's dead-man check
+// never clears it, only an acknowledge does; the self-test then runs again in full.
+TEST(SelfTest, AnOlderBoardLatchAtConnectIsNotClearedByTheDeadManCheck) {
+  Rig rig;
+  rig.boards.gen.latched = board_fault::kOverTemperature;
+  ASSERT_TRUE(rig.power_on());
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  EXPECT_EQ(rig.boards.gen.latched & board_fault::kOverTemperature, board_fault::kOverTemperature);
+  EXPECT_FALSE(rig.boards.gen.relay_closed);
+  ASSERT_TRUE(rig.core.acknowledge(rig.now()).ok());
+  rig.run(milliseconds(5));
+  EXPECT_EQ(rig.boards.gen.latched, 0u);
+  EXPECT_EQ(rig.core.state(), State::kSelfTest);
+  ASSERT_TRUE(rig.run_until_state(State::kStandby, seconds(5)));
+  EXPECT_EQ(rig.core.status().self_test.passed, kSelfTestCheckCount);
+}
+
+// Verifies: SR-65
+// The dead-man check needs the latch to appear after the heartbeats paused: a board
+// already latched passes nothing.
+TEST(SelfTest, TheDeadManCheckFailsForABoardAlreadyLatchedBeforeTheHeartbeatsPaused) {
+  SelfTest test;
+  const CoreConfig config;
+  GeneratorSample g;
+  ActuatorSample a;
+  g.latched_faults = board_fault::kDeadMan;
+  Instant now{};
+  test.start(now);
+  std::optional<SelfTestCheckResult> dead_man;
+  for (int i = 0; i < 20 && test.running() && !dead_man; ++i) {
+    const SelfTest::Step s = test.step(SelfTestView{g, a, 1}, now, config);
+    if (s.result && s.result->check == SelfTestCheck::kGeneratorDeadMan) dead_man = s.result;
+    EXPECT_FALSE(s.command && std::holds_alternative<ClearLatchedFault>(*s.command));
+    now += milliseconds(1);
+  }
+  ASSERT_TRUE(dead_man.has_value());
+  EXPECT_FALSE(dead_man->passed);
+}
+
 }  // namespace
 }  // namespace rfneedle::core::testing
