@@ -96,7 +96,9 @@ struct CommandResult {
   CommandResultCode code = CommandResultCode::kOk;
 };
 
-// An unsolicited board event carrying a board fault code (`board_fault` bits).
+// An unsolicited board event (BOARD_EVENT_FAULT_LATCHED) carrying the FaultCode number of
+// proto/device.proto that latched (its bit in `latched_faults` is 1 << fault_code); 0 for
+// events that latch nothing.
 struct BoardEvent {
   Board board = Board::kGenerator;
   std::uint32_t fault_code = 0;

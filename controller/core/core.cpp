@@ -104,7 +104,23 @@ void Core::enter(State next, Instant now) {
 }
 
 void Core::set_condition(Condition condition, bool present, Instant now) {
-  switch (interlocks_.set(condition, present, now)) {
+  detected_[index(condition)] = present;
+  apply_condition(condition, now);
+}
+
+void Core::hold_board_latches(const std::bitset<kConditionCount>& held, Instant now) {
+  const std::bitset<kConditionCount> changed = held ^ board_held_;
+  board_held_ = held;
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    if (changed[i]) {
+      apply_condition(static_cast<Condition>(i), now);
+    }
+  }
+}
+
+void Core::apply_condition(Condition condition, Instant now) {
+  const std::size_t i = index(condition);
+  switch (interlocks_.set(condition, detected_[i] || board_held_[i], now)) {
     case Change::kRaised:
       on_raised(condition, now);
       return;

@@ -98,7 +98,15 @@ class Core {
   void enter(State next, Instant now);
 
   // The ladder.
+  // What a detector of the core reports; a board latch of the same condition (board_held_)
+  // keeps it present too.
   void set_condition(Condition condition, bool present, Instant now);
+  void apply_condition(Condition condition, Instant now);
+  void hold_board_latches(const std::bitset<kConditionCount>& held, Instant now);
+  // Clear-latched-fault commands for the bits whose conditions `allowed` names and whose
+  // cause the core no longer sees.
+  void clear_board_latches(const std::bitset<kConditionCount>& allowed);
+  void complete_service_reset(Instant now);
   void on_raised(Condition condition, Instant now);
   // For end- and abort-pulse causes, which act each time they occur.
   void trip(Condition condition, Instant now);
@@ -215,6 +223,9 @@ class Core {
   std::optional<Instant> last_display_heartbeat_;
   Instant last_activity_{};
   std::optional<Instant> acknowledge_pending_until_;
+  bool reset_pending_ = false;  // the pending clear is a service reset, not an acknowledge
+  std::bitset<kConditionCount> detected_;
+  std::bitset<kConditionCount> board_held_;
   std::optional<State> restored_latch_;
   std::optional<Condition> restored_cause_;
   bool invariant_broken_ = false;

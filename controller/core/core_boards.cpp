@@ -2,6 +2,7 @@
 // (DESIGN 2.4: a check that did not run has failed).
 #include <cstdlib>
 
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 
 namespace rfneedle::core {
@@ -113,10 +114,11 @@ void Core::after_sample(Instant now) {
 
 void Core::evaluate_board_lines(Instant now) {
   set_condition(Condition::kEStop, generator_.estop || actuator_.estop, now);
+  // Each board latch holds its own condition (board_latches.h) until the board clears it.
   const std::uint32_t latched =
       (generator_.latched_faults & ~self_test_.expected_latch(Board::kGenerator)) |
       (actuator_.latched_faults & ~self_test_.expected_latch(Board::kActuator));
-  set_condition(Condition::kBoardFault, latched != 0, now);
+  hold_board_latches(board_latch_conditions(latched), now);
 }
 
 void Core::evaluate_generator(const GeneratorSample& s, Instant now) {

@@ -3,6 +3,7 @@
 // interval.
 #include <algorithm>
 
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 #include "controller/core/treatment_plan.h"
 
@@ -171,12 +172,21 @@ void Core::on_command_result(const CommandResult& result, Instant now) {
 }
 
 void Core::on_board_event(const BoardEvent& e, Instant now) {
-  if (e.fault_code == 0 || (e.fault_code & self_test_.expected_latch(e.board)) != 0) {
+  if (e.fault_code == 0) {
     return;
   }
-  event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault",
-        static_cast<std::int64_t>(e.fault_code), Condition::kBoardFault);
-  set_condition(Condition::kBoardFault, true, now);
+  const std::uint32_t bit = e.fault_code < 32 ? 1u << e.fault_code : 0;
+  if ((bit & self_test_.expected_latch(e.board)) != 0) {
+    return;
+  }
+  // The latch is the board's; it holds its condition until telemetry shows it cleared. The
+  // event may come before the telemetry that shows it: it raises the condition at once.
+  const Condition c = board_latch_condition(e.fault_code);
+  event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault latched",
+        static_cast<std::int64_t>(e.fault_code), c);
+  std::bitset<kConditionCount> held = board_held_;
+  held.set(index(c));
+  hold_board_latches(held, now);
 }
 
 void Core::check_deadlines(Instant now) {
@@ -209,14 +219,21 @@ void Core::check_deadlines(Instant now) {
     event(EventKind::kScreenLocked, Severity::kActivityHigh, now, "idle timeout");
   }
   if (acknowledge_pending_until_) {
-    if (state_ != State::kFault) {
+    // Completes once the boards report the latches the clear named as cleared.
+    const bool done = reset_pending_ ? board_held_.none()
+                                     : interlocks_.acknowledge_possible() && !withdrawal_.active();
+    if (!is_latched(state_) || (!reset_pending_ && state_ != State::kFault)) {
       acknowledge_pending_until_.reset();
-    } else if (interlocks_.acknowledge_possible() && !withdrawal_.active()) {
+    } else if (done) {
       acknowledge_pending_until_.reset();
-      complete_acknowledge(now);
+      if (reset_pending_) {
+        complete_service_reset(now);
+      } else {
+        complete_acknowledge(now);
+      }
     } else if (now > *acknowledge_pending_until_) {
       acknowledge_pending_until_.reset();
-      (void)reject("acknowledge lapsed: a fault cause is still present", now);
+      (void)reject("clear lapsed: a board still holds its latch", now);
     }
   }
 }

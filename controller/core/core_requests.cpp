@@ -1,5 +1,6 @@
 // Operator and service requests: the API and the CLI request, the core decides
 // (DESIGN 2.5).
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 #include "controller/core/transition_table.h"
 #include "controller/core/treatment_plan.h"
@@ -121,28 +122,42 @@ Response Core::acknowledge(Instant now) {
   if (withdrawal_.active()) {
     return reject("the needles are still being withdrawn", now);
   }
+  std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
     const auto c = static_cast<Condition>(i);
-    if (c != Condition::kBoardFault && interlocks_.present(c) &&
-        spec(c).clears == ClearPolicy::kAcknowledgeAfterCauseGone) {
+    if (spec(c).clears != ClearPolicy::kAcknowledgeAfterCauseGone) {
+      continue;
+    }
+    // The core's own detector still sees the cause: not yet (a board latch alone is
+    // what this acknowledge clears).
+    if (detected_[i]) {
       return reject("a fault cause is still present", now);
     }
+    allowed.set(i);
   }
-  // The boards' latches clear only on an explicit acknowledge (DESIGN 4).
-  if (generator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kGenerator, generator_.latched_faults});
-  }
-  if (actuator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kActuator, actuator_.latched_faults});
-  }
-  if (interlocks_.present(Condition::kBoardFault)) {
+  // The boards' latches clear only on an explicit acknowledge, and only the bits a fault's
+  // acknowledge may clear (DESIGN 4, SR-55).
+  clear_board_latches(allowed);
+  if ((board_held_ & allowed).any()) {
     // Completes on the tick once the boards report their latches clear.
     acknowledge_pending_until_ = now + milliseconds(100);
+    reset_pending_ = false;
     event(EventKind::kRequestAccepted, Severity::kCommand, now, "acknowledge pending");
     return Response::accepted();
   }
   complete_acknowledge(now);
   return Response::accepted();
+}
+
+void Core::clear_board_latches(const std::bitset<kConditionCount>& allowed) {
+  const std::uint32_t g = board_latch_bits(generator_.latched_faults, allowed & ~detected_);
+  const std::uint32_t a = board_latch_bits(actuator_.latched_faults, allowed & ~detected_);
+  if (g != 0) {
+    command(ClearLatchedFault{Board::kGenerator, g});
+  }
+  if (a != 0) {
+    command(ClearLatchedFault{Board::kActuator, a});
+  }
 }
 
 void Core::complete_acknowledge(Instant now) {
@@ -178,20 +193,34 @@ Response Core::service_reset(std::string_view reason, Instant now) {
     (void)apply(Stimulus::kServiceReset, now);
     return Response::refused(transition(state_, Stimulus::kServiceReset).rejection);
   }
+  std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
     const auto c = static_cast<Condition>(i);
-    if (interlocks_.present(c) && spec(c).action >= Action::kFault) {
+    if (spec(c).action < Action::kFault) {
+      continue;
+    }
+    if (detected_[i]) {
       return reject("a latched cause is still present", now);
     }
+    allowed.set(i);
   }
   withdrawal_.reset();
-  command(ClearLatchedFault{Board::kGenerator, generator_.latched_faults});
-  command(ClearLatchedFault{Board::kActuator, actuator_.latched_faults});
-  report_cleared(interlocks_.service_reset(), now);
+  // A reset clears every latch whose cause is gone, the boards' included (SR-55).
+  clear_board_latches(allowed);
   // The reason itself is audited by the daemon, which holds the text.
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "service reset");
-  leave_latch(Stimulus::kServiceReset, now);
+  if (board_held_.any()) {
+    acknowledge_pending_until_ = now + milliseconds(100);
+    reset_pending_ = true;
+    return Response::accepted();
+  }
+  complete_service_reset(now);
   return Response::accepted();
+}
+
+void Core::complete_service_reset(Instant now) {
+  report_cleared(interlocks_.service_reset(), now);
+  leave_latch(Stimulus::kServiceReset, now);
 }
 
 Response Core::run_self_test(Instant now) {

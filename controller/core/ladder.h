@@ -75,6 +75,11 @@ enum class Condition : std::uint8_t {
   kHeatsinkOverheat,
   kBoardFault,
   kTelemetryImplausible,
+  // Board latches with no detector of the core's own (board_latches.h).
+  kBoardDeadMan,
+  kPulseTimeCap,
+  kAtDepthLost,
+  kRelayFault,
   // needle stuck
   kRetractionFailed,
   // service lock
@@ -86,7 +91,7 @@ enum class Condition : std::uint8_t {
   kRepeatedFault,
   kInternalInvariant,
 };
-inline constexpr std::size_t kConditionCount = 43;
+inline constexpr std::size_t kConditionCount = 47;
 
 struct ConditionSpec {
   std::string_view name;

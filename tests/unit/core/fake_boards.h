@@ -26,6 +26,8 @@ struct FakeGenerator {
   bool relay_stuck_closed = false;
   MilliCelsius heatsink = celsius(35);
   bool estop = false;
+  bool deaf = false;                   // receives no frame: its dead-man runs out
+  bool duration_timer_broken = false;  // only the 1000 ms cap ends a pulse
 
   // State.
   GeneratorSample sample;
@@ -64,6 +66,7 @@ struct FakeActuator {
   MilliCelsius skin_b = celsius(32);
   bool cartridge_present = true;
   bool estop = false;
+  bool deaf = false;
 
   // State.
   ActuatorSample sample;
@@ -86,8 +89,14 @@ struct FakeBoards {
   // Motion commanded while RF was on at the generator (DESIGN 2.3 says never).
   int motion_while_rf = 0;
 
+  // The E-stop is hard-wired to both boards (DESIGN 3).
+  void set_estop(bool pressed) { gen.estop = act.estop = pressed; }
+
   void receive(const BoardCommand& c, Instant now) {
     const Destination d = destination(c);
+    if ((d == Destination::kGenerator && gen.deaf) || (d == Destination::kActuator && act.deaf)) {
+      return;
+    }
     if (d != Destination::kActuator) {
       gen.last_frame = now;
     }
@@ -171,6 +180,16 @@ struct FakeBoards {
     if (now - act.last_frame > milliseconds(50)) {
       act.latched |= board_fault::kDeadMan;
     }
+    // E-stop (SR-50): like the firmware, both boards latch it; the generator turns RF off
+    // and opens its relay.
+    if (gen.estop) {
+      gen.latched |= board_fault::kEStop;
+      gen.rf_off();
+      gen.relay_closed = gen.relay_stuck_closed;
+    }
+    if (act.estop) {
+      act.latched |= board_fault::kEStop;
+    }
     const bool rf = gen.pulse.has_value() && gen.relay_closed;
     // Needles move only while RF-active is low (the interlock line).
     const bool may_move = !rf && !act.stalled && !(act.jammed && act.target < act.position);
@@ -189,8 +208,12 @@ struct FakeBoards {
       gen.sample.power = power;
       gen.sample.energy += energy(power, milliseconds(1));
       gen.sample.impedance = gen.impedance_override.value_or(gen.tissue_impedance);
-      if (gen.pulse_elapsed >= gen.pulse->duration && !gen.stuck_on) {
+      if (gen.pulse_elapsed >= gen.pulse->duration && !gen.stuck_on && !gen.duration_timer_broken) {
         gen.pulse.reset();
+      } else if (gen.pulse_elapsed >= milliseconds(1000) && !gen.stuck_on) {
+        // The board's own conduction cap (SR-18): RF off and latched.
+        gen.pulse.reset();
+        gen.latched |= board_fault::kPulseTimeCap;
       }
     } else {
       gen.sample.power = Milliwatts{0};

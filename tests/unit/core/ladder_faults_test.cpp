@@ -223,15 +223,27 @@ TEST(LadderFault, MotorStallFaults) {
 }
 
 // Verifies: SR-50, SR-56
+// Both boards latch FAULT_ESTOP as the firmware does: four E-stops in one session are four
+// operator-caused faults, each cleared by an acknowledge once released, never a lock.
 TEST(LadderFault, EStopFaultsClearsOnlyWhenReleasedAndNeverEscalates) {
   Rig rig;
   ASSERT_TRUE(rig.ready());
   for (int i = 0; i < 4; ++i) {
-    rig.boards.gen.estop = true;
+    rig.boards.set_estop(true);
     rig.run(milliseconds(2));
-    expect_fault_then_acknowledge(rig, Condition::kEStop, [&] { rig.boards.gen.estop = false; });
+    EXPECT_EQ(rig.boards.gen.latched, board_fault::kEStop);
+    EXPECT_EQ(rig.boards.act.latched, board_fault::kEStop);
+    EXPECT_FALSE(rig.boards.gen.relay_closed);
+    expect_fault_then_acknowledge(rig, Condition::kEStop, [&] { rig.boards.set_estop(false); });
+    EXPECT_EQ(rig.boards.gen.latched, 0u) << i;
+    EXPECT_EQ(rig.boards.act.latched, 0u) << i;
+    EXPECT_TRUE(rig.boards.gen.relay_closed) << i;
+    ASSERT_EQ(rig.core.state(), State::kStandby) << i;
   }
-  EXPECT_NE(rig.core.state(), State::kServiceLock);
+  for (std::size_t c = 0; c < kConditionCount; ++c) {
+    EXPECT_EQ(rig.core.status().counters.faults_this_session[c], 0)
+        << spec(static_cast<Condition>(c)).name;
+  }
 }
 
 // Verifies: SR-46
@@ -282,13 +294,77 @@ TEST(LadderFault, BoardLatchFaultsAndAcknowledgeClearsTheBoardsLatch) {
   rig.boards.gen.latched = board_fault::kOverTemperature;
   rig.run(milliseconds(2));
   EXPECT_EQ(rig.core.state(), State::kFault);
+  // The heatsink cut-off is the heatsink's condition, whoever saw it first.
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kHeatsinkOverheat));
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kBoardFault));
   rig.run(milliseconds(50));
   EXPECT_TRUE(rig.sent_of<ClearLatchedFault>().empty());
   EXPECT_TRUE(rig.core.acknowledge(rig.now()).ok());
   rig.drain();
-  EXPECT_FALSE(rig.sent_of<ClearLatchedFault>().empty());
+  ASSERT_EQ(rig.sent_of<ClearLatchedFault>().size(), 1u);
+  const auto clear = std::get<ClearLatchedFault>(rig.sent_of<ClearLatchedFault>()[0].command);
+  EXPECT_EQ(clear.board, Board::kGenerator);
+  EXPECT_EQ(clear.mask, board_fault::kOverTemperature);
   rig.run(milliseconds(5));
   EXPECT_EQ(rig.core.state(), State::kStandby);
+}
+
+// Verifies: SR-39, SR-45, SR-56
+// The board's dead-man is its own kind: three in a session lock the device (unlike the
+// E-stop above, which the firmware latches just the same).
+TEST(LadderServiceLock, ThreeBoardDeadManLatchesInASessionLock) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 3; ++i) {
+    rig.boards.gen.deaf = true;
+    ASSERT_TRUE(rig.run_until([&] { return rig.boards.gen.latched != 0; }, milliseconds(100)));
+    rig.boards.gen.deaf = false;
+    rig.run(milliseconds(2));
+    EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kBoardDeadMan)) << i;
+    EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kBoardFault)) << i;
+    if (i == 2) break;
+    expect_board_latch_fault_then_acknowledge(rig, Condition::kBoardDeadMan);
+    EXPECT_EQ(rig.boards.gen.latched, 0u);
+  }
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kRepeatedFault));
+}
+
+// Verifies: SR-45, SR-50, SR-56
+// A board event reporting the E-stop latch is the E-stop, not a counted board fault.
+TEST(LadderFault, AnEStopBoardEventIsTheOperatorCausedEStop) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 3; ++i) {
+    rig.core.on_board_event(BoardEvent{Board::kActuator, 2}, rig.now());  // FAULT_ESTOP
+    rig.drain();
+    EXPECT_EQ(rig.core.state(), State::kFault) << i;
+    EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kEStop)) << i;
+    rig.run(milliseconds(10));
+    ASSERT_TRUE(rig.core.acknowledge(rig.now()).ok()) << i;
+    rig.run(milliseconds(5));
+    ASSERT_EQ(rig.core.state(), State::kStandby) << i;
+  }
+  EXPECT_EQ(rig.core.status().counters.faults_this_session[index(Condition::kEStop)], 0);
+}
+
+// Verifies: SR-18, SR-45
+// The generator's own 1000 ms conduction cap: a board whose duration timer failed stops at
+// 1000 ms and latches FAULT_PULSE_TIME_CAP, which the core takes as a fault.
+TEST(LadderFault, TheGeneratorsPulseTimeCapLatchIsAFault) {
+  Rig rig;
+  PulseParameters p = Rig::parameters();
+  p.power = watts(1);
+  p.duration = milliseconds(1000);  // 1 J, within the energy cap
+  energize(rig, 0, p);
+  rig.boards.gen.duration_timer_broken = true;
+  rig.run(milliseconds(990));
+  EXPECT_EQ(rig.core.state(), State::kEnergizing);
+  ASSERT_TRUE(rig.run_until_state(State::kFault, milliseconds(20)));
+  EXPECT_EQ(rig.boards.gen.latched, board_fault::kPulseTimeCap);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kPulseTimeCap));
+  expect_board_latch_fault_then_acknowledge(rig, Condition::kPulseTimeCap);
+  EXPECT_EQ(rig.boards.gen.latched, 0u);
 }
 
 // Verifies: SR-28, SR-55

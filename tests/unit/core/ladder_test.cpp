@@ -1,7 +1,11 @@
 // The ladder as data and its arbitration: most severe wins, each clear policy holds.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "controller/core/board_latches.h"
 #include "controller/core/interlocks.h"
+#include "controller/core/telemetry.h"
 
 namespace rfneedle::core {
 namespace {
@@ -45,6 +49,37 @@ TEST(Ladder, OnlyStopAndEStopAreOperatorCaused) {
     const auto c = static_cast<Condition>(i);
     EXPECT_EQ(spec(c).operator_caused, c == Condition::kEStop) << spec(c).name;
   }
+}
+
+// Verifies: SR-45, SR-50, SR-56
+// Every FaultCode of proto/device.proto, mapped on purpose (written here from the .proto
+// and docs/safety.md section 4.1, independently of board_latches.cpp).
+TEST(BoardLatches, EveryFaultCodeHoldsTheConditionOfItsHazard) {
+  const std::map<unsigned, Condition> expected = {
+      {0, Condition::kBoardFault},    {1, Condition::kBoardDeadMan},
+      {2, Condition::kEStop},         {3, Condition::kHeatsinkOverheat},
+      {4, Condition::kPulseTimeCap},  {5, Condition::kPowerDeviation},
+      {6, Condition::kEnergyOverrun}, {7, Condition::kRelayFault},
+      {8, Condition::kRfUncommanded}, {9, Condition::kAtDepthLost},
+      {10, Condition::kMotorStall},   {11, Condition::kEncoderMismatch},
+      {12, Condition::kNotRetracted}, {13, Condition::kBoardFault},
+      {14, Condition::kBoardFault},   {15, Condition::kThermistorOutOfRange},
+      {16, Condition::kBoardFault},   {17, Condition::kBoardFault},
+  };
+  for (unsigned code = 0; code < 32; ++code) {
+    const auto it = expected.find(code);
+    const Condition want = it == expected.end() ? Condition::kBoardFault : it->second;
+    EXPECT_EQ(board_latch_condition(code), want) << code;
+    // A board latch is never a rung that lets RF go on.
+    EXPECT_GE(spec(board_latch_condition(code)).action, Action::kFault) << code;
+  }
+  EXPECT_TRUE(spec(board_latch_condition(2)).operator_caused);
+  const std::uint32_t both = board_fault::kEStop | board_fault::kDeadMan;
+  EXPECT_TRUE(board_latch_conditions(both)[index(Condition::kEStop)]);
+  EXPECT_TRUE(board_latch_conditions(both)[index(Condition::kBoardDeadMan)]);
+  std::bitset<kConditionCount> only_dead_man;
+  only_dead_man.set(index(Condition::kBoardDeadMan));
+  EXPECT_EQ(board_latch_bits(both, only_dead_man), board_fault::kDeadMan);
 }
 
 TEST(Interlocks, MostSevereActiveActionWins) {

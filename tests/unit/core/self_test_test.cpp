@@ -24,7 +24,10 @@ TEST(SelfTest, PowerOnRunsEveryCheckAndReachesStandbyWhenAllPass) {
   for (const auto& e : results) EXPECT_EQ(e.value, 1) << e.text << ": " << e.detail;
   EXPECT_EQ(rig.core.status().self_test.passed, kSelfTestCheckCount);
   // Each dead-man check left the board latched, then cleared it.
-  EXPECT_EQ(rig.sent_of<ClearLatchedFault>().size(), 2u);
+  ASSERT_EQ(rig.sent_of<ClearLatchedFault>().size(), 2u);
+  for (const Sent& s : rig.sent_of<ClearLatchedFault>()) {
+    EXPECT_EQ(std::get<ClearLatchedFault>(s.command).mask, board_fault::kDeadMan);
+  }
   EXPECT_EQ(rig.boards.gen.latched, 0u);
   EXPECT_EQ(rig.boards.act.latched, 0u);
   // The at-depth check asked for RF with the needles retracted; none flowed. The request
