@@ -1,5 +1,7 @@
 // Operator and service requests: the API and the CLI request, the core decides
 // (DESIGN 2.5).
+#include <algorithm>
+
 #include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 #include "controller/core/transition_table.h"
@@ -66,8 +68,10 @@ Response Core::set_parameters(const PulseParameters& parameters, Instant now) {
     event(EventKind::kDepthConfirmed, Severity::kWarningLow, now,
           "depth outside the body area's range confirmed", parameters.depth.value());
   }
-  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth).
-  const Milliwatts ceiling = parameters.power * (100 + config_.power.deviation_percent) / 100;
+  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth), never above
+  // its ceiling (the envelope's power_max, at most 50 W): it refuses a higher limit (SR-17).
+  const Milliwatts ceiling = std::min(
+      parameters.power * (100 + config_.power.deviation_percent) / 100, config_.envelope.power_max);
   command(Configure{ceiling, parameters.duration,
                     parameters.planned_energy() * config_.power.energy_overrun_percent / 100,
                     status_.calibration ? status_.calibration->power_correction_ppm : 1'000'000});

@@ -202,5 +202,27 @@ TEST(PulseSequence, SettingsCannotChangeDuringAPulse) {
   EXPECT_EQ(rig.core.set_parameters(p, rig.now()).code, ResponseCode::kBusy);
 }
 
+// Verifies: SR-17
+// The generator's limit follows the plan with a 20 % margin, but never above the board's
+// 50 W ceiling, which it would refuse (and then keep its last, looser limits).
+TEST(PulseSequence, TheGeneratorsPowerLimitIsClampedToItsCeiling) {
+  for (const auto& [set, limit] : {std::pair{watts(40), watts(48)}, std::pair{watts(42), watts(50)},
+                                   std::pair{watts(50), watts(50)}}) {
+    Rig rig;
+    ASSERT_TRUE(rig.power_on());
+    ASSERT_TRUE(rig.core.open_session(Rig::session_request(), rig.now()).ok());
+    rig.drain();
+    rig.clear_logs();
+    PulseParameters p = Rig::parameters();
+    p.power = set;
+    p.duration = milliseconds(30);  // 1.5 J at 50 W: within 25 × 62 mJ
+    ASSERT_TRUE(rig.core.set_parameters(p, rig.now()).ok());
+    rig.drain();
+    ASSERT_EQ(rig.sent_of<Configure>().size(), 1u);
+    EXPECT_EQ(std::get<Configure>(rig.sent_of<Configure>()[0].command).max_power, limit)
+        << set.value();
+  }
+}
+
 }  // namespace
 }  // namespace rfneedle::core::testing
