@@ -199,6 +199,7 @@ void Core::evaluate_actuator(const ActuatorSample& s, Instant now) {
   set_condition(Condition::kThermistorOutOfRange, skin.out_of_range, now);
   set_condition(Condition::kThermistorRate, skin.rate, now);
   set_condition(Condition::kThermistorDisagree, skin.disagree, now);
+  set_condition(Condition::kThermistorStuck, skin.stuck, now);
   set_condition(Condition::kSkinOverheat, skin.overheat, now);
   set_condition(Condition::kSkinHot, skin.hot, now);
   set_condition(Condition::kSkinWarm, skin.warm, now);

@@ -120,6 +120,7 @@ void Core::finish_pulse_record(Instant now) {
   }
   if (pulse_monitor_.rf_seen()) {
     ++status_.counters.pulses_delivered;
+    skin_.on_energy_delivered(r.delivered_energy, now, config_.thermistor);
     session_.consume_pulse();
     command(CartridgeConsume{r.pulse_id});
   }

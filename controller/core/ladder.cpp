@@ -53,6 +53,7 @@ constexpr std::array<ConditionSpec, kConditionCount> kSpecs = {{
     {"thermistor_out_of_range", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"thermistor_rate", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"thermistor_disagree", A::kServiceLock, P::kHigh, C::kServiceReset},
+    {"thermistor_stuck", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"handshake_mismatch", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"self_test_failed", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"repeated_fault", A::kServiceLock, P::kHigh, C::kServiceReset},

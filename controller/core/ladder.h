@@ -86,12 +86,13 @@ enum class Condition : std::uint8_t {
   kThermistorOutOfRange,
   kThermistorRate,
   kThermistorDisagree,
+  kThermistorStuck,
   kHandshakeMismatch,
   kSelfTestFailed,
   kRepeatedFault,
   kInternalInvariant,
 };
-inline constexpr std::size_t kConditionCount = 47;
+inline constexpr std::size_t kConditionCount = 48;
 
 struct ConditionSpec {
   std::string_view name;

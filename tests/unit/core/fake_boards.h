@@ -67,6 +67,7 @@ struct FakeActuator {
   bool cartridge_present = true;
   bool estop = false;
   bool deaf = false;
+  bool at_depth_line_dead = false;  // the line never rises, whatever the encoder reads
 
   // State.
   ActuatorSample sample;
@@ -235,7 +236,8 @@ struct FakeBoards {
     a.encoder_position = act.position + act.encoder_slip;
     a.target_position = act.target;
     a.homed = act.homed;
-    a.at_depth_line = act.target > Micrometres{0} && act.position == act.target;
+    a.at_depth_line =
+        !act.at_depth_line_dead && act.target > Micrometres{0} && act.position == act.target;
     a.rf_active_line = rf;
     a.trigger_a = act.trigger_a;
     a.trigger_b = act.trigger_b;

@@ -412,5 +412,156 @@ TEST(LadderServiceLock, ThirdFaultOfOneKindInASessionLocks) {
   EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kRepeatedFault));
 }
 
+// Verifies: SR-84
+// The fake thermistors never move: after three 1 J pulses (3 J, the default) they have
+// been unchanged for 3 s, and one more millisecond is a stuck pair.
+TEST(LadderServiceLock, BothThermistorsUnchangedFor3sAfter3JAreStuck) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 3; ++i) {
+    rig.press_and_hold();
+    rig.run(milliseconds(300));
+  }
+  ASSERT_EQ(rig.core.status().counters.pulses_delivered, 3u);
+  Instant third_end{};
+  for (const CoreEvent& e : rig.events) {
+    if (e.kind == EventKind::kPulseEnded) third_end = e.at;
+  }
+  rig.run_until([&] { return rig.now() >= third_end + milliseconds(3000); }, seconds(4));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.run(milliseconds(1));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.raised(Condition::kThermistorStuck));
+}
+
+// Verifies: SR-84
+// Just inside the energy: 2.999 J delivered, then the pair unchanged for a long time.
+TEST(LadderServiceLock, ThermistorsUnchangedAfterLessThan3JAreNotStuck) {
+  Rig rig;
+  PulseParameters p = Rig::parameters();
+  p.power = Milliwatts{9'997};  // 3 x 999.7 mJ = 2.9991 J
+  ASSERT_TRUE(rig.ready(p));
+  for (int i = 0; i < 3; ++i) {
+    rig.press_and_hold();
+    rig.run(milliseconds(300));
+  }
+  ASSERT_EQ(rig.core.status().counters.pulses_delivered, 3u);
+  rig.run(seconds(10));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-84
+// A live pair: one LSB (1 m°C) of change restarts both counts.
+TEST(LadderServiceLock, AThermistorMovingByOneLsbIsNotStuck) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  for (int i = 0; i < 3; ++i) {
+    rig.press_and_hold();
+    rig.run(milliseconds(300));
+  }
+  // 2.7 s after the third pulse (3 s would be the limit), B moves by 1 m°C.
+  rig.run(milliseconds(2400));
+  rig.boards.act.skin_b += MilliCelsius{1};
+  rig.run(seconds(10));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  // From then on it takes 3 J more: two pulses are not enough.
+  for (int i = 0; i < 2; ++i) {
+    rig.press_and_hold();
+    rig.run(milliseconds(300));
+  }
+  rig.run(seconds(10));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+}
+
+// Verifies: SR-28
+// Both thermistors leaving 5 °C at a plausible rate: only the range check sees it.
+TEST(LadderServiceLock, AThermistorBelow5CIsOutOfRangeAt5CIsNot) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.ramp_skin(celsius(5));
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  rig.ramp_skin(MilliCelsius{4'999});
+  rig.run(milliseconds(1));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.raised(Condition::kThermistorOutOfRange));
+  EXPECT_FALSE(rig.raised(Condition::kThermistorRate));
+  EXPECT_FALSE(rig.raised(Condition::kThermistorDisagree));
+}
+
+// Verifies: SR-28
+TEST(LadderServiceLock, AThermistorAbove90CIsOutOfRangeAt90CIsNot) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.ramp_skin(celsius(90));
+  rig.run(milliseconds(2));
+  EXPECT_EQ(rig.core.state(), State::kFault);  // skin >= 45 °C
+  EXPECT_FALSE(rig.raised(Condition::kThermistorOutOfRange));
+  rig.ramp_skin(MilliCelsius{90'001});
+  rig.run(milliseconds(1));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.raised(Condition::kThermistorOutOfRange));
+  EXPECT_FALSE(rig.raised(Condition::kThermistorRate));
+}
+
+// Verifies: SR-28
+// A step of both thermistors: 5.000 °C within the 100 ms window is plausible, 5.001 °C is
+// not, up or down.
+TEST(LadderServiceLock, ThermistorsChangingMoreThan5CIn100msLock) {
+  for (const int sign : {1, -1}) {
+    for (const auto& [step, locks] : {std::pair{5'000, false}, std::pair{5'001, true}}) {
+      Rig rig;
+      ASSERT_TRUE(rig.ready());
+      rig.boards.act.skin_a += MilliCelsius{sign * step};
+      rig.boards.act.skin_b += MilliCelsius{sign * step};
+      rig.run(milliseconds(300));
+      EXPECT_EQ(rig.core.state(), locks ? State::kServiceLock : State::kReady) << sign * step;
+      EXPECT_EQ(rig.raised(Condition::kThermistorRate), locks) << sign * step;
+      EXPECT_FALSE(rig.raised(Condition::kThermistorDisagree));
+    }
+  }
+}
+
+// Verifies: SR-28
+// The pair 3.001 °C apart locks after more than 500 ms; 3.000 °C apart never.
+TEST(LadderServiceLock, ThermistorsDisagreeingBy3CFor500msLock) {
+  for (const auto& [apart, locks] : {std::pair{3'000, false}, std::pair{3'001, true}}) {
+    Rig rig;
+    ASSERT_TRUE(rig.ready());
+    // B alone moves, at a plausible rate, to `apart` above A.
+    const MilliCelsius target = rig.boards.act.skin_a + MilliCelsius{apart};
+    while (rig.boards.act.skin_b < target) {
+      rig.boards.act.skin_b = std::min(rig.boards.act.skin_b + MilliCelsius{30}, target);
+      rig.run(milliseconds(1));
+    }
+    rig.run(milliseconds(499));
+    EXPECT_EQ(rig.core.state(), State::kReady) << apart;
+    rig.run(milliseconds(2));
+    EXPECT_EQ(rig.core.state(), locks ? State::kServiceLock : State::kReady) << apart;
+    EXPECT_EQ(rig.raised(Condition::kThermistorDisagree), locks) << apart;
+    EXPECT_FALSE(rig.raised(Condition::kThermistorRate));
+    rig.run(seconds(2));
+    EXPECT_EQ(rig.core.state(), locks ? State::kServiceLock : State::kReady) << apart;
+  }
+}
+
+// Verifies: SR-05, SR-29
+// The encoder reads the depth but the at-depth line never rises: the core stays in
+// Inserting (no measurement, no RF) until the 150 ms deadline faults.
+TEST(LadderFault, NeedlesAtDepthByEncoderButWithoutTheLineNeverLeaveInserting) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.at_depth_line_dead = true;
+  rig.boards.act.press();
+  rig.run(milliseconds(100));
+  EXPECT_EQ(rig.boards.act.sample.encoder_position, Rig::parameters().depth);
+  EXPECT_EQ(rig.core.state(), State::kInserting);
+  rig.run(milliseconds(60));
+  EXPECT_TRUE(rig.raised(Condition::kNotAtDepth));
+  EXPECT_TRUE(rig.sent_of<MeasureImpedance>().empty());
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  EXPECT_EQ(rig.core.state(), State::kFault);
+}
+
 }  // namespace
 }  // namespace rfneedle::core::testing
