@@ -220,8 +220,10 @@ void Core::leave_latch(Stimulus stimulus, Instant now) {
     self_test_.start(now);
     return;
   }
-  // The relay opened with the latch; it closes once the boards hold none (SR-23).
+  // The relay opened with the latch; it closes once the boards hold none (SR-23). RF
+  // stuck behind it would flow now: the generator is watched as closely as in a pulse.
   command(RelayClose{});
+  relay_watch_until_ = now + config_.power.rf_off_deadline;
 }
 
 void Core::trip(Condition condition, Instant now) {

@@ -107,6 +107,10 @@ class Core {
   // cause the core no longer sees.
   void clear_board_latches(const std::bitset<kConditionCount>& allowed);
   void complete_service_reset(Instant now);
+  // A cause at fault or above that the core's own detectors still see.
+  [[nodiscard]] bool latched_cause_detected() const;
+  // Both boards' latest samples are at most the energizing gap old.
+  [[nodiscard]] bool boards_fresh(Instant now) const;
   void on_raised(Condition condition, Instant now);
   // For end- and abort-pulse causes, which act each time they occur.
   void trip(Condition condition, Instant now);
@@ -148,7 +152,7 @@ class Core {
                     std::uint64_t& received, std::uint64_t& missed, Instant now);
   // What every received sample drives once its own checks ran.
   void after_sample(Instant now);
-  [[nodiscard]] Duration gap_limit() const;
+  [[nodiscard]] Duration gap_limit(Instant now) const;
   void check_deadlines(Instant now);
   void send_heartbeats(Instant now);
   void update_cartridge_conditions(Instant now);
@@ -223,7 +227,9 @@ class Core {
   std::optional<Instant> last_display_heartbeat_;
   Instant last_activity_{};
   std::optional<Instant> acknowledge_pending_until_;
-  bool reset_pending_ = false;  // the pending clear is a service reset, not an acknowledge
+  bool reset_pending_ = false;
+  std::optional<Instant>
+      relay_watch_until_;  // the pending clear is a service reset, not an acknowledge
   std::bitset<kConditionCount> detected_;
   std::bitset<kConditionCount> board_held_;
   std::optional<State> restored_latch_;

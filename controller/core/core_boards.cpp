@@ -283,22 +283,25 @@ void Core::handle_withdrawal(Instant now) {
   }
 }
 
-Duration Core::gap_limit() const {
-  const bool tight =
-      state_ == State::kEnergizing || withdrawal_.awaiting_rf_drop() || calibration_.rf_commanded();
+Duration Core::gap_limit(Instant now) const {
+  // Wherever RF may be on, a 2 ms gap is a fault (SR-40): in a pulse, while RF is being
+  // turned off, for a calibration pulse, and just after the relay closed again.
+  const bool tight = state_ == State::kEnergizing || withdrawal_.awaiting_rf_drop() ||
+                     calibration_.rf_commanded() ||
+                     (relay_watch_until_ && now <= *relay_watch_until_);
   return tight ? config_.link.gap_energizing : config_.link.gap_otherwise;
 }
 
 void Core::check_missed(Condition gap, std::uint32_t missed, std::uint64_t& counter, Instant now) {
   counter += missed;
   // Samples come every millisecond: the span of the missing ones is a gap too (SR-40).
-  if (milliseconds(missed) > gap_limit()) {
+  if (milliseconds(missed) > gap_limit(now)) {
     set_condition(gap, true, now);
   }
 }
 
 void Core::check_gaps(Instant now) {
-  const Duration limit = gap_limit();
+  const Duration limit = gap_limit(now);
   const Condition gaps[2] = {Condition::kGeneratorTelemetryGap, Condition::kActuatorTelemetryGap};
   for (std::size_t b = 0; b < 2; ++b) {
     const bool gap = connected_[b] && last_sample_at_[b] && now - *last_sample_at_[b] > limit;

@@ -221,8 +221,11 @@ void Core::check_deadlines(Instant now) {
   }
   if (acknowledge_pending_until_) {
     // Completes once the boards report the latches the clear named as cleared.
-    const bool done = reset_pending_ ? board_held_.none()
-                                     : interlocks_.acknowledge_possible() && !withdrawal_.active();
+    // A cause that came back meanwhile holds the latch: the clear lapses.
+    const bool done =
+        boards_fresh(now) &&
+        (reset_pending_ ? board_held_.none() && !latched_cause_detected()
+                        : interlocks_.acknowledge_possible() && !withdrawal_.active());
     if (!is_latched(state_) || (!reset_pending_ && state_ != State::kFault)) {
       acknowledge_pending_until_.reset();
     } else if (done) {

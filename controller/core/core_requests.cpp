@@ -126,6 +126,9 @@ Response Core::acknowledge(Instant now) {
   if (withdrawal_.active()) {
     return reject("the needles are still being withdrawn", now);
   }
+  if (!boards_fresh(now)) {
+    return reject("no fresh telemetry from both boards: the cause may not be gone", now);
+  }
   std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
     const auto c = static_cast<Condition>(i);
@@ -197,16 +200,17 @@ Response Core::service_reset(std::string_view reason, Instant now) {
     (void)apply(Stimulus::kServiceReset, now);
     return Response::refused(transition(state_, Stimulus::kServiceReset).rejection);
   }
+  if (latched_cause_detected()) {
+    return reject("a latched cause is still present", now);
+  }
+  if (!boards_fresh(now)) {
+    return reject("no fresh telemetry from both boards: the cause may not be gone", now);
+  }
   std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
-    const auto c = static_cast<Condition>(i);
-    if (spec(c).action < Action::kFault) {
-      continue;
+    if (spec(static_cast<Condition>(i)).action >= Action::kFault) {
+      allowed.set(i);
     }
-    if (detected_[i]) {
-      return reject("a latched cause is still present", now);
-    }
-    allowed.set(i);
   }
   withdrawal_.reset();
   // A reset clears every latch whose cause is gone, the boards' included (SR-55).
@@ -220,6 +224,26 @@ Response Core::service_reset(std::string_view reason, Instant now) {
   }
   complete_service_reset(now);
   return Response::accepted();
+}
+
+bool Core::boards_fresh(Instant now) const {
+  // A cause counts as gone only when both boards have just said so (DESIGN 2.4): a board
+  // that went quiet cannot show RF stuck behind an open relay.
+  for (const auto& at : last_sample_at_) {
+    if (!at || now - *at > config_.link.gap_energizing) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Core::latched_cause_detected() const {
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    if (detected_[i] && spec(static_cast<Condition>(i)).action >= Action::kFault) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void Core::complete_service_reset(Instant now) {
