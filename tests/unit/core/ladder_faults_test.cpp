@@ -46,6 +46,31 @@ TEST(LadderFault, PowerOffSetPointFaults) {
                                 [&] { rig.boards.gen.power_override.reset(); });
 }
 
+// Verifies: SR-15
+// 10 W set: 8.000 W and 12.000 W (20 % off) are on the set-point for the whole pulse;
+// 7.999 W and 12.001 W fault, after more than 5 ms and not at 5 ms.
+TEST(LadderFault, PowerOffSetPointBoundaryIs20PercentFor5ms) {
+  for (const int mw : {8'000, 12'000}) {
+    Rig rig;
+    energize(rig, 5);
+    rig.boards.gen.power_override = Milliwatts{mw};
+    ASSERT_TRUE(rig.run_until([&] { return rig.core.state() != State::kEnergizing; }));
+    // (12 W for the whole pulse is 120 % of the planned energy: that check's own fault.)
+    EXPECT_FALSE(rig.raised(Condition::kPowerDeviation)) << mw;
+  }
+  for (const int mw : {7'999, 12'001}) {
+    Rig rig;
+    energize(rig, 5);
+    rig.boards.gen.power_override = Milliwatts{mw};
+    // The first sample off the set-point is the onset; 5 ms later it is not yet a fault.
+    rig.run(milliseconds(6));
+    EXPECT_FALSE(rig.raised(Condition::kPowerDeviation)) << mw;
+    rig.run(milliseconds(1));
+    EXPECT_TRUE(rig.raised(Condition::kPowerDeviation)) << mw;
+    EXPECT_EQ(rig.core.state(), State::kFault) << mw;
+  }
+}
+
 // Verifies: SR-16, SR-52
 TEST(LadderFault, EnergyOver110PercentOfPlanFaults) {
   Rig rig;
@@ -561,6 +586,60 @@ TEST(LadderFault, NeedlesAtDepthByEncoderButWithoutTheLineNeverLeaveInserting) {
   EXPECT_TRUE(rig.sent_of<MeasureImpedance>().empty());
   EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
   EXPECT_EQ(rig.core.state(), State::kFault);
+}
+
+// Verifies: SR-56
+// The count itself: STOPs during pulses and E-stops (latched by the boards) never count;
+// two heatsink faults between them leave the device usable, the third locks it.
+TEST(LadderServiceLock, StopAndEStopAreLeftOutOfTheCountOtherFaultsAreNot) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  auto heatsink_fault = [&] {
+    rig.boards.gen.heatsink = celsius(76);
+    rig.run(milliseconds(2));
+  };
+  for (int i = 0; i < 3; ++i) {
+    rig.boards.act.press();
+    ASSERT_TRUE(rig.run_until_state(State::kEnergizing));
+    (void)rig.core.stop(rig.now());
+    rig.boards.act.release();
+    ASSERT_TRUE(rig.run_until_state(State::kStandby));
+    rig.boards.set_estop(true);
+    rig.run(milliseconds(2));
+    expect_fault_then_acknowledge(rig, Condition::kEStop, [&] { rig.boards.set_estop(false); });
+    if (i < 2) {
+      heatsink_fault();
+      expect_fault_then_acknowledge(rig, Condition::kHeatsinkOverheat,
+                                    [&] { rig.boards.gen.heatsink = celsius(50); });
+    }
+    ASSERT_TRUE(rig.core.arm(rig.now()).ok()) << i;
+    rig.run(milliseconds(300));
+  }
+  EXPECT_EQ(rig.core.status().counters.faults_this_session[index(Condition::kEStop)], 0);
+  EXPECT_EQ(rig.core.status().counters.faults_this_session[index(Condition::kHeatsinkOverheat)], 2);
+  EXPECT_EQ(rig.core.state(), State::kReady);
+  heatsink_fault();
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+}
+
+// Verifies: SR-27
+TEST(LadderWarnBoundary, HeatsinkBelow60CDoesNotWarn) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.heatsink = MilliCelsius{59'999};
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
+}
+
+// Verifies: SR-31
+// 0.100 mm apart for as long as it lasts is within tolerance; 0.101 mm faults (above).
+TEST(LadderFault, EncoderAndMotor100umApartIsNotAMismatch) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.encoder_slip = Micrometres{100};
+  rig.run(milliseconds(100));
+  EXPECT_FALSE(rig.raised(Condition::kEncoderMismatch));
+  EXPECT_EQ(rig.core.state(), State::kReady);
 }
 
 }  // namespace

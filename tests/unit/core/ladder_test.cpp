@@ -12,11 +12,90 @@ namespace {
 
 const Instant t0{};
 
+// DESIGN 4's table, written here independently of ladder.cpp: each cause's rung.
+const std::map<Condition, Action>& design_rungs() {
+  using C = Condition;
+  using A = Action;
+  static const std::map<Condition, Action> rungs = {
+      {C::kSkinWarm, A::kWarn},
+      {C::kCartridgeNearLimit, A::kWarn},
+      {C::kHeatsinkWarm, A::kWarn},
+      {C::kSkinHot, A::kBlockNextPulse},
+      {C::kCartridgeMissing, A::kBlockNextPulse},
+      {C::kCartridgeExpired, A::kBlockNextPulse},
+      {C::kCartridgeAtLimit, A::kBlockNextPulse},
+      {C::kDisplayStale, A::kBlockNextPulse},
+      {C::kInterPulseInterval, A::kWait},
+      {C::kRecordNotStored, A::kWait},
+      {C::kDesiccation, A::kEndPulse},
+      {C::kSkinHotDuringPulse, A::kEndPulse},
+      {C::kTriggerReleased, A::kEndPulse},
+      {C::kImpedanceOutOfWindow, A::kAbortPulse},
+      {C::kPowerUnreachable, A::kAbortPulse},
+      {C::kContactLost, A::kAbortPulse},
+      {C::kPulseRefused, A::kAbortPulse},
+      {C::kShortCircuit, A::kFault},
+      {C::kPowerDeviation, A::kFault},
+      {C::kEnergyOverrun, A::kFault},
+      {C::kRfUncommanded, A::kFault},
+      {C::kRfStillActive, A::kFault},
+      {C::kGeneratorTelemetryGap, A::kFault},
+      {C::kActuatorTelemetryGap, A::kFault},
+      {C::kLinkFault, A::kFault},
+      {C::kNotAtDepth, A::kFault},
+      {C::kNotRetracted, A::kFault},
+      {C::kEncoderMismatch, A::kFault},
+      {C::kMotorStall, A::kFault},
+      {C::kEStop, A::kFault},
+      {C::kTriggerDisagree, A::kFault},
+      {C::kSkinOverheat, A::kFault},
+      {C::kHeatsinkOverheat, A::kFault},
+      {C::kBoardFault, A::kFault},
+      {C::kTelemetryImplausible, A::kFault},
+      {C::kBoardDeadMan, A::kFault},
+      {C::kPulseTimeCap, A::kFault},
+      {C::kAtDepthLost, A::kFault},
+      {C::kRelayFault, A::kFault},
+      {C::kRetractionFailed, A::kNeedleStuck},
+      {C::kThermistorOutOfRange, A::kServiceLock},
+      {C::kThermistorRate, A::kServiceLock},
+      {C::kThermistorDisagree, A::kServiceLock},
+      {C::kThermistorStuck, A::kServiceLock},
+      {C::kHandshakeMismatch, A::kServiceLock},
+      {C::kSelfTestFailed, A::kServiceLock},
+      {C::kRepeatedFault, A::kServiceLock},
+      {C::kInternalInvariant, A::kServiceLock},
+  };
+  return rungs;
+}
+
 // Verifies: SR-58
-TEST(Ladder, EveryConditionHasTheAlarmPriorityOfItsRung) {
+TEST(Ladder, EveryConditionIsOnItsDesignRungWithThatRungsPriorityAndClearPolicy) {
+  ASSERT_EQ(design_rungs().size(), kConditionCount);
   for (std::size_t i = 0; i < kConditionCount; ++i) {
     const ConditionSpec& s = spec(static_cast<Condition>(i));
     EXPECT_FALSE(s.name.empty());
+    EXPECT_EQ(s.action, design_rungs().at(static_cast<Condition>(i))) << s.name;
+    switch (s.action) {
+      case Action::kWarn:
+      case Action::kBlockNextPulse:
+        EXPECT_EQ(s.clears, ClearPolicy::kWhenConditionClears) << s.name;
+        break;
+      case Action::kWait:
+        EXPECT_EQ(s.clears, ClearPolicy::kByItself) << s.name;
+        break;
+      case Action::kEndPulse:
+        EXPECT_EQ(s.clears, ClearPolicy::kNextPulse) << s.name;
+        break;
+      case Action::kAbortPulse:
+        EXPECT_EQ(s.clears, ClearPolicy::kNextGoodMeasurement) << s.name;
+        break;
+      case Action::kFault:
+        EXPECT_EQ(s.clears, ClearPolicy::kAcknowledgeAfterCauseGone) << s.name;
+        break;
+      default:
+        EXPECT_EQ(s.clears, ClearPolicy::kServiceReset) << s.name;
+    }
     switch (s.action) {
       case Action::kWarn:
         EXPECT_EQ(s.priority, AlarmPriority::kLow) << s.name;

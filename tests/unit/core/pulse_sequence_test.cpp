@@ -1,6 +1,8 @@
 // The pulse sequence of DESIGN 4 on the virtual clock with the fake boards.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "tests/unit/core/rig.h"
 
 namespace rfneedle::core::testing {
@@ -180,15 +182,24 @@ TEST(PulseSequence, HeartbeatsEvery10msPermitRfOnlyWhileEnergizing) {
   rig.boards.act.press();
   rig.run(seconds(1));
   int generator_beats = 0;
+  std::optional<Instant> last[2];
   for (const auto& s : rig.sent) {
     if (const auto* h = std::get_if<Heartbeat>(&s.command)) {
       if (h->board == Board::kGenerator) ++generator_beats;
       if (h->rf_permitted) {
         EXPECT_EQ(s.state, State::kEnergizing);
       }
+      // The period: never more than 10 ms between two heartbeats to one board (a
+      // permission change may send one early, never late).
+      auto& previous = last[static_cast<int>(h->board)];
+      if (previous) {
+        EXPECT_LE(s.at - *previous, milliseconds(10)) << static_cast<int>(h->board);
+      }
+      previous = s.at;
     }
   }
   EXPECT_GE(generator_beats, 100);
+  EXPECT_LE(generator_beats, 110);
 }
 
 // Verifies: SR-04
