@@ -40,6 +40,16 @@ TEST(SelfTest, PowerOnRunsEveryCheckAndReachesStandbyWhenAllPass) {
   EXPECT_EQ(rig.records[0].kind, PulseKind::kSelfTest);
   EXPECT_EQ(rig.records[1].outcome, PulseOutcome::kAborted);
   EXPECT_EQ(rig.boards.motion_while_rf, 0);
+  // RF was permitted only around that one request, and the relay ends closed.
+  for (const Sent& s : rig.sent) {
+    const auto* beat = std::get_if<Heartbeat>(&s.command);
+    EXPECT_FALSE(beat && beat->rf_permitted && s.state != State::kSelfTest);
+  }
+  EXPECT_FALSE(rig.boards.gen.sample.rf_active);
+  EXPECT_FALSE(rig.core.rf_permitted());
+  EXPECT_TRUE(rig.boards.gen.relay_closed);
+  EXPECT_EQ(rig.sent_of<RelayOpen>().size(), 1u);
+  EXPECT_EQ(rig.sent_of<RelayClose>().size(), 1u);
 }
 
 // Verifies: SR-65
