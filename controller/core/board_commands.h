@@ -67,8 +67,12 @@ struct Heartbeat {
 };
 struct RelayOpen {};
 struct RelayClose {};
+// Clears the latched faults named in `mask` (`board_fault` bits); the board clears each
+// only once its cause is gone. Only what the clear's policy allows is named: the self-test's
+// dead-man check names the dead-man bit alone, never an older latch (SR-55).
 struct ClearLatchedFault {
   Board board = Board::kGenerator;
+  std::uint32_t mask = 0;
 };
 // Reads the cartridge memory: the core takes needle count, pulses used, limit and expiry
 // from the cartridge, never from a request (SR-24).
@@ -135,7 +139,9 @@ struct CommandResult {
   std::optional<CartridgeInfo> cartridge;
 };
 
-// An unsolicited board event carrying a board fault code (`board_fault` bits).
+// An unsolicited board event (BOARD_EVENT_FAULT_LATCHED) carrying the FaultCode number of
+// proto/device.proto that latched (its bit in `latched_faults` is 1 << fault_code); 0 for
+// events that latch nothing.
 struct BoardEvent {
   Board board = Board::kGenerator;
   std::uint32_t fault_code = 0;

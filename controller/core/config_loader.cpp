@@ -80,6 +80,9 @@ void check_limits(const pb::DeviceConfig& m, Bounds& b) {
   b.at_most("thermistor.max_change_mdegc", t.max_change_mdegc(), 50LL * t.rate_window_ms(), 100);
   b.at_most("thermistor.max_disagreement_mdegc", t.max_disagreement_mdegc(), 3'000, 200);
   b.at_most("thermistor.disagreement_ms", t.disagreement_ms(), 500, 10);
+  // More energy or a longer wait only detects a stuck pair later: both bounded above.
+  b.at_most("thermistor.stuck_energy_uj", t.stuck_energy_uj(), 10'000'000, 100'000);
+  b.at_most("thermistor.stuck_ms", t.stuck_ms(), 10'000, 500);
 
   const auto& z = m.impedance();
   b.at_least("impedance.min_ohm", z.min_ohm(), 25, 200);
@@ -186,7 +189,9 @@ CoreConfig to_core(const pb::DeviceConfig& m) {
                   MilliCelsius{t.max_change_mdegc()},
                   ms(t.rate_window_ms()),
                   MilliCelsius{t.max_disagreement_mdegc()},
-                  ms(t.disagreement_ms())};
+                  ms(t.disagreement_ms()),
+                  Microjoules{t.stuck_energy_uj()},
+                  ms(t.stuck_ms())};
   const auto& z = m.impedance();
   c.impedance = {Ohms{z.min_ohm()},
                  Ohms{z.max_ohm()},

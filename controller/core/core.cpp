@@ -89,6 +89,14 @@ void Core::enter(State next, Instant now) {
       overflowed();
     }
   }
+  if (next == State::kStandby && previous == State::kSelfTest) {
+    power_on_self_test_passed_ = true;
+  }
+  if (is_latched(next)) {
+    // Every way into a latch, a restored one included, takes the whole safe state.
+    command_safe_state(next, now);
+    return;
+  }
   if (previous == State::kEnergizing && !withdrawal_.active()) {
     // Leaving Energizing always commands RF off, whatever the reason.
     command_rf_off(false, now);
@@ -96,7 +104,23 @@ void Core::enter(State next, Instant now) {
 }
 
 void Core::set_condition(Condition condition, bool present, Instant now) {
-  switch (interlocks_.set(condition, present, now)) {
+  detected_[index(condition)] = present;
+  apply_condition(condition, now);
+}
+
+void Core::hold_board_latches(const std::bitset<kConditionCount>& held, Instant now) {
+  const std::bitset<kConditionCount> changed = held ^ board_held_;
+  board_held_ = held;
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    if (changed[i]) {
+      apply_condition(static_cast<Condition>(i), now);
+    }
+  }
+}
+
+void Core::apply_condition(Condition condition, Instant now) {
+  const std::size_t i = index(condition);
+  switch (interlocks_.set(condition, detected_[i] || board_held_[i], now)) {
     case Change::kRaised:
       on_raised(condition, now);
       return;
@@ -124,11 +148,7 @@ void Core::on_raised(Condition condition, Instant now) {
       end_pulse(condition, now);
       return;
     case Action::kFault: {
-      command_rf_off(true, now);
-      if (calibration_.running()) {
-        calibration_.abort();
-        calibration_failed_ = true;
-      }
+      end_service_runs();
       pulse_end_cause_ = pulse_end_cause_.value_or(condition);
       if (!s.operator_caused) {
         auto& count = status_.counters.faults_this_session[index(condition)];
@@ -139,24 +159,71 @@ void Core::on_raised(Condition condition, Instant now) {
           return;
         }
       }
-      (void)apply(Stimulus::kFaultDetected, now);
+      latch(Stimulus::kFaultDetected, now);
       return;
     }
     case Action::kNeedleStuck:
-      command_rf_off(true, now);
-      calibration_.abort();
-      command_first(HaltMotor{});
-      (void)apply(Stimulus::kRetractionFailed, now);
+      latch(Stimulus::kRetractionFailed, now);
       return;
     case Action::kServiceLock:
-      command_rf_off(true, now);
-      calibration_.abort();
       pulse_end_cause_ = pulse_end_cause_.value_or(condition);
-      (void)apply(condition == Condition::kHandshakeMismatch ? Stimulus::kHandshakeMismatch
-                                                             : Stimulus::kServiceLockCause,
-                  now);
+      latch(condition == Condition::kHandshakeMismatch ? Stimulus::kHandshakeMismatch
+                                                       : Stimulus::kServiceLockCause,
+            now);
       return;
   }
+}
+
+void Core::end_service_runs() {
+  if (self_test_.running()) {
+    self_test_.abort();
+    finish_service_pulse(PulseOutcome::kAborted, generator_.energy);
+  }
+  if (calibration_.running()) {
+    calibration_.abort();
+    calibration_failed_ = true;
+    finish_service_pulse(PulseOutcome::kAborted, generator_.energy);
+  }
+}
+
+void Core::latch(Stimulus stimulus, Instant now) {
+  end_service_runs();
+  const State before = state_;
+  (void)apply(stimulus, now);
+  if (state_ == before) {
+    // Already latched (or a more severe latch holds): RF off again all the same.
+    command_safe_state(state_, now);
+  }
+}
+
+void Core::command_safe_state(State latched, Instant now) {
+  end_service_runs();
+  if (latched == State::kNeedleStuck) {
+    // RF off, relay open, motor off: no motion command may follow (SR-30).
+    out_.commands.remove_if([](const BoardCommand& c) {
+      return std::holds_alternative<Insert>(c) || std::holds_alternative<Retract>(c) ||
+             std::holds_alternative<Home>(c);
+    });
+    command_first(HaltMotor{});
+    command_rf_off(true, now, false);
+    return;
+  }
+  command_rf_off(true, now);
+}
+
+void Core::leave_latch(Stimulus stimulus, Instant now) {
+  (void)apply(stimulus, now);
+  restored_cause_.reset();
+  restored_latch_.reset();
+  if (state_ == State::kStandby && !power_on_self_test_passed_ && latches_restored_) {
+    (void)apply(Stimulus::kSelfTestRepeat, now);
+    self_test_.start(now);
+    return;
+  }
+  // The relay opened with the latch; it closes once the boards hold none (SR-23). RF
+  // stuck behind it would flow now: the generator is watched as closely as in a pulse.
+  command(RelayClose{});
+  relay_watch_until_ = now + config_.power.rf_off_deadline;
 }
 
 void Core::trip(Condition condition, Instant now) {
@@ -197,7 +264,7 @@ void Core::update_block(Instant now) {
   }
 }
 
-void Core::command_rf_off(bool open_relay, Instant now) {
+void Core::command_rf_off(bool open_relay, Instant now, bool withdraw) {
   // Anything still queued that would permit or start RF is void now (SR-38).
   out_.commands.remove_if([](const BoardCommand& c) {
     const auto* beat = std::get_if<Heartbeat>(&c);
@@ -213,7 +280,9 @@ void Core::command_rf_off(bool open_relay, Instant now) {
   command_first(Heartbeat{Board::kGenerator, false, epoch_});
   command_first(Abort{epoch_});
   last_heartbeat_at_ = now;
-  withdrawal_.begin(now);
+  if (withdraw) {
+    withdrawal_.begin(now);
+  }
 }
 
 void Core::end_pulse(Condition cause, Instant now) {
@@ -229,11 +298,13 @@ void Core::end_pulse(Condition cause, Instant now) {
 }
 
 void Core::command(const BoardCommand& c) {
-  // A command the current state may not emit is a broken invariant (SR-07).
+  // A command the current state may not emit is a broken invariant (SR-07): RF, or the
+  // relay closed, in a latched state (SR-51).
   const auto* pulse = std::get_if<DeliverPulse>(&c);
   const auto* beat = std::get_if<Heartbeat>(&c);
   if (((pulse || (beat && beat->rf_permitted)) && !rf_permitted()) ||
-      (pulse && pulse->pulse_id == 0)) {
+      (pulse && pulse->pulse_id == 0) ||
+      (std::holds_alternative<RelayClose>(c) && is_latched(state_))) {
     invariant_broken_ = true;
     return;
   }

@@ -88,10 +88,13 @@ class Core {
   // The voltage limit the reachability check uses: the lower of the configuration's and
   // the generator's reported one.
   [[nodiscard]] Millivolts voltage_limit() const { return voltage_limit_; }
-  // What every heartbeat carries: RF only while Energizing (and for the self-test's
-  // request that the generator must refuse).
+  // What every heartbeat carries: RF only while Energizing, for the self-test's request
+  // that the generator must refuse (in SelfTest or Service) and for a calibration pulse
+  // (in Service only); never in a latched state (SR-06, SR-51).
   [[nodiscard]] bool rf_permitted() const {
-    return state_ == State::kEnergizing || self_test_.permits_rf() || calibration_.permits_rf();
+    return state_ == State::kEnergizing ||
+           (self_test_.permits_rf() && (state_ == State::kSelfTest || state_ == State::kService)) ||
+           (calibration_.permits_rf() && state_ == State::kService);
   }
 
  private:
@@ -100,7 +103,19 @@ class Core {
   void enter(State next, Instant now);
 
   // The ladder.
+  // What a detector of the core reports; a board latch of the same condition (board_held_)
+  // keeps it present too.
   void set_condition(Condition condition, bool present, Instant now);
+  void apply_condition(Condition condition, Instant now);
+  void hold_board_latches(const std::bitset<kConditionCount>& held, Instant now);
+  // Clear-latched-fault commands for the bits whose conditions `allowed` names and whose
+  // cause the core no longer sees.
+  void clear_board_latches(const std::bitset<kConditionCount>& allowed);
+  void complete_service_reset(Instant now);
+  // A cause at fault or above that the core's own detectors still see.
+  [[nodiscard]] bool latched_cause_detected() const;
+  // Both boards' latest samples are at most the energizing gap old.
+  [[nodiscard]] bool boards_fresh(Instant now) const;
   void on_raised(Condition condition, Instant now);
   // For end- and abort-pulse causes, which act each time they occur.
   void trip(Condition condition, Instant now);
@@ -110,7 +125,16 @@ class Core {
 
   // The safe state, in order: RF off first (abort, heartbeat with RF not permitted,
   // optionally the relay), then the withdrawal retracts once RF-active has dropped.
-  void command_rf_off(bool open_relay, Instant now);
+  // `withdraw`: retract once RF has dropped (never in NeedleStuck: the motor stays off).
+  void command_rf_off(bool open_relay, Instant now, bool withdraw = true);
+  // Enters (or re-asserts) a latched rung: the self-test and calibration end first, then
+  // the whole safe state (SR-51).
+  void latch(Stimulus stimulus, Instant now);
+  void command_safe_state(State latched, Instant now);
+  void end_service_runs();
+  // After an acknowledge or reset: Standby, or the power-on self-test again if a latch
+  // interrupted it (SR-65).
+  void leave_latch(Stimulus stimulus, Instant now);
   void end_pulse(Condition cause, Instant now);
   void handle_withdrawal(Instant now);
 
@@ -133,7 +157,7 @@ class Core {
                     std::uint64_t& received, std::uint64_t& missed, Instant now);
   // What every received sample drives once its own checks ran.
   void after_sample(Instant now);
-  [[nodiscard]] Duration gap_limit() const;
+  [[nodiscard]] Duration gap_limit(Instant now) const;
   void check_deadlines(Instant now);
   void send_heartbeats(Instant now);
   void update_cartridge_conditions(Instant now);
@@ -226,11 +250,17 @@ class Core {
   std::optional<Instant> last_display_heartbeat_;
   Instant last_activity_{};
   std::optional<Instant> acknowledge_pending_until_;
+  bool reset_pending_ = false;
+  std::optional<Instant>
+      relay_watch_until_;  // the pending clear is a service reset, not an acknowledge
+  std::bitset<kConditionCount> detected_;
+  std::bitset<kConditionCount> board_held_;
   std::optional<State> restored_latch_;
   std::optional<Condition> restored_cause_;
   bool invariant_broken_ = false;
   bool latches_restored_ = false;
   bool self_test_passed_pending_ = false;
+  bool power_on_self_test_passed_ = false;
   // Snapshot IDs issued to the display, with when (SR-78).
   struct Issued {
     std::uint64_t id = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 
 namespace rfneedle::core {
@@ -128,8 +129,11 @@ void Core::after_sample(Instant now) {
 
 void Core::evaluate_board_lines(Instant now) {
   set_condition(Condition::kEStop, generator_.estop || actuator_.estop, now);
-  const bool latched = (generator_.latched_faults | actuator_.latched_faults) != 0;
-  set_condition(Condition::kBoardFault, latched && !self_test_.expects_board_latch(), now);
+  // Each board latch holds its own condition (board_latches.h) until the board clears it.
+  const std::uint32_t latched =
+      (generator_.latched_faults & ~self_test_.expected_latch(Board::kGenerator)) |
+      (actuator_.latched_faults & ~self_test_.expected_latch(Board::kActuator));
+  hold_board_latches(board_latch_conditions(latched), now);
 }
 
 void Core::evaluate_generator(const GeneratorSample& s, Instant now) {
@@ -192,6 +196,7 @@ void Core::evaluate_actuator(const ActuatorSample& s, Instant now) {
   set_condition(Condition::kThermistorOutOfRange, skin.out_of_range, now);
   set_condition(Condition::kThermistorRate, skin.rate, now);
   set_condition(Condition::kThermistorDisagree, skin.disagree, now);
+  set_condition(Condition::kThermistorStuck, skin.stuck, now);
   set_condition(Condition::kSkinOverheat, skin.overheat, now);
   set_condition(Condition::kSkinHot, skin.hot, now);
   set_condition(Condition::kSkinWarm, skin.warm, now);
@@ -275,22 +280,25 @@ void Core::handle_withdrawal(Instant now) {
   }
 }
 
-Duration Core::gap_limit() const {
-  const bool tight =
-      state_ == State::kEnergizing || withdrawal_.awaiting_rf_drop() || calibration_.rf_commanded();
+Duration Core::gap_limit(Instant now) const {
+  // Wherever RF may be on, a 2 ms gap is a fault (SR-40): in a pulse, while RF is being
+  // turned off, for a calibration pulse, and just after the relay closed again.
+  const bool tight = state_ == State::kEnergizing || withdrawal_.awaiting_rf_drop() ||
+                     calibration_.rf_commanded() ||
+                     (relay_watch_until_ && now <= *relay_watch_until_);
   return tight ? config_.link.gap_energizing : config_.link.gap_otherwise;
 }
 
 void Core::check_missed(Condition gap, std::uint32_t missed, std::uint64_t& counter, Instant now) {
   counter += missed;
   // Samples come every millisecond: the span of the missing ones is a gap too (SR-40).
-  if (milliseconds(missed) > gap_limit()) {
+  if (milliseconds(missed) > gap_limit(now)) {
     set_condition(gap, true, now);
   }
 }
 
 void Core::check_gaps(Instant now) {
-  const Duration limit = gap_limit();
+  const Duration limit = gap_limit(now);
   const Condition gaps[2] = {Condition::kGeneratorTelemetryGap, Condition::kActuatorTelemetryGap};
   for (std::size_t b = 0; b < 2; ++b) {
     const bool gap = connected_[b] && last_sample_at_[b] && now - *last_sample_at_[b] > limit;

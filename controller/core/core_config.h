@@ -24,6 +24,14 @@ struct ThermistorLimits {
   Duration rate_window = milliseconds(100);
   MilliCelsius max_disagreement = celsius(3);
   Duration disagreement_time = milliseconds(500);
+  // Stuck (SR-84): both unchanged by one LSB (1 m°C) for longer than stuck_time once
+  // stuck_energy has been delivered since either last changed. A default pulse is 1 J
+  // (10 W, 100 ms); three of them under the tip face warm the skin surface by far more
+  // than 1 m°C, and a live NTC's reading noise (about 30 m°C) alone moves it by an LSB
+  // every few samples; 3 s is several time constants of the tip face's thermal lag
+  // (about 0.5 s), so a live pair has answered by then.
+  Microjoules stuck_energy = millijoules(3000);
+  Duration stuck_time = seconds(3);
 };
 
 struct ImpedanceLimits {

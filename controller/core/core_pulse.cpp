@@ -3,6 +3,7 @@
 // interval.
 #include <algorithm>
 
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 #include "controller/core/treatment_plan.h"
 
@@ -118,6 +119,7 @@ void Core::finish_pulse_record(Instant now) {
   }
   if (pulse_monitor_.rf_seen()) {
     ++status_.counters.pulses_delivered;
+    skin_.on_energy_delivered(r.delivered_energy, now, config_.thermistor);
     session_.consume_pulse();
     command(CartridgeConsume{r.pulse_id, session_.request().today});
   }
@@ -276,12 +278,21 @@ void Core::update_setup_conditions(Instant now) {
 }
 
 void Core::on_board_event(const BoardEvent& e, Instant now) {
-  if (e.fault_code == 0 || self_test_.expects_board_latch()) {
+  if (e.fault_code == 0) {
     return;
   }
-  event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault",
-        static_cast<std::int64_t>(e.fault_code), Condition::kBoardFault);
-  set_condition(Condition::kBoardFault, true, now);
+  const std::uint32_t bit = e.fault_code < 32 ? 1u << e.fault_code : 0;
+  if ((bit & self_test_.expected_latch(e.board)) != 0) {
+    return;
+  }
+  // The latch is the board's; it holds its condition until telemetry shows it cleared. The
+  // event may come before the telemetry that shows it: it raises the condition at once.
+  const Condition c = board_latch_condition(e.fault_code);
+  event(EventKind::kConditionRaised, Severity::kWarningHigh, now, "board fault latched",
+        static_cast<std::int64_t>(e.fault_code), c);
+  std::bitset<kConditionCount> held = board_held_;
+  held.set(index(c));
+  hold_board_latches(held, now);
 }
 
 void Core::check_deadlines(Instant now) {
@@ -314,14 +325,24 @@ void Core::check_deadlines(Instant now) {
     event(EventKind::kScreenLocked, Severity::kActivityHigh, now, "idle timeout");
   }
   if (acknowledge_pending_until_) {
-    if (state_ != State::kFault) {
+    // Completes once the boards report the latches the clear named as cleared.
+    // A cause that came back meanwhile holds the latch: the clear lapses.
+    const bool done =
+        boards_fresh(now) &&
+        (reset_pending_ ? board_held_.none() && !latched_cause_detected()
+                        : interlocks_.acknowledge_possible() && !withdrawal_.active());
+    if (!is_latched(state_) || (!reset_pending_ && state_ != State::kFault)) {
       acknowledge_pending_until_.reset();
-    } else if (interlocks_.acknowledge_possible() && !withdrawal_.active()) {
+    } else if (done) {
       acknowledge_pending_until_.reset();
-      complete_acknowledge(now);
+      if (reset_pending_) {
+        complete_service_reset(now);
+      } else {
+        complete_acknowledge(now);
+      }
     } else if (now > *acknowledge_pending_until_) {
       acknowledge_pending_until_.reset();
-      (void)reject("acknowledge lapsed: a fault cause is still present", now);
+      (void)reject("clear lapsed: a board still holds its latch", now);
     }
   }
 }

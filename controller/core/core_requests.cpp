@@ -2,6 +2,7 @@
 // (DESIGN 2.5).
 #include <algorithm>
 
+#include "controller/core/board_latches.h"
 #include "controller/core/core.h"
 #include "controller/core/transition_table.h"
 #include "controller/core/treatment_plan.h"
@@ -77,8 +78,8 @@ Response Core::set_parameters(const PulseParameters& parameters, Instant now) {
     event(EventKind::kDepthConfirmed, Severity::kWarningLow, now,
           "depth outside the body area's range confirmed", parameters.depth.value());
   }
-  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth), never
-  // above its ceiling: a board refuses a limit beyond its envelope.
+  // The generator's own limits follow the plan (DESIGN 2.2: defence in depth), never above
+  // its ceiling (the envelope's power_max, at most 50 W): it refuses a higher limit (SR-17).
   const Milliwatts ceiling = std::min(
       parameters.power * (100 + config_.power.deviation_percent) / 100, config_.envelope.power_max);
   configure_generator(ceiling, parameters.duration,
@@ -135,23 +136,29 @@ Response Core::acknowledge(Instant now) {
   if (withdrawal_.active()) {
     return reject("the needles are still being withdrawn", now);
   }
+  if (!boards_fresh(now)) {
+    return reject("no fresh telemetry from both boards: the cause may not be gone", now);
+  }
+  std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
     const auto c = static_cast<Condition>(i);
-    if (c != Condition::kBoardFault && interlocks_.present(c) &&
-        spec(c).clears == ClearPolicy::kAcknowledgeAfterCauseGone) {
+    if (spec(c).clears != ClearPolicy::kAcknowledgeAfterCauseGone) {
+      continue;
+    }
+    // The core's own detector still sees the cause: not yet (a board latch alone is
+    // what this acknowledge clears).
+    if (detected_[i]) {
       return reject("a fault cause is still present", now);
     }
+    allowed.set(i);
   }
-  // The boards' latches clear only on an explicit acknowledge (DESIGN 4).
-  if (generator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kGenerator});
-  }
-  if (actuator_.latched_faults != 0) {
-    command(ClearLatchedFault{Board::kActuator});
-  }
-  if (interlocks_.present(Condition::kBoardFault)) {
+  // The boards' latches clear only on an explicit acknowledge, and only the bits a fault's
+  // acknowledge may clear (DESIGN 4, SR-55).
+  clear_board_latches(allowed);
+  if ((board_held_ & allowed).any()) {
     // Completes on the tick once the boards report their latches clear.
     acknowledge_pending_until_ = now + milliseconds(100);
+    reset_pending_ = false;
     event(EventKind::kRequestAccepted, Severity::kCommand, now, "acknowledge pending");
     return Response::accepted();
   }
@@ -159,13 +166,20 @@ Response Core::acknowledge(Instant now) {
   return Response::accepted();
 }
 
+void Core::clear_board_latches(const std::bitset<kConditionCount>& allowed) {
+  const std::uint32_t g = board_latch_bits(generator_.latched_faults, allowed & ~detected_);
+  const std::uint32_t a = board_latch_bits(actuator_.latched_faults, allowed & ~detected_);
+  if (g != 0) {
+    command(ClearLatchedFault{Board::kGenerator, g});
+  }
+  if (a != 0) {
+    command(ClearLatchedFault{Board::kActuator, a});
+  }
+}
+
 void Core::complete_acknowledge(Instant now) {
   report_cleared(interlocks_.acknowledge(), now);
-  (void)apply(Stimulus::kAcknowledge, now);
-  restored_cause_.reset();
-  restored_latch_.reset();
-  // The relay opened with the fault; it closes once the boards hold no latch (SR-23).
-  command(RelayClose{});
+  leave_latch(Stimulus::kAcknowledge, now);
 }
 
 Response Core::enter_service(Instant now) {
@@ -196,23 +210,55 @@ Response Core::service_reset(std::string_view reason, Instant now) {
     (void)apply(Stimulus::kServiceReset, now);
     return Response::refused(transition(state_, Stimulus::kServiceReset).rejection);
   }
+  if (latched_cause_detected()) {
+    return reject("a latched cause is still present", now);
+  }
+  if (!boards_fresh(now)) {
+    return reject("no fresh telemetry from both boards: the cause may not be gone", now);
+  }
+  std::bitset<kConditionCount> allowed;
   for (std::size_t i = 0; i < kConditionCount; ++i) {
-    const auto c = static_cast<Condition>(i);
-    if (interlocks_.present(c) && spec(c).action >= Action::kFault) {
-      return reject("a latched cause is still present", now);
+    if (spec(static_cast<Condition>(i)).action >= Action::kFault) {
+      allowed.set(i);
     }
   }
   withdrawal_.reset();
-  command(ClearLatchedFault{Board::kGenerator});
-  command(ClearLatchedFault{Board::kActuator});
-  report_cleared(interlocks_.service_reset(), now);
+  // A reset clears every latch whose cause is gone, the boards' included (SR-55).
+  clear_board_latches(allowed);
   // The reason itself is audited by the daemon, which holds the text.
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "service reset");
-  (void)apply(Stimulus::kServiceReset, now);
-  restored_cause_.reset();
-  restored_latch_.reset();
-  command(RelayClose{});
+  if (board_held_.any()) {
+    acknowledge_pending_until_ = now + milliseconds(100);
+    reset_pending_ = true;
+    return Response::accepted();
+  }
+  complete_service_reset(now);
   return Response::accepted();
+}
+
+bool Core::boards_fresh(Instant now) const {
+  // A cause counts as gone only when both boards have just said so (DESIGN 2.4): a board
+  // that went quiet cannot show RF stuck behind an open relay.
+  for (const auto& at : last_sample_at_) {
+    if (!at || now - *at > config_.link.gap_energizing) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Core::latched_cause_detected() const {
+  for (std::size_t i = 0; i < kConditionCount; ++i) {
+    if (detected_[i] && spec(static_cast<Condition>(i)).action >= Action::kFault) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Core::complete_service_reset(Instant now) {
+  report_cleared(interlocks_.service_reset(), now);
+  leave_latch(Stimulus::kServiceReset, now);
 }
 
 Response Core::run_self_test(Instant now) {

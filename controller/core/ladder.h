@@ -77,18 +77,24 @@ enum class Condition : std::uint8_t {
   kHeatsinkOverheat,
   kBoardFault,
   kTelemetryImplausible,
+  // Board latches with no detector of the core's own (board_latches.h).
+  kBoardDeadMan,
+  kPulseTimeCap,
+  kAtDepthLost,
+  kRelayFault,
   // needle stuck
   kRetractionFailed,
   // service lock
   kThermistorOutOfRange,
   kThermistorRate,
   kThermistorDisagree,
+  kThermistorStuck,
   kHandshakeMismatch,
   kSelfTestFailed,
   kRepeatedFault,
   kInternalInvariant,
 };
-inline constexpr std::size_t kConditionCount = 45;
+inline constexpr std::size_t kConditionCount = 50;
 
 struct ConditionSpec {
   std::string_view name;

@@ -87,6 +87,8 @@ std::string_view name(Stimulus stimulus) {
       return "RunSelfTest";
     case Stimulus::kShutdown:
       return "Shutdown";
+    case Stimulus::kSelfTestRepeat:
+      return "self_test_repeat";
   }
   return "?";
 }

@@ -48,9 +48,10 @@ bool SelfTest::heartbeats_paused(Board board) const {
          (board == Board::kActuator && check() == SelfTestCheck::kActuatorDeadMan);
 }
 
-bool SelfTest::expects_board_latch() const {
-  return running_ && (check() == SelfTestCheck::kGeneratorDeadMan ||
-                      check() == SelfTestCheck::kActuatorDeadMan);
+std::uint32_t SelfTest::expected_latch(Board board) const {
+  const SelfTestCheck own = board == Board::kGenerator ? SelfTestCheck::kGeneratorDeadMan
+                                                       : SelfTestCheck::kActuatorDeadMan;
+  return running_ && check() == own && phase_ >= 1 ? board_fault::kDeadMan : 0;
 }
 
 bool SelfTest::permits_rf() const {
@@ -123,6 +124,11 @@ SelfTest::Step SelfTest::dead_man(Board board, const SelfTestView& view, Instant
   const bool dead_man_latched = (latched & board_fault::kDeadMan) != 0;
   switch (phase_) {
     case 0:
+      // A latch already there proves nothing about this board's dead-man, and it is an
+      // older fault only an acknowledge may clear.
+      if (dead_man_latched) {
+        return finish_check(false, "the board was latched before its heartbeats paused", now);
+      }
       // Heartbeats to this board stop from here (heartbeats_paused) until it latches.
       phase_ = 1;
       deadline_ = now + kDeadManDeadline;
@@ -131,7 +137,7 @@ SelfTest::Step SelfTest::dead_man(Board board, const SelfTestView& view, Instant
       if (dead_man_latched) {
         phase_ = 2;
         deadline_ = now + kAnswerDeadline;
-        return Step{ClearLatchedFault{board}, std::nullopt};
+        return Step{ClearLatchedFault{board, board_fault::kDeadMan}, std::nullopt};
       }
       if (now > deadline_) {
         return finish_check(false, "the board did not latch when heartbeats stopped", now);

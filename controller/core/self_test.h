@@ -49,10 +49,14 @@ class SelfTest {
   };
 
   void start(Instant now);
+  // A fault or a more severe rung ends the self-test at once (SR-51): it commands nothing
+  // more, and it did not pass.
+  void abort() { running_ = false; }
   [[nodiscard]] bool running() const { return running_; }
   [[nodiscard]] bool heartbeats_paused(Board board) const;
-  // While a dead-man check runs, the board's latch is expected, not a fault.
-  [[nodiscard]] bool expects_board_latch() const;
+  // The latch bits a dead-man check expects from `board` once its heartbeats paused: those
+  // are the check working, not a fault. Any other bit, or one there before, is a fault.
+  [[nodiscard]] std::uint32_t expected_latch(Board board) const;
   // The at-depth check asks for RF with the needles retracted: the board must refuse.
   [[nodiscard]] bool permits_rf() const;
   void on_command_result(const CommandResult& result) { last_result_ = result; }

@@ -39,6 +39,13 @@ SkinTemperature::Reading SkinTemperature::update(MilliCelsius a, MilliCelsius b,
     r.rate =
         magnitude(a - past->a) > limits.max_change || magnitude(b - past->b) > limits.max_change;
   }
+  if (!unchanged_ || unchanged_->first != a || unchanged_->second != b) {
+    unchanged_ = std::pair{a, b};
+    energy_since_change_ = Microjoules{0};
+    energy_reached_at_.reset();
+  }
+  r.stuck = energy_reached_at_ && now - *energy_reached_at_ > limits.stuck_time;
+
   const bool due =
       count_ == 0 || now - history_[(next_ + kSnapshots - 1) % kSnapshots].at >= kSnapshotPeriod;
   if (due) {
@@ -47,6 +54,14 @@ SkinTemperature::Reading SkinTemperature::update(MilliCelsius a, MilliCelsius b,
     count_ = std::min(count_ + 1, kSnapshots);
   }
   return r;
+}
+
+void SkinTemperature::on_energy_delivered(Microjoules energy, Instant now,
+                                          const ThermistorLimits& limits) {
+  energy_since_change_ += energy;
+  if (!energy_reached_at_ && energy_since_change_ >= limits.stuck_energy) {
+    energy_reached_at_ = now;
+  }
 }
 
 }  // namespace rfneedle::core

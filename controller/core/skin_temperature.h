@@ -6,6 +6,7 @@
 
 #include <array>
 #include <optional>
+#include <utility>
 
 #include "controller/core/core_config.h"
 #include "controller/core/persistence.h"
@@ -22,10 +23,13 @@ class SkinTemperature {
     bool out_of_range = false;
     bool rate = false;
     bool disagree = false;
+    bool stuck = false;  // both unchanged too long after energy was delivered (SR-84)
   };
 
   [[nodiscard]] Reading update(MilliCelsius a, MilliCelsius b, Instant now, const SkinLimits& skin,
                                const ThermistorLimits& limits);
+  // Energy a treatment pulse delivered under the tip face, at its end.
+  void on_energy_delivered(Microjoules energy, Instant now, const ThermistorLimits& limits);
 
  private:
   // One reading per 10 ms, enough to look back one rate window of 100 ms.
@@ -44,6 +48,11 @@ class SkinTemperature {
   std::array<Snapshot, kSnapshots> history_{};
   std::size_t next_ = 0;
   std::size_t count_ = 0;
+  // Since either thermistor last changed: their readings then, the energy delivered
+  // since, and when that energy reached the stuck threshold.
+  std::optional<std::pair<MilliCelsius, MilliCelsius>> unchanged_;
+  Microjoules energy_since_change_{};
+  std::optional<Instant> energy_reached_at_;
 };
 
 }  // namespace rfneedle::core

@@ -31,8 +31,11 @@ enum class Stimulus : std::uint8_t {
   kServiceReset,
   kRunSelfTest,
   kShutdown,
+  // A latch that interrupted the power-on self-test was cleared: it runs again in full,
+  // since Standby follows only a passed self-test (SR-65).
+  kSelfTestRepeat,
 };
-inline constexpr std::size_t kStimulusCount = 24;
+inline constexpr std::size_t kStimulusCount = 25;
 
 [[nodiscard]] std::string_view name(Stimulus stimulus);
 

@@ -17,6 +17,19 @@ inline constexpr std::uint32_t kDeadMan = 1u << 1;
 inline constexpr std::uint32_t kEStop = 1u << 2;
 inline constexpr std::uint32_t kOverTemperature = 1u << 3;
 inline constexpr std::uint32_t kPulseTimeCap = 1u << 4;
+inline constexpr std::uint32_t kPowerCeiling = 1u << 5;
+inline constexpr std::uint32_t kEnergyCap = 1u << 6;
+inline constexpr std::uint32_t kRelay = 1u << 7;
+inline constexpr std::uint32_t kRfUncommanded = 1u << 8;
+inline constexpr std::uint32_t kAtDepthLost = 1u << 9;
+inline constexpr std::uint32_t kMotorStall = 1u << 10;
+inline constexpr std::uint32_t kEncoder = 1u << 11;
+inline constexpr std::uint32_t kRetractJam = 1u << 12;
+inline constexpr std::uint32_t kCartridge = 1u << 13;
+inline constexpr std::uint32_t kReboot = 1u << 14;
+inline constexpr std::uint32_t kThermistor = 1u << 15;
+inline constexpr std::uint32_t kSupply = 1u << 16;
+inline constexpr std::uint32_t kInternal = 1u << 17;
 }  // namespace board_fault
 
 struct GeneratorSample {

@@ -56,6 +56,7 @@ constexpr TransitionTable build() {
   b.stay({S::kService}, E::kSelfTestPassed);
   b.go({S::kSelfTest, S::kService}, E::kSelfTestFailed, S::kServiceLock);
   b.stay({S::kService}, E::kRunSelfTest);
+  b.go({S::kStandby}, E::kSelfTestRepeat, S::kSelfTest);
 
   // Arming and the pulse sequence (DESIGN 4).
   b.go({S::kStandby}, E::kArm, S::kReady);

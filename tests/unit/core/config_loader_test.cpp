@@ -18,6 +18,8 @@ TEST(ConfigLoader, AnEmptyConfigurationGivesTheDesignDefaults) {
   EXPECT_EQ(c.envelope.energy_per_needle, millijoules(62));
   EXPECT_EQ(c.session.idle_lock, seconds(300));
   EXPECT_EQ(c.presets[static_cast<int>(BodyArea::kForehead)].depth_max, Micrometres{1500});
+  EXPECT_EQ(c.thermistor.stuck_energy, millijoules(3000));
+  EXPECT_EQ(c.thermistor.stuck_time, seconds(3));
 }
 
 // Verifies: SR-67
@@ -26,12 +28,15 @@ TEST(ConfigLoader, NarrowingIsAccepted) {
     skin { fault_mdegc: 44000 }
     envelope { power_max_mw: 30000 }
     session { idle_lock_s: 120 }
+    thermistor { stuck_energy_uj: 10000000 stuck_ms: 10000 }
     preset { area: CHEEK depth_min_um: 1500 depth_max_um: 2500 cartridge: FACE }
   )");
   ASSERT_TRUE(load.ok()) << load.error.field << ": " << load.error.reason;
   EXPECT_EQ(load.config->skin.fault, celsius(44));
   EXPECT_EQ(load.config->envelope.power_max, watts(30));
   EXPECT_EQ(load.config->session.idle_lock, seconds(120));
+  EXPECT_EQ(load.config->thermistor.stuck_energy, millijoules(10'000));
+  EXPECT_EQ(load.config->thermistor.stuck_time, seconds(10));
   EXPECT_EQ(load.config->presets[static_cast<int>(BodyArea::kCheek)].depth_max, Micrometres{2500});
 }
 
@@ -66,6 +71,8 @@ INSTANTIATE_TEST_SUITE_P(
         Widening{"session { idle_lock_s: 301 }", "session.idle_lock_s"},
         Widening{"heatsink { fault_mdegc: 76000 }", "heatsink.fault_mdegc"},
         Widening{"thermistor { max_change_mdegc: 5001 }", "thermistor.max_change_mdegc"},
+        Widening{"thermistor { stuck_energy_uj: 10000001 }", "thermistor.stuck_energy_uj"},
+        Widening{"thermistor { stuck_ms: 10001 }", "thermistor.stuck_ms"},
         Widening{"calibration { max_pulse_energy_uj: 2000001 }", "calibration.max_pulse_energy_uj"},
         Widening{"preset { area: NOSE depth_min_um: 1000 depth_max_um: 3600 }",
                  "preset.depth_max_um"}));

@@ -109,6 +109,42 @@ TEST(SkinTemperature, PairDisagreeingBy3CFor500msIsImplausibleNot499) {
 ImpedanceLimits window;
 PowerLimits power;
 
+// Verifies: SR-84
+// Both unchanged: stuck once 3 J was delivered and then more than 3 s passed; at exactly
+// 3 s, or with 1 uJ less, not.
+TEST(SkinTemperature, BothUnchangedForMoreThan3sAfter3JAreStuck) {
+  const ThermistorLimits limits;
+  for (const auto& [energy, stuck_after] :
+       {std::pair{Microjoules{2'999'999}, false}, std::pair{millijoules(3000), true}}) {
+    SkinTemperature s;
+    (void)skin(s, 32'000, 32'100, 0);
+    s.on_energy_delivered(Microjoules{1'000'000}, at_ms(100), limits);
+    s.on_energy_delivered(energy - Microjoules{1'000'000}, at_ms(1000), limits);
+    EXPECT_FALSE(skin(s, 32'000, 32'100, 3999).stuck);
+    EXPECT_FALSE(skin(s, 32'000, 32'100, 4000).stuck);
+    EXPECT_EQ(skin(s, 32'000, 32'100, 4001).stuck, stuck_after) << energy.value();
+    EXPECT_EQ(skin(s, 32'000, 32'100, 60'000).stuck, stuck_after) << energy.value();
+  }
+}
+
+// Verifies: SR-84
+// One LSB (1 m°C) of either thermistor is a live pair: the energy counts again from zero.
+TEST(SkinTemperature, OneLsbOfEitherThermistorRestartsTheStuckCount) {
+  const ThermistorLimits limits;
+  for (const auto& [a, b] : {std::pair{32'001, 32'100}, std::pair{32'000, 32'099}}) {
+    SkinTemperature s;
+    (void)skin(s, 32'000, 32'100, 0);
+    s.on_energy_delivered(millijoules(3000), at_ms(1000), limits);
+    EXPECT_FALSE(skin(s, a, b, 3900).stuck);
+    EXPECT_FALSE(skin(s, a, b, 60'000).stuck);
+    s.on_energy_delivered(Microjoules{2'999'999}, at_ms(60'000), limits);
+    EXPECT_FALSE(skin(s, a, b, 90'000).stuck);
+    s.on_energy_delivered(Microjoules{1}, at_ms(90'000), limits);
+    EXPECT_FALSE(skin(s, a, b, 93'000).stuck);
+    EXPECT_TRUE(skin(s, a, b, 93'001).stuck);
+  }
+}
+
 ImpedanceReading reading(int min, int max, std::uint32_t samples = 5) {
   return ImpedanceReading{Ohms{(min + max) / 2}, Ohms{min}, Ohms{max}, samples};
 }

@@ -27,6 +27,8 @@ struct FakeGenerator {
   bool relay_stuck_closed = false;
   MilliCelsius heatsink = celsius(35);
   bool estop = false;
+  bool deaf = false;                   // receives no frame: its dead-man runs out
+  bool duration_timer_broken = false;  // only the 1000 ms cap ends a pulse
 
   // State.
   GeneratorSample sample;
@@ -67,6 +69,8 @@ struct FakeActuator {
   // The cartridge memory: what the core must take needle count and pulses from.
   CartridgeInfo cartridge = face_cartridge();
   bool refuse_configure = false;
+  bool deaf = false;
+  bool at_depth_line_dead = false;  // the line never rises, whatever the encoder reads
 
   // State.
   ActuatorSample sample;
@@ -116,8 +120,14 @@ struct FakeBoards {
   // Motion commanded while RF was on at the generator (DESIGN 2.3 says never).
   int motion_while_rf = 0;
 
+  // The E-stop is hard-wired to both boards (DESIGN 3).
+  void set_estop(bool pressed) { gen.estop = act.estop = pressed; }
+
   void receive(const BoardCommand& c, Instant now) {
     const Destination d = destination(c);
+    if ((d == Destination::kGenerator && gen.deaf) || (d == Destination::kActuator && act.deaf)) {
+      return;
+    }
     if (d != Destination::kActuator) {
       gen.last_frame = now;
     }
@@ -161,7 +171,12 @@ struct FakeBoards {
       gen.relay_closed = gen.relay_stuck_closed;
       gen.rf_off();
     } else if (std::holds_alternative<RelayClose>(c)) {
-      gen.relay_closed = true;
+      // The relay stays open while a latch holds (SR-23).
+      if (gen.latched != 0 || gen.estop) {
+        r.code = CommandResultCode::kFailed;
+      } else {
+        gen.relay_closed = true;
+      }
     } else if (const auto* m = std::get_if<MeasureImpedance>(&c)) {
       // The measurement's own result: every sample at what the load reads now.
       const Ohms z = act.position > Micrometres{100}
@@ -200,7 +215,13 @@ struct FakeBoards {
     } else if (std::holds_alternative<HaltMotor>(c)) {
       act.target = act.position;
     } else if (const auto* clear = std::get_if<ClearLatchedFault>(&c)) {
-      (clear->board == Board::kGenerator ? gen.latched : act.latched) = 0;
+      // Like the firmware: only the named bits, and never one whose cause is present.
+      std::uint32_t& latched = clear->board == Board::kGenerator ? gen.latched : act.latched;
+      const bool estop = clear->board == Board::kGenerator ? gen.estop : act.estop;
+      latched &= ~(clear->mask & ~(estop ? board_fault::kEStop : 0u));
+      if ((latched & clear->mask) != 0) {
+        r.code = CommandResultCode::kFailed;
+      }
     }
     results.push_back(r);
   }
@@ -216,6 +237,16 @@ struct FakeBoards {
     }
     if (now - act.last_frame > milliseconds(50)) {
       act.latched |= board_fault::kDeadMan;
+    }
+    // E-stop (SR-50): like the firmware, both boards latch it; the generator turns RF off
+    // and opens its relay.
+    if (gen.estop) {
+      gen.latched |= board_fault::kEStop;
+      gen.rf_off();
+      gen.relay_closed = gen.relay_stuck_closed;
+    }
+    if (act.estop) {
+      act.latched |= board_fault::kEStop;
     }
     const bool rf = gen.pulse.has_value() && gen.relay_closed;
     // Needles move only while RF-active is low (the interlock line).
@@ -235,8 +266,12 @@ struct FakeBoards {
       gen.sample.power = power;
       gen.sample.energy += energy(power, milliseconds(1));
       gen.sample.impedance = gen.impedance_override.value_or(gen.tissue_impedance);
-      if (gen.pulse_elapsed >= gen.pulse->duration && !gen.stuck_on) {
+      if (gen.pulse_elapsed >= gen.pulse->duration && !gen.stuck_on && !gen.duration_timer_broken) {
         gen.pulse.reset();
+      } else if (gen.pulse_elapsed >= milliseconds(1000) && !gen.stuck_on) {
+        // The board's own conduction cap (SR-18): RF off and latched.
+        gen.pulse.reset();
+        gen.latched |= board_fault::kPulseTimeCap;
       }
     } else {
       gen.sample.power = Milliwatts{0};
@@ -258,7 +293,8 @@ struct FakeBoards {
     a.encoder_position = act.position + act.encoder_slip;
     a.target_position = act.target;
     a.homed = act.homed;
-    a.at_depth_line = act.target > Micrometres{0} && act.position == act.target;
+    a.at_depth_line =
+        !act.at_depth_line_dead && act.target > Micrometres{0} && act.position == act.target;
     a.rf_active_line = rf;
     a.trigger_a = act.trigger_a;
     a.trigger_b = act.trigger_b;

@@ -191,6 +191,19 @@ TEST(LadderAbort, PulseCommandRefusedByTheGeneratorAbortsThePulse) {
 }
 
 // Verifies: SR-14
+// 300 Ω minimum: 420 Ω (exactly 40 % above) goes on, 421 Ω ends the pulse.
+TEST(LadderEndPulse, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
+  for (const auto& [ohm, ends] : {std::pair{420, false}, std::pair{421, true}}) {
+    Rig rig;
+    energize(rig, 10);
+    rig.boards.gen.impedance_override = Ohms{ohm};
+    rig.run(milliseconds(2));
+    EXPECT_EQ(rig.core.state() != State::kEnergizing, ends) << ohm;
+    EXPECT_EQ(rig.raised(Condition::kDesiccation), ends) << ohm;
+  }
+}
+
+// Verifies: SR-14
 TEST(LadderEndPulse, DesiccationEndsThePulseWithoutAFault) {
   Rig rig;
   energize(rig, 10);

@@ -53,4 +53,19 @@ inline void expect_fault_then_acknowledge(Rig& rig, Condition c,
   EXPECT_EQ(rig.core.state(), State::kStandby) << spec(c).name;
 }
 
+// A fault held only by a board's latch (no detector of the core's own sees its cause): the
+// acknowledge itself clears the board's latch, so it is accepted at once.
+inline void expect_board_latch_fault_then_acknowledge(Rig& rig, Condition c) {
+  EXPECT_EQ(rig.core.state(), State::kFault) << spec(c).name;
+  EXPECT_TRUE(rig.core.interlocks().in_effect(c)) << spec(c).name;
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kHigh);
+  rig.boards.act.release();
+  rig.run(milliseconds(400));
+  EXPECT_EQ(rig.boards.motion_while_rf, 0);
+  EXPECT_TRUE(rig.core.interlocks().present(c)) << "the board still holds it";
+  EXPECT_TRUE(rig.core.acknowledge(rig.now()).ok()) << spec(c).name;
+  rig.run(milliseconds(150));
+  EXPECT_EQ(rig.core.state(), State::kStandby) << spec(c).name;
+}
+
 }  // namespace rfneedle::core::testing

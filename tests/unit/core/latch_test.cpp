@@ -40,6 +40,8 @@ TEST(Latches, ARestoredFaultNeedsAnAcknowledge) {
   Rig rig;
   ASSERT_TRUE(rig.power_on({{State::kFault, Condition::kMotorStall, Instant{}}}));
   EXPECT_EQ(rig.core.state(), State::kFault);
+  // Entering the latch commanded the safe state: the withdrawal confirms on the next samples.
+  rig.run(milliseconds(5));
   EXPECT_TRUE(rig.core.acknowledge(rig.now()).ok());
   EXPECT_EQ(rig.core.state(), State::kStandby);
 }
@@ -77,6 +79,86 @@ TEST(Latches, StopInALatchedStateKeepsRfOffAndChangesNothingElse) {
   EXPECT_EQ(rig.core.state(), State::kFault);
   ASSERT_FALSE(rig.sent.empty());
   EXPECT_TRUE(std::holds_alternative<Abort>(rig.sent.front().command));
+}
+
+// After the last relay command, is the relay commanded open? And was RF commanded off
+// (an abort) after the core entered the latch?
+void expect_safe_state_entered(const Rig& rig, State latch) {
+  std::size_t entered = rig.sent.size();
+  for (std::size_t i = 0; i < rig.sent.size(); ++i) {
+    if (rig.sent[i].state == latch) {
+      entered = i;
+      break;
+    }
+  }
+  ASSERT_LT(entered, rig.sent.size()) << "nothing sent in " << name(latch);
+  bool abort = false;
+  bool relay_open = false;
+  for (std::size_t i = entered; i < rig.sent.size(); ++i) {
+    const BoardCommand& c = rig.sent[i].command;
+    abort = abort || std::holds_alternative<Abort>(c);
+    if (std::holds_alternative<RelayOpen>(c)) relay_open = true;
+    if (std::holds_alternative<RelayClose>(c)) relay_open = false;
+    const auto* beat = std::get_if<Heartbeat>(&c);
+    EXPECT_FALSE(beat && beat->rf_permitted);
+    EXPECT_FALSE(std::holds_alternative<DeliverPulse>(c));
+  }
+  EXPECT_TRUE(abort);
+  EXPECT_TRUE(relay_open);
+  EXPECT_FALSE(rig.boards.gen.relay_closed);
+  EXPECT_FALSE(rig.core.rf_permitted());
+}
+
+// Verifies: SR-51, SR-53
+TEST(Latches, ARestoredFaultIsEnteredWithTheWholeSafeState) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on({{State::kFault, Condition::kMotorStall, Instant{}}}));
+  rig.run(milliseconds(50));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  expect_safe_state_entered(rig, State::kFault);
+}
+
+// Verifies: SR-51, SR-53
+TEST(Latches, ARestoredServiceLockIsEnteredWithTheWholeSafeState) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on({{State::kServiceLock, Condition::kThermistorDisagree, Instant{}}}));
+  rig.run(milliseconds(50));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  expect_safe_state_entered(rig, State::kServiceLock);
+}
+
+// Verifies: SR-30, SR-51, SR-53
+// A restored NeedleStuck: RF off, relay open, the motor halted, and no retraction.
+TEST(Latches, ARestoredNeedleStuckHaltsTheMotorAndNeverRetracts) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on({{State::kNeedleStuck, Condition::kRetractionFailed, Instant{}}}));
+  rig.run(milliseconds(200));
+  EXPECT_EQ(rig.core.state(), State::kNeedleStuck);
+  expect_safe_state_entered(rig, State::kNeedleStuck);
+  bool halted = false;
+  for (const Sent& s : rig.sent) {
+    if (s.state != State::kNeedleStuck) continue;
+    halted = halted || std::holds_alternative<HaltMotor>(s.command);
+    EXPECT_FALSE(std::holds_alternative<Retract>(s.command));
+  }
+  EXPECT_TRUE(halted);
+}
+
+// Verifies: SR-53, SR-55
+// A restored Fault and a board that is still latched at connect: the latch stays until
+// the acknowledge, the relay stays open, and the acknowledge clears the board.
+TEST(Latches, ARestoredFaultWithTheBoardStillLatchedClearsOnlyOnTheAcknowledge) {
+  Rig rig;
+  rig.boards.act.latched = board_fault::kDeadMan;
+  ASSERT_TRUE(rig.power_on({{State::kFault, Condition::kActuatorTelemetryGap, Instant{}}}));
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  EXPECT_EQ(rig.boards.act.latched, board_fault::kDeadMan);
+  expect_safe_state_entered(rig, State::kFault);
+  ASSERT_TRUE(rig.core.acknowledge(rig.now()).ok());
+  ASSERT_TRUE(rig.run_until_state(State::kStandby, seconds(5)));
+  EXPECT_EQ(rig.boards.act.latched, 0u);
+  EXPECT_TRUE(rig.boards.gen.relay_closed);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The pulse sequence of DESIGN 4 on the virtual clock with the fake boards.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "tests/unit/core/rig.h"
 
 namespace rfneedle::core::testing {
@@ -180,15 +182,24 @@ TEST(PulseSequence, HeartbeatsEvery10msPermitRfOnlyWhileEnergizing) {
   rig.boards.act.press();
   rig.run(seconds(1));
   int generator_beats = 0;
+  std::optional<Instant> last[2];
   for (const auto& s : rig.sent) {
     if (const auto* h = std::get_if<Heartbeat>(&s.command)) {
       if (h->board == Board::kGenerator) ++generator_beats;
       if (h->rf_permitted) {
         EXPECT_EQ(s.state, State::kEnergizing);
       }
+      // The period: never more than 10 ms between two heartbeats to one board (a
+      // permission change may send one early, never late).
+      auto& previous = last[static_cast<int>(h->board)];
+      if (previous) {
+        EXPECT_LE(s.at - *previous, milliseconds(10)) << static_cast<int>(h->board);
+      }
+      previous = s.at;
     }
   }
   EXPECT_GE(generator_beats, 100);
+  EXPECT_LE(generator_beats, 110);
 }
 
 // Verifies: SR-04
@@ -200,6 +211,28 @@ TEST(PulseSequence, SettingsCannotChangeDuringAPulse) {
   PulseParameters p = Rig::parameters();
   p.power = watts(12);
   EXPECT_EQ(rig.core.set_parameters(p, rig.now()).code, ResponseCode::kBusy);
+}
+
+// Verifies: SR-17
+// The generator's limit follows the plan with a 20 % margin, but never above the board's
+// 50 W ceiling, which it would refuse (and then keep its last, looser limits).
+TEST(PulseSequence, TheGeneratorsPowerLimitIsClampedToItsCeiling) {
+  for (const auto& [set, limit] : {std::pair{watts(40), watts(48)}, std::pair{watts(42), watts(50)},
+                                   std::pair{watts(50), watts(50)}}) {
+    Rig rig;
+    ASSERT_TRUE(rig.power_on());
+    ASSERT_TRUE(rig.core.open_session(Rig::session_request(), rig.now()).ok());
+    rig.drain();
+    rig.clear_logs();
+    PulseParameters p = Rig::parameters();
+    p.power = set;
+    p.duration = milliseconds(30);  // 1.5 J at 50 W: within 25 × 62 mJ
+    ASSERT_TRUE(rig.core.set_parameters(p, rig.now()).ok());
+    rig.drain();
+    ASSERT_EQ(rig.sent_of<Configure>().size(), 1u);
+    EXPECT_EQ(std::get<Configure>(rig.sent_of<Configure>()[0].command).max_power, limit)
+        << set.value();
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ std::map<std::pair<S, E>, S> specification() {
   go(S::kService, E::kSelfTestPassed, S::kService);
   go(S::kService, E::kSelfTestFailed, S::kServiceLock);
   go(S::kService, E::kRunSelfTest, S::kService);
+  go(S::kStandby, E::kSelfTestRepeat, S::kSelfTest);
   go(S::kStandby, E::kArm, S::kReady);
   go(S::kReady, E::kDisarm, S::kStandby);
   go(S::kPaused, E::kDisarm, S::kStandby);
