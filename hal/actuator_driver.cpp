@@ -28,21 +28,29 @@ CommandSubmission ActuatorDriver::retract() {
   return move(device::NEEDLE_MOTION_RETRACT, 0, false);
 }
 
+CommandSubmission ActuatorDriver::halt() { return move(device::NEEDLE_MOTION_STOP, 0, false); }
+
 CommandSubmission ActuatorDriver::read_cartridge() {
   device::ActuatorCommand command;
   (void)command.mutable_cartridge_read();
   return send(command, false);
 }
 
-CommandSubmission ActuatorDriver::bind_cartridge(std::uint64_t session_id) {
+CommandSubmission ActuatorDriver::bind_cartridge(std::uint64_t session_id,
+                                                 std::uint32_t today_unix_days) {
   device::ActuatorCommand command;
-  command.mutable_cartridge_bind()->set_session_id(session_id);
+  device::CartridgeBind* bind = command.mutable_cartridge_bind();
+  bind->set_session_id(session_id);
+  bind->set_today_unix_days(today_unix_days);
   return send(command, true);
 }
 
-CommandSubmission ActuatorDriver::consume_cartridge(std::uint64_t pulse_id) {
+CommandSubmission ActuatorDriver::consume_cartridge(std::uint64_t pulse_id,
+                                                    std::uint32_t today_unix_days) {
   device::ActuatorCommand command;
-  command.mutable_cartridge_consume()->set_pulse_id(pulse_id);
+  device::CartridgeConsume* consume = command.mutable_cartridge_consume();
+  consume->set_pulse_id(pulse_id);
+  consume->set_today_unix_days(today_unix_days);
   return send(command, true);
 }
 

@@ -30,8 +30,11 @@ class ActuatorDriver final : public BoardDriver<ActuatorBoard, NeedleActuator> {
 
   [[nodiscard]] CommandSubmission configure(const device::ConfigureActuator& limits) override;
   [[nodiscard]] CommandSubmission insert(Micrometres depth) override;
-  [[nodiscard]] CommandSubmission bind_cartridge(std::uint64_t session_id) override;
-  [[nodiscard]] CommandSubmission consume_cartridge(std::uint64_t pulse_id) override;
+  [[nodiscard]] CommandSubmission bind_cartridge(std::uint64_t session_id,
+                                                 std::uint32_t today_unix_days) override;
+  [[nodiscard]] CommandSubmission consume_cartridge(std::uint64_t pulse_id,
+                                                    std::uint32_t today_unix_days) override;
+  [[nodiscard]] CommandSubmission halt() override;
   [[nodiscard]] CommandSubmission home() override;
   [[nodiscard]] CommandSubmission retract() override;
   [[nodiscard]] CommandSubmission read_cartridge() override;

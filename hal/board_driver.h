@@ -51,7 +51,10 @@ class BoardDriver : public Interface, private LinkListener {
   void send_heartbeat(bool rf_permitted, std::uint32_t epoch) override {
     link_.send_heartbeat(rf_permitted, epoch);
   }
-  void stop_rf(std::uint32_t new_epoch) override { link_.send_heartbeat(false, new_epoch); }
+  CommandSubmission stop_rf(std::uint32_t new_epoch) override {
+    link_.send_heartbeat(false, new_epoch);
+    return {};
+  }
   void set_pulse_mode(bool delivering_pulse) override {
     link_.session().set_pulse_mode(delivering_pulse);
   }

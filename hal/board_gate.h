@@ -37,7 +37,7 @@ enum class DeadManEvent : std::uint8_t {
 
 class BoardGate {
  public:
-  static constexpr Duration kDeadManAfter = milliseconds(50);   // DESIGN 3, SR-39
+  static constexpr Duration kDeadManAfter = milliseconds(50);  // DESIGN 3, SR-39
   // The shortest dead-man time configure may set (device.proto `dead_man_ms`: 20..50 ms).
   static constexpr Duration kShortestDeadMan = milliseconds(20);
   static constexpr Duration kExpiryHorizon = milliseconds(20);  // DESIGN 3, SR-36

@@ -2,15 +2,15 @@
 
 namespace rfneedle::hal {
 
-void GeneratorDriver::stop_rf(std::uint32_t new_epoch) {
+CommandSubmission GeneratorDriver::stop_rf(std::uint32_t new_epoch) {
   // Both go through the urgent path, the heartbeat first (SR-38): unreliable, it is acted
   // on as it arrives, and its new epoch (raised on the board, SR-35) voids any pulse
   // command still on its way, even one retransmitted behind the abort. Without a session
   // the abort cannot be sent reliably; the heartbeat still goes.
-  BoardDriver::stop_rf(new_epoch);
+  (void)BoardDriver::stop_rf(new_epoch);
   device::GeneratorCommand abort;
   abort.mutable_abort()->set_epoch(new_epoch);
-  (void)send(abort, false, true);
+  return send(abort, false, true);
 }
 
 CommandSubmission GeneratorDriver::configure(const device::ConfigureGenerator& limits) {

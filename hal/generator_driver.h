@@ -30,7 +30,7 @@ class GeneratorDriver final : public BoardDriver<GeneratorBoard, RfGenerator> {
   using BoardDriver::BoardDriver;
 
   // The generator is the board that has RF to stop: the abort follows the heartbeat.
-  void stop_rf(std::uint32_t new_epoch) override;
+  CommandSubmission stop_rf(std::uint32_t new_epoch) override;
 
   [[nodiscard]] CommandSubmission configure(const device::ConfigureGenerator& limits) override;
   [[nodiscard]] CommandSubmission deliver_pulse(const PulseCommand& pulse) override;

@@ -30,8 +30,9 @@ class LinkedBoard {
   virtual void send_heartbeat(bool rf_permitted, std::uint32_t epoch) = 0;
   // RF off now: a heartbeat with rf_permitted = false and the new epoch, ahead of
   // everything queued and of any retransmission (SR-35, SR-38). The generator follows it
-  // with the abort.
-  virtual void stop_rf(std::uint32_t new_epoch) = 0;
+  // with the abort, and returns the abort's submission (its answer is matched like any
+  // other's); the actuator sends no abort and returns a submission that was not taken.
+  virtual CommandSubmission stop_rf(std::uint32_t new_epoch) = 0;
   // While a pulse is delivered no frame over 64 wire bytes is sent (SR-43).
   virtual void set_pulse_mode(bool delivering_pulse) = 0;
 

@@ -33,8 +33,14 @@ class NeedleActuator : public LinkedBoard {
   // Treatment commands: refused after a handshake mismatch.
   [[nodiscard]] virtual CommandSubmission configure(const device::ConfigureActuator& limits) = 0;
   [[nodiscard]] virtual CommandSubmission insert(Micrometres depth) = 0;
-  [[nodiscard]] virtual CommandSubmission bind_cartridge(std::uint64_t session_id) = 0;
-  [[nodiscard]] virtual CommandSubmission consume_cartridge(std::uint64_t pulse_id) = 0;
+  // The controller's date (days since 1970-01-01) goes with both: the actuator checks
+  // expiry against it and refuses a date earlier than the cartridge's bind date.
+  [[nodiscard]] virtual CommandSubmission bind_cartridge(std::uint64_t session_id,
+                                                         std::uint32_t today_unix_days) = 0;
+  [[nodiscard]] virtual CommandSubmission consume_cartridge(std::uint64_t pulse_id,
+                                                            std::uint32_t today_unix_days) = 0;
+  // Stops the motor where it is (NeedleStuck: RF off, motor off); always allowed.
+  [[nodiscard]] virtual CommandSubmission halt() = 0;
 
   // Moving needles out of the skin and reading: allowed after a mismatch too.
   [[nodiscard]] virtual CommandSubmission home() = 0;

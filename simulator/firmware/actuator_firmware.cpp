@@ -73,12 +73,23 @@ ResultCode ActuatorFirmware::configure(const device::ConfigureActuator& c) {
 }
 
 ResultCode ActuatorFirmware::move_needle(const device::MoveNeedle& move) {
+  if (move.motion() == device::NEEDLE_MOTION_STOP) {
+    // The controller's NeedleStuck: motor off where it is, whatever else holds.
+    if (move.depth_um() != 0) return device::RESULT_OUT_OF_RANGE;
+    insert_target_.reset();
+    retract_pending_ = false;
+    target_ = hw_.motor.encoder_position();
+    hw_.motor.set_enabled(false);
+    return device::RESULT_OK;
+  }
   if (hw_.lines.estop) {
     return device::RESULT_ESTOP;
   }
   if (hw_.lines.rf_active) {
     return device::RESULT_RF_ACTIVE;  // SR-09
   }
+  // Any other move powers the motor again (after a stop).
+  hw_.motor.set_enabled(true);
   switch (move.motion()) {
     case device::NEEDLE_MOTION_HOME:
       if (move.depth_um() != 0) return device::RESULT_OUT_OF_RANGE;

@@ -21,6 +21,10 @@ device::ActuatorCommand move(device::NeedleMotion motion, std::uint32_t depth_um
   return c;
 }
 
+std::int64_t distance_um(Micrometres a, Micrometres b) {
+  return a > b ? (a - b).value() : (b - a).value();
+}
+
 device::GeneratorCommand clear_generator(std::uint32_t mask) {
   device::GeneratorCommand c;
   c.mutable_clear_latched_faults()->set_faults(mask);
@@ -166,6 +170,27 @@ TEST(SimFirmwareRfActive, BlocksEveryNeedleMotionWhileHigh) {
   EXPECT_EQ(bench.actuator_do(move(device::NEEDLE_MOTION_INSERT, 2'000)), device::RESULT_RF_ACTIVE);
   EXPECT_EQ(bench.actuator_do(move(device::NEEDLE_MOTION_HOME)), device::RESULT_RF_ACTIVE);
   EXPECT_EQ(bench.device.ground_truth().needle_position, before);
+}
+
+// Verifies: SR-30
+TEST(SimFirmwareMotorStop, IsObeyedWithRfActiveHighAndTheNextMovePowersTheMotorAgain) {
+  // NeedleStuck's "motor off": the stop is obeyed whatever else holds.
+  DeviceBench bench;
+  bench.make_ready();
+  ASSERT_EQ(bench.deliver_pulse(1, 10'000, 50, 3'000'000), device::RESULT_OK);
+  bench.run_for(milliseconds(5));
+  ASSERT_TRUE(bench.device.ground_truth().lines.rf_active);
+  EXPECT_EQ(bench.actuator_do(move(device::NEEDLE_MOTION_STOP, 100)), device::RESULT_OUT_OF_RANGE);
+  ASSERT_EQ(bench.actuator_do(move(device::NEEDLE_MOTION_STOP)), device::RESULT_OK);
+  const Micrometres stopped = bench.device.ground_truth().needle_position;
+  ASSERT_GT(stopped, Micrometres{1'000});
+  // The pulse ends; a motor that was not stopped would now follow the board's own
+  // retraction, if any: this one stays.
+  bench.run_for(milliseconds(200));
+  EXPECT_LE(distance_um(bench.device.ground_truth().needle_position, stopped), 10);
+  ASSERT_EQ(bench.actuator_do(move(device::NEEDLE_MOTION_RETRACT)), device::RESULT_OK);
+  bench.run_for(milliseconds(200));
+  EXPECT_EQ(bench.device.ground_truth().needle_position, Micrometres{0});
 }
 
 // Verifies: SR-23
