@@ -42,6 +42,16 @@ class BoundedQueue {
     }
     size_ = kept;
   }
+  // Takes the first item out (the queue must not be empty). Taking items one at a time
+  // lets a later RF-off still void what is queued behind the one being handled (SR-38).
+  [[nodiscard]] T pop_front() {
+    T first = items_[0];
+    for (std::size_t i = 1; i < size_; ++i) {
+      items_[i - 1] = items_[i];
+    }
+    --size_;
+    return first;
+  }
   void clear() { size_ = 0; }
   [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] bool empty() const { return size_ == 0; }

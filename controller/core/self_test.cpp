@@ -55,7 +55,7 @@ std::uint32_t SelfTest::expected_latch(Board board) const {
 }
 
 bool SelfTest::permits_rf() const {
-  return running_ && check() == SelfTestCheck::kAtDepthBlocksRf && phase_ >= 1 && phase_ <= 2;
+  return running_ && check() == SelfTestCheck::kAtDepthBlocksRf && phase_ >= 2 && phase_ <= 3;
 }
 
 SelfTest::Step SelfTest::finish_check(bool passed, std::string_view reason, Instant now) {
@@ -160,17 +160,32 @@ SelfTest::Step SelfTest::at_depth(const SelfTestView& view, Instant now) {
       if (view.actuator.at_depth_line) {
         return finish_check(false, "the at-depth line is high with the needles retracted", now);
       }
+      // With the relay closed the at-depth line is the only reason left to refuse: a
+      // board checks the relay first, and its dead-man (checked before) opened it.
       phase_ = 1;
-      return Step{Heartbeat{Board::kGenerator, true, view.epoch}, std::nullopt};
-    case 1: {
+      deadline_ = now + kAnswerDeadline;
+      if (!view.generator.relay_closed) {
+        return Step{RelayClose{}, std::nullopt};
+      }
+      return {};
+    case 1:
+      if (!view.generator.relay_closed) {
+        if (now > deadline_) {
+          return finish_check(false, "the relay did not close for the at-depth check", now);
+        }
+        return {};
+      }
       phase_ = 2;
+      return Step{Heartbeat{Board::kGenerator, true, view.epoch}, std::nullopt};
+    case 2: {
+      phase_ = 3;
       deadline_ = now + kAnswerDeadline;
       last_result_.reset();
       const std::uint64_t expiry = view.generator.board_time_us + 10'000;
       return Step{DeliverPulse{0, watts(1), milliseconds(10), millijoules(10), view.epoch, expiry},
                   std::nullopt};
     }
-    case 2: {
+    case 3: {
       std::string_view failure;
       if (view.generator.rf_active) {
         failure = "RF came on with the at-depth line low";
@@ -183,7 +198,7 @@ SelfTest::Step SelfTest::at_depth(const SelfTestView& view, Instant now) {
       } else {
         failure = "the generator did not answer";
       }
-      phase_ = 3;
+      phase_ = 4;
       last_reason_ = failure;
       return Step{Heartbeat{Board::kGenerator, false, view.epoch}, std::nullopt};
     }

@@ -19,9 +19,11 @@ enum class SelfTestCheck : std::uint8_t {
   kAtDepthBlocksRf,
   kRelayOpens,
   kThermistors,
-  kOpenCircuitImpedance,
   kEStopReleased,
+  // Homing first: only a homed encoder says the needles are retracted, which the
+  // open-circuit check relies on (an unhomed carriage may sit inserted at power-on).
   kMotorHoming,
+  kOpenCircuitImpedance,
 };
 inline constexpr int kSelfTestCheckCount = 9;
 
