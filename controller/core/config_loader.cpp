@@ -246,6 +246,27 @@ CoreConfig to_core(const pb::DeviceConfig& m) {
   return c;
 }
 
+hal::HandshakePolicy to_policy(const pb::BoardAcceptance& m) {
+  hal::HandshakePolicy policy;
+  policy.allow_simulated = m.allow_simulated();
+  if (m.firmware_version().empty()) {
+    policy.accepted_firmware_versions.assign(std::begin(kVerifiedFirmwareVersions),
+                                             std::end(kVerifiedFirmwareVersions));
+  } else {
+    policy.accepted_firmware_versions.assign(m.firmware_version().begin(),
+                                             m.firmware_version().end());
+  }
+  return policy;
+}
+
+void check_boards(const pb::BoardAcceptance& m, Bounds& b) {
+  for (const std::string& version : m.firmware_version()) {
+    // HandshakeReply.firmware_version holds 1..24 bytes (device.proto).
+    b.require(!version.empty() && version.size() <= 24, "boards.firmware_version",
+              "must be 1 to 24 bytes, as a board reports it");
+  }
+}
+
 }  // namespace
 
 ConfigLoad load_config(std::string_view text) {
@@ -255,6 +276,7 @@ ConfigLoad load_config(std::string_view text) {
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &message)) {
     return {std::nullopt,
+            {},
             {"(text)", errors.first().empty() ? "not valid text format" : errors.first()}};
   }
   Bounds bounds;
@@ -262,10 +284,12 @@ ConfigLoad load_config(std::string_view text) {
   if (!bounds.error()) {
     check_presets(message, bounds);  // relies on a sound envelope (depth step > 0)
   }
+  hal::HandshakePolicy boards = to_policy(message.boards());
+  check_boards(message.boards(), bounds);
   if (bounds.error()) {
-    return {std::nullopt, *bounds.error()};
+    return {std::nullopt, {}, *bounds.error()};
   }
-  return {to_core(message), {}};
+  return {to_core(message), std::move(boards), {}};
 }
 
 }  // namespace rfneedle::core

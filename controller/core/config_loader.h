@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "controller/core/core_config.h"
+#include "hal/handshake_policy.h"
 
 namespace rfneedle::core {
 
@@ -17,8 +18,14 @@ struct ConfigError {
   std::string reason;
 };
 
+// The board firmware this build was verified against, accepted when the configuration
+// names none: the simulated boards' only, since no hardware board has been verified yet.
+inline constexpr std::string_view kVerifiedFirmwareVersions[] = {"sim-1.0.0"};
+
 struct ConfigLoad {
   std::optional<CoreConfig> config;
+  // For both drivers' handshakes (SR-41); meaningful when config is set.
+  hal::HandshakePolicy boards;
   ConfigError error;  // set when config is empty
 
   [[nodiscard]] bool ok() const { return config.has_value(); }

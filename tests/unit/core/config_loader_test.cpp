@@ -97,5 +97,24 @@ TEST(ConfigLoader, TextThatDoesNotParseIsRefusedWithItsPosition) {
   EXPECT_FALSE(load_config("no_such_field: 1").ok());
 }
 
+// Verifies: SR-41
+TEST(ConfigLoader, BoardsAreAcceptedByFirmwareVersionAndSimulatedOnlyWhenAllowed) {
+  const ConfigLoad defaults = load_config("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults.boards.allow_simulated);
+  EXPECT_EQ(defaults.boards.accepted_firmware_versions, std::vector<std::string>{"sim-1.0.0"});
+
+  const ConfigLoad demo = load_config(
+      R"(boards { firmware_version: "2.1.0" firmware_version: "2.1.1" allow_simulated: true })");
+  ASSERT_TRUE(demo.ok()) << demo.error.field << ": " << demo.error.reason;
+  EXPECT_TRUE(demo.boards.allow_simulated);
+  EXPECT_EQ(demo.boards.accepted_firmware_versions, (std::vector<std::string>{"2.1.0", "2.1.1"}));
+
+  EXPECT_EQ(load_config(R"(boards { firmware_version: "" })").error.field,
+            "boards.firmware_version");
+  EXPECT_EQ(load_config(R"(boards { firmware_version: "1234567890123456789012345" })").error.field,
+            "boards.firmware_version");
+}
+
 }  // namespace
 }  // namespace rfneedle::core
