@@ -18,8 +18,10 @@ struct FakeGenerator {
   // Injection.
   Ohms tissue_impedance{300};
   Ohms open_impedance{5000};
-  std::optional<Ohms> impedance_override;    // during RF
-  std::optional<Ohms> measurement_override;  // at the low-level measurement
+  std::optional<Ohms> impedance_override;       // during RF
+  std::optional<Ohms> measurement_override;     // at the low-level measurement
+  std::uint32_t measurement_sequence_skew = 0;  // answers carry another request's sequence
+  std::uint32_t measurement_samples = 5;
   std::optional<Milliwatts> power_override;
   bool stuck_on = false;  // RF ignores every off command
   bool silent = false;    // telemetry stops
@@ -182,8 +184,8 @@ struct FakeBoards {
       const Ohms z = act.position > Micrometres{100}
                          ? gen.measurement_override.value_or(gen.tissue_impedance)
                          : gen.open_impedance;
-      r.sequence = m->sequence;
-      r.impedance = ImpedanceReading{z, z, z, 5};
+      r.sequence = m->sequence + gen.measurement_sequence_skew;
+      r.impedance = ImpedanceReading{z, z, z, gen.measurement_samples};
     } else if (std::holds_alternative<Configure>(c) ||
                std::holds_alternative<ConfigureNeedles>(c)) {
       if (act.refuse_configure) {

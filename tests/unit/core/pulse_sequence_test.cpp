@@ -235,5 +235,31 @@ TEST(PulseSequence, TheGeneratorsPowerLimitIsClampedToItsCeiling) {
   }
 }
 
+// Verifies: SR-10
+TEST(PulseSequence, OnlyTheAnswerToThisMeasurementDecidesAndNoneMeansNoRf) {
+  // An answer carrying another request's sequence (a late one, say) is not this
+  // measurement: the 50 ms deadline aborts the attempt without RF.
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.measurement_sequence_skew = 1;
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  EXPECT_TRUE(rig.raised(Condition::kPulseRefused));
+  rig.boards.gen.measurement_sequence_skew = 0;
+  rig.run(milliseconds(300));
+  rig.press_and_hold();
+  EXPECT_EQ(rig.sent_of<DeliverPulse>().size(), 1u);
+}
+
+// Verifies: SR-10, SR-57
+TEST(PulseSequence, AMeasurementAnsweredWithoutItsSamplesAbortsWithoutRf) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.measurement_samples = 1;
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  EXPECT_TRUE(rig.raised(Condition::kImpedanceOutOfWindow));
+}
+
 }  // namespace
 }  // namespace rfneedle::core::testing

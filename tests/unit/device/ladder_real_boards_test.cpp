@@ -87,6 +87,44 @@ TEST(RealBoardsBlock, CartridgeTakenOffBlocksTheNextPulse) {
   EXPECT_FALSE(d.rf_on_since(from));
 }
 
+// Verifies: SR-62, SR-63
+TEST(RealBoardsBlock, AnExpiredCartridgeBlocksAndTheActuatorRefusesToInsertIt) {
+  WholeDeviceOptions o;
+  o.device.cartridge->expiry = std::chrono::sys_days{std::chrono::year{2025} / 5 / 31};
+  WholeDevice d(o);
+  ASSERT_TRUE(d.power_on());
+  // The session opens (the memory was read) but the bind on today's date is refused.
+  ASSERT_TRUE(d.core.open_session(WholeDevice::session_request(), d.now()).ok());
+  d.send_commands();
+  ASSERT_TRUE(d.core.set_parameters(WholeDevice::parameters(), d.now()).ok());
+  d.send_commands();
+  d.run(milliseconds(20));
+  EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeExpired));
+  EXPECT_EQ(d.core.status().priority, AlarmPriority::kMedium);
+  (void)d.core.arm(d.now());
+  d.send_commands();
+  d.run(milliseconds(20));
+  const std::size_t from = d.truth.size();
+  d.press_and_hold();
+  EXPECT_FALSE(d.rf_on_since(from));
+  EXPECT_EQ(d.truth.back().needle_position, Micrometres{0});
+}
+
+// Verifies: SR-05
+TEST(RealBoardsWait, APressWithinTheInterPulseIntervalIsRefused) {
+  WholeDevice d;
+  ASSERT_TRUE(d.ready());
+  d.press_and_hold();
+  ASSERT_EQ(pulses_delivered(d), 1);
+  // Released at once: the next press lands well inside 250 ms of RF-active falling.
+  d.press_and_hold();
+  EXPECT_EQ(pulses_delivered(d), 1);
+  EXPECT_EQ(d.core.status().priority, AlarmPriority::kNone);
+  d.run(milliseconds(300));
+  d.press_and_hold();
+  EXPECT_EQ(pulses_delivered(d), 2);
+}
+
 // Verifies: SR-78
 TEST(RealBoardsBlock, AStaleDisplayBlocksTheNextPulse) {
   WholeDevice d;
@@ -388,6 +426,70 @@ TEST(RealBoardsServiceLock, ThermistorsDisagreingLockTheDevice) {
   d.run(milliseconds(800));
   EXPECT_TRUE(d.raised(Condition::kThermistorDisagree));
   EXPECT_EQ(d.core.state(), State::kServiceLock);
+}
+
+// Verifies: SR-84
+TEST(RealBoardsServiceLock, BothThermistorsStuckWhileEnergyFlowsLockTheDevice) {
+  // 1.5 J a pulse: after two, 3 J went in near thermistors that never moved.
+  WholeDevice d;
+  core::PulseParameters p = WholeDevice::parameters();
+  p.power = Milliwatts{15'000};
+  ASSERT_TRUE(d.ready(p));
+  inject(d, "thermistor-a-stuck");
+  inject(d, "thermistor-b-stuck");
+  d.press_and_hold();
+  d.run(milliseconds(300));
+  d.press_and_hold();
+  ASSERT_EQ(pulses_delivered(d), 2);
+  d.run(seconds(4));
+  EXPECT_TRUE(d.raised(Condition::kThermistorStuck));
+  EXPECT_EQ(d.core.state(), State::kServiceLock);
+}
+
+// Verifies: SR-56
+TEST(RealBoardsServiceLock, ThreeFaultsOfOneKindInASessionLockTheDevice) {
+  WholeDevice d;
+  ASSERT_TRUE(d.ready());
+  for (int i = 0; i < 3; ++i) {
+    inject(d, "encoder-slip", {{"slip", "300"}});
+    d.device.press_trigger();
+    d.run(milliseconds(200));
+    d.device.release_trigger();
+    (void)d.device.clear_fault("encoder-slip");
+    if (i == 2) break;
+    ASSERT_EQ(d.core.state(), State::kFault) << i;
+    d.run(milliseconds(300));
+    ASSERT_TRUE(d.core.acknowledge(d.now()).ok()) << i;
+    d.send_commands();
+    ASSERT_TRUE(d.run_until_state(State::kStandby, seconds(1))) << i;
+    ASSERT_TRUE(d.core.arm(d.now()).ok()) << i;
+    d.send_commands();
+    ASSERT_TRUE(d.run_until_state(State::kReady, milliseconds(100))) << i;
+  }
+  EXPECT_TRUE(d.raised(Condition::kRepeatedFault));
+  EXPECT_EQ(d.core.state(), State::kServiceLock);
+}
+
+// Verifies: SR-50, SR-65
+TEST(RealBoardsFault, AnEStopHeldAtPowerOnFaultsAndStandbyWaitsForAFullSelfTest) {
+  WholeDevice d;
+  d.device.set_estop(true);
+  EXPECT_FALSE(d.power_on());
+  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_TRUE(d.raised(Condition::kEStop));
+  EXPECT_FALSE(d.core.acknowledge(d.now()).ok());
+  d.device.set_estop(false);
+  d.run(milliseconds(50));
+  d.clear_logs();
+  ASSERT_TRUE(d.core.acknowledge(d.now()).ok());
+  d.send_commands();
+  ASSERT_TRUE(d.run_until_state(State::kStandby, seconds(2)));
+  int checks_passed = 0;
+  for (const core::CoreEvent& e : d.events) {
+    checks_passed += e.kind == core::EventKind::kSelfTestCheck && e.value == 1 ? 1 : 0;
+  }
+  EXPECT_EQ(checks_passed, core::kSelfTestCheckCount);
+  EXPECT_EQ(pulses_delivered(d), 0);
 }
 
 // Verifies: SR-41
