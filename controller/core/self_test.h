@@ -79,7 +79,6 @@ class SelfTest {
   int check_ = 0;
   int phase_ = 0;
   Instant deadline_{};
-  std::uint32_t counter_at_command_ = 0;
   std::optional<CommandResult> last_result_;
   std::string_view last_reason_;
   SelfTestSummary summary_;

@@ -151,17 +151,21 @@ core::PulseParameters WholeDevice::parameters() {
   return p;
 }
 
-bool WholeDevice::ready(const core::PulseParameters& p, const core::SessionRequest& r) {
-  if (!power_on()) return false;
+bool WholeDevice::open_and_arm(const core::PulseParameters& p, const core::SessionRequest& r) {
   if (!core.open_session(r, now()).ok()) return false;
   send_commands();
   if (!core.set_parameters(p, now()).ok()) return false;
   send_commands();
   // The bind and the configure are answered within a few milliseconds.
   run(milliseconds(20));
-  if (!core.arm(now()).ok()) return false;
+  const bool armed = core.arm(now()).ok();
   send_commands();
-  return run_until_state(core::State::kReady, milliseconds(50));
+  run(milliseconds(20));
+  return armed;
+}
+
+bool WholeDevice::ready(const core::PulseParameters& p, const core::SessionRequest& r) {
+  return power_on() && open_and_arm(p, r) && run_until_state(core::State::kReady, milliseconds(50));
 }
 
 void WholeDevice::press_and_hold() {

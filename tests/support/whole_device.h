@@ -63,6 +63,10 @@ class WholeDevice {
   bool power_on(std::vector<core::LatchRecord> restored = {});
   static core::SessionRequest session_request(core::BodyArea area = core::BodyArea::kCheek);
   static core::PulseParameters parameters();
+  // Opens the session, sets the parameters and, once the boards answered, arms; true when
+  // the core accepted all three (arming may still end in Paused).
+  bool open_and_arm(const core::PulseParameters& p = parameters(),
+                    const core::SessionRequest& r = session_request());
   // Power-on through to Ready with a cheek session at 10 W, 100 ms, 2.0 mm.
   bool ready(const core::PulseParameters& p = parameters(),
              const core::SessionRequest& r = session_request());

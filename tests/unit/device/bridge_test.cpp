@@ -139,15 +139,9 @@ TEST(Bridge, ACartridgeAtItsLimitInItsMemoryBlocksPulses) {
   o.device.cartridge->pulses_used = 600;
   WholeDevice d(o);
   ASSERT_TRUE(d.power_on());
-  ASSERT_TRUE(d.core.open_session(WholeDevice::session_request(), d.now()).ok());
-  d.send_commands();
-  ASSERT_TRUE(d.core.set_parameters(WholeDevice::parameters(), d.now()).ok());
-  d.send_commands();
-  d.run(milliseconds(20));
+  (void)d.open_and_arm();
   EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeAtLimit));
-  (void)d.core.arm(d.now());
-  d.send_commands();
-  d.run(milliseconds(20));
+  EXPECT_NE(d.core.state(), State::kReady);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));

@@ -94,16 +94,10 @@ TEST(RealBoardsBlock, AnExpiredCartridgeBlocksAndTheActuatorRefusesToInsertIt) {
   WholeDevice d(o);
   ASSERT_TRUE(d.power_on());
   // The session opens (the memory was read) but the bind on today's date is refused.
-  ASSERT_TRUE(d.core.open_session(WholeDevice::session_request(), d.now()).ok());
-  d.send_commands();
-  ASSERT_TRUE(d.core.set_parameters(WholeDevice::parameters(), d.now()).ok());
-  d.send_commands();
-  d.run(milliseconds(20));
+  (void)d.open_and_arm();
   EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeExpired));
   EXPECT_EQ(d.core.status().priority, AlarmPriority::kMedium);
-  (void)d.core.arm(d.now());
-  d.send_commands();
-  d.run(milliseconds(20));
+  EXPECT_NE(d.core.state(), State::kReady);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));
@@ -231,10 +225,7 @@ TEST(RealBoardsFault, AShortDuringAPulseFaultsAndOpensTheRelay) {
   const std::size_t from = d.truth.size();
   inject(d, "impedance-short");
   d.run(milliseconds(300));
-  EXPECT_TRUE(d.raised(Condition::kShortCircuit));
-  EXPECT_EQ(d.core.state(), State::kFault);
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kHigh);
-  expect_safe_state(d, from, kTwoSampleDeadlineMs);
+  expect_fault(d, Condition::kShortCircuit, from, kTwoSampleDeadlineMs);
 }
 
 // Verifies: SR-15, SR-52
@@ -248,10 +239,8 @@ TEST(RealBoardsFault, DeliveredPowerDriftingOffItsSetPointFaults) {
   // 100 %/s: 20 % off after 200 ms, a fault 5 ms later.
   inject(d, "power-drift", {{"rate", "100"}, {"limit", "50"}});
   d.run(milliseconds(400));
-  EXPECT_TRUE(d.raised(Condition::kPowerDeviation));
-  EXPECT_EQ(d.core.state(), State::kFault);
   expect_rf_off_within_of_raise(d, Condition::kPowerDeviation, 3);
-  expect_safe_state(d, from, 300);
+  expect_fault(d, Condition::kPowerDeviation, from, 300);
 }
 
 // Verifies: SR-21
@@ -261,9 +250,7 @@ TEST(RealBoardsFault, RfStuckOnWhileReadyFaultsAndTheRelayStopsIt) {
   const std::size_t from = d.truth.size();
   inject(d, "rf-stuck-on");
   d.run(milliseconds(300));
-  EXPECT_TRUE(d.raised(Condition::kRfUncommanded));
-  EXPECT_EQ(d.core.state(), State::kFault);
-  expect_safe_state(d, from, kTwoSampleDeadlineMs + 2);
+  expect_fault(d, Condition::kRfUncommanded, from, kTwoSampleDeadlineMs + 2);
 }
 
 // Verifies: SR-22
@@ -274,10 +261,8 @@ TEST(RealBoardsFault, RfStillActiveAfterAnAbortOpensTheRelay) {
   const std::size_t from = d.truth.size();
   d.device.release_trigger();
   d.run(milliseconds(300));
-  EXPECT_TRUE(d.raised(Condition::kRfStillActive));
-  EXPECT_EQ(d.core.state(), State::kFault);
   // Commanded off at release; still on 5 ms later: the relay opens 1 ms after that.
-  expect_safe_state(d, from, 4 + 5 + 2);
+  expect_fault(d, Condition::kRfStillActive, from, 4 + 5 + 2);
 }
 
 // Verifies: SR-40, SR-52
@@ -291,10 +276,8 @@ TEST(RealBoardsFault, GeneratorTelemetryLostWhileEnergizingFaults) {
   d.generator_line.script(
       ScriptedLineFault{Direction::kBToA, LineFault::kDrop, d.now(), milliseconds(30)});
   d.run(milliseconds(300));
-  EXPECT_TRUE(d.raised(Condition::kGeneratorTelemetryGap));
-  EXPECT_EQ(d.core.state(), State::kFault);
   // The gap limit (2 ms) after the last sample, then 3 ms.
-  expect_safe_state(d, from, 1 + 2 + 3);
+  expect_fault(d, Condition::kGeneratorTelemetryGap, from, 1 + 2 + 3);
 }
 
 // Verifies: SR-33, SR-39
