@@ -1,0 +1,89 @@
+// The seam between rfneedled's two threads (DESIGN 6): the service thread (API server,
+// store, logs) asks through a DeviceGateway; the safety thread (links, core, 1 kHz tick)
+// answers and publishes. They meet only through bounded queues the safety thread never
+// waits on (SR-71). Every call here is made on the service thread, and every callback
+// comes on it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "controller/core/core_event.h"
+#include "controller/core/response.h"
+#include "controller/core/status.h"
+#include "controller/core/telemetry.h"
+#include "controller/core/treatment.h"
+#include "controller/daemon/store.h"
+
+namespace rfneedle::daemon {
+
+// Requests the API makes of the core; the core decides (DESIGN 2.5).
+struct OpenSession {
+  core::SessionRequest request;
+};
+struct CloseSession {};
+struct SetParameters {
+  core::PulseParameters parameters;
+};
+struct Arm {};
+struct Disarm {};
+struct Acknowledge {};
+struct ServiceReset {
+  std::string reason;
+};
+struct EnterService {};
+struct ExitService {};
+struct RunSelfTest {};
+struct DisplayHeartbeat {
+  std::uint64_t snapshot_id = 0;
+};
+using CoreRequest =
+    std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
+                 EnterService, ExitService, RunSelfTest, DisplayHeartbeat>;
+
+// The core's answer, with its text copied (it outlives the safety thread's call).
+struct CoreReply {
+  core::ResponseCode code = core::ResponseCode::kOk;
+  std::string field;
+  std::string reason;
+  [[nodiscard]] bool ok() const { return code == core::ResponseCode::kOk; }
+};
+
+// One millisecond of both boards' telemetry as the core saw it.
+struct TelemetrySample {
+  WallMs at = 0;
+  core::GeneratorSample generator;
+  core::ActuatorSample actuator;
+};
+
+class DeviceListener {
+ public:
+  virtual void on_event(const StoredEvent& event) = 0;       // stored, with its ID
+  virtual void on_snapshot(const core::Status& status) = 0;  // numbered, ≤ 20 Hz and on change
+  virtual void on_telemetry(const TelemetrySample& sample) = 0;
+
+ protected:
+  ~DeviceListener() = default;
+};
+
+class DeviceGateway {
+ public:
+  using Reply = std::function<void(const CoreReply&)>;
+  virtual ~DeviceGateway() = default;
+
+  // Never blocks; `reply` is called later on the service thread. A full request queue is
+  // answered kBusy at once.
+  virtual void request(CoreRequest request, Reply reply) = 0;
+  // STOP: never queued behind anything, never refused (SR-49, SR-76). Returns at once.
+  virtual void stop() = 0;
+  // The latest published snapshot; never issues a new snapshot number.
+  [[nodiscard]] virtual const core::Status& status() const = 0;
+  // Both boards' handshakes said they are simulated (SR-77).
+  [[nodiscard]] virtual bool boards_simulated() const = 0;
+  virtual void add_listener(DeviceListener& listener) = 0;
+  virtual void remove_listener(DeviceListener& listener) = 0;
+};
+
+}  // namespace rfneedle::daemon

@@ -1,0 +1,126 @@
+// The device's records (DESIGN 6): events, latches, treatment sessions, every pulse,
+// calibration records and the audit log, behind one small interface. SqliteStore keeps
+// them in SQLite (WAL, synchronous=FULL); MemoryStore keeps them in memory for the
+// deterministic simulation and the tests. Used on the service thread only: the safety
+// thread never waits on it (SR-71).
+//
+// Every write is durable when it returns true; a write that fails returns false (and
+// never throws), and the caller keeps the record to retry (SR-69).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/core/core_event.h"
+#include "controller/core/pulse_record.h"
+#include "controller/core/status.h"
+#include "controller/core/treatment.h"
+
+namespace rfneedle::daemon {
+
+// Wall-clock time of a record: milliseconds since 1970-01-01 UTC.
+using WallMs = std::int64_t;
+
+struct StoredEvent {
+  std::uint64_t id = 0;  // assigned by the store, increasing: clients resume by it
+  WallMs at = 0;
+  core::EventKind kind = core::EventKind::kStateChanged;
+  core::Severity severity = core::Severity::kDiagnostic;
+  core::AlarmPriority priority = core::AlarmPriority::kNone;
+  std::optional<core::Condition> condition;
+  core::State state = core::State::kConnecting;
+  std::string text;
+  std::string detail;
+  std::int64_t value = 0;
+};
+
+struct EventQuery {
+  std::uint64_t after_id = 0;
+  std::optional<WallMs> since;
+  std::optional<WallMs> until;
+  std::optional<core::Severity> min_severity;
+  std::uint32_t limit = 100;
+};
+
+struct StoredLatch {
+  core::LatchRecord latch;  // its Instant is meaningless after a restart; `at` is kept
+  WallMs at = 0;
+  std::string cleared_by;  // who acknowledged or reset it, when it is a clearing record
+  std::string reason;
+};
+
+// Who and what a session was done with, recorded when it opens (issue 9).
+struct SessionRecord {
+  std::uint64_t id = 0;  // the core's session ID
+  std::string patient_ref;
+  std::string operator_id;
+  core::BodyArea area = core::BodyArea::kCheek;
+  std::string cartridge_serial;
+  WallMs opened_at = 0;
+  std::optional<WallMs> closed_at;
+  std::string outcome;  // "open", "closed", "interrupted"
+  std::string software_version;
+  std::string configuration_hash;
+  std::string generator_firmware, generator_serial;
+  std::string actuator_firmware, actuator_serial;
+  std::optional<core::CalibrationRecord> calibration;
+  std::string override_reason;  // a screening override's reason, when there was one
+};
+
+struct StoredPulse {
+  core::PulseRecord record;  // `started` is meaningless after a restart; `started_at` is kept
+  WallMs started_at = 0;
+  core::BodyArea area = core::BodyArea::kCheek;
+  bool reconciled = false;  // added from the generator's pulse log after a crash (SR-70)
+};
+
+struct AuditEntry {
+  std::uint64_t id = 0;
+  WallMs at = 0;
+  std::string role;
+  std::string user;
+  std::string route;
+  std::string parameters;  // secrets redacted
+  std::string result;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual bool append_event(StoredEvent& event) = 0;  // sets event.id
+  [[nodiscard]] virtual std::vector<StoredEvent> events(const EventQuery& query) = 0;
+
+  virtual bool save_latch(const StoredLatch& latch) = 0;
+  // The latches in force (the latest record of each latched state not since cleared).
+  [[nodiscard]] virtual std::vector<StoredLatch> active_latches() = 0;
+
+  virtual bool open_session(const SessionRecord& session) = 0;
+  virtual bool close_session(std::uint64_t id, WallMs at, const std::string& outcome) = 0;
+  [[nodiscard]] virtual std::vector<SessionRecord> sessions(std::uint32_t limit) = 0;
+  [[nodiscard]] virtual std::optional<SessionRecord> session(std::uint64_t id) = 0;
+  // The highest session ID ever stored (the core's counter continues from it).
+  [[nodiscard]] virtual std::uint64_t last_session_id() = 0;
+
+  // A started pulse (its ID durable before its command is sent, SR-68), then its final
+  // record replacing it (SR-69).
+  virtual bool save_pulse(const StoredPulse& pulse) = 0;
+  [[nodiscard]] virtual std::vector<StoredPulse> pulses_of_session(std::uint64_t session_id) = 0;
+  [[nodiscard]] virtual std::uint64_t last_pulse_id() = 0;
+  // Pulse IDs up to `up_to` are reserved durably before the core may use them, so every
+  // ID is durable before the command carrying it is sent without the safety thread ever
+  // waiting (SR-68).
+  virtual bool reserve_pulse_ids(std::uint64_t up_to) = 0;
+  [[nodiscard]] virtual std::uint64_t reserved_pulse_ids() = 0;
+
+  virtual bool save_calibration(const core::CalibrationRecord& record,
+                                const std::string& generator_serial) = 0;
+  [[nodiscard]] virtual std::optional<core::CalibrationRecord> calibration(
+      const std::string& generator_serial) = 0;
+
+  virtual bool append_audit(AuditEntry& entry) = 0;  // sets entry.id
+};
+
+}  // namespace rfneedle::daemon
