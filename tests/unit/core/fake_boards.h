@@ -28,6 +28,7 @@ struct FakeGenerator {
   bool estop = false;
   bool deaf = false;                   // receives no frame: its dead-man runs out
   bool duration_timer_broken = false;  // only the 1000 ms cap ends a pulse
+  bool answers_measurements = true;    // false: a measure-impedance is never acknowledged
 
   // State.
   GeneratorSample sample;
@@ -147,6 +148,9 @@ struct FakeBoards {
         gen.relay_closed = true;
       }
     } else if (std::holds_alternative<MeasureImpedance>(c)) {
+      if (!gen.answers_measurements) {
+        return;
+      }
       gen.measuring = true;
     } else if (const auto* i = std::get_if<Insert>(&c)) {
       act.target = i->depth;
