@@ -197,6 +197,8 @@ class Core {
   // Boards.
   std::array<bool, 2> connected_{};
   std::array<std::optional<Instant>, 2> last_sample_at_{};
+  // Telemetry actually received (last_sample_at_ also starts at the handshake).
+  std::array<std::optional<Instant>, 2> last_telemetry_at_{};
   std::array<std::optional<std::uint32_t>, 2> last_counter_{};
   GeneratorSample generator_{};
   ActuatorSample actuator_{};

@@ -114,6 +114,7 @@ void Core::count_sample(Board board, std::uint32_t sample_counter, Condition gap
   last = sample_counter;
   ++received;
   last_sample_at_[slot(board)] = now;
+  last_telemetry_at_[slot(board)] = now;
 }
 
 void Core::after_sample(Instant now) {

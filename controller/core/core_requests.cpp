@@ -239,7 +239,7 @@ Response Core::service_reset(std::string_view reason, Instant now) {
 bool Core::boards_fresh(Instant now) const {
   // A cause counts as gone only when both boards have just said so (DESIGN 2.4): a board
   // that went quiet cannot show RF stuck behind an open relay.
-  for (const auto& at : last_sample_at_) {
+  for (const auto& at : last_telemetry_at_) {
     if (!at || now - *at > config_.link.gap_energizing) {
       return false;
     }

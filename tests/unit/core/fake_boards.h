@@ -31,6 +31,7 @@ struct FakeGenerator {
   bool estop = false;
   bool deaf = false;                   // receives no frame: its dead-man runs out
   bool duration_timer_broken = false;  // only the 1000 ms cap ends a pulse
+  bool answers_measurements = true;    // false: a measure-impedance is never acknowledged
 
   // State.
   GeneratorSample sample;
@@ -180,6 +181,9 @@ struct FakeBoards {
         gen.relay_closed = true;
       }
     } else if (const auto* m = std::get_if<MeasureImpedance>(&c)) {
+      if (!gen.answers_measurements) {
+        return;
+      }
       // The measurement's own result: every sample at what the load reads now.
       const Ohms z = act.position > Micrometres{100}
                          ? gen.measurement_override.value_or(gen.tissue_impedance)

@@ -176,6 +176,43 @@ TEST(LadderFault, TelemetryOutsideItsDocumentedRangeIsAFaultNotClear) {
                                 [&] { rig.boards.act.encoder_slip = Micrometres{0}; });
 }
 
+// Verifies: SR-57
+// The generator's impedance field documents 0-65535 ohm: the top is a reading, above it
+// the sample cannot be trusted.
+TEST(LadderFault, GeneratorTelemetryOutsideItsRangeIsAFault) {
+  for (const auto& [ohm, faults] : {std::pair{65'535, false}, std::pair{65'536, true}}) {
+    Rig rig;
+    ASSERT_TRUE(rig.ready());
+    rig.boards.gen.open_impedance = Ohms{ohm};
+    rig.run(milliseconds(2));
+    EXPECT_EQ(rig.raised(Condition::kTelemetryImplausible), faults) << ohm;
+    EXPECT_EQ(rig.core.state(), faults ? State::kFault : State::kReady) << ohm;
+  }
+}
+
+// Verifies: SR-55, SR-57
+// The cause is gone only if both boards just said so: 3 ms of generator silence (below the
+// 20 ms gap) and the acknowledge waits; a handshake is no telemetry either.
+TEST(LadderFault, AnAcknowledgeNeedsFreshTelemetryFromBothBoards) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.heatsink = celsius(80);
+  rig.run(milliseconds(2));
+  ASSERT_EQ(rig.core.state(), State::kFault);
+  rig.boards.gen.heatsink = celsius(40);
+  rig.run(milliseconds(200));
+  rig.boards.gen.silent = true;
+  rig.run(milliseconds(3));
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  rig.boards.gen.silent = false;
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.acknowledge(rig.now()).ok());
+  rig.run(milliseconds(5));
+  EXPECT_EQ(rig.core.state(), State::kStandby);
+}
+
 // Verifies: SR-33
 TEST(LadderFault, LinkFaultFaultsUntilTheLinkIsBack) {
   Rig rig;

@@ -188,6 +188,29 @@ TEST(LadderAbort, PulseCommandRefusedByTheGeneratorAbortsThePulse) {
   rig.press_and_hold();
   EXPECT_TRUE(rig.raised(Condition::kPulseRefused));
   EXPECT_EQ(rig.core.state(), State::kReady);
+  // On the refusal itself, not at the pulse's own deadline later.
+  ASSERT_FALSE(rig.sent_of<DeliverPulse>().empty());
+  const Instant sent = rig.sent_of<DeliverPulse>().front().at;
+  ASSERT_FALSE(rig.sent_of<Abort>().empty());
+  EXPECT_LE(rig.sent_of<Abort>().front().at - sent, milliseconds(1));
+}
+
+// Verifies: SR-10
+// A measurement the generator never answers aborts the pulse 50 ms after it was asked
+// for, without RF.
+TEST(LadderAbort, AMeasurementUnansweredFor50msAbortsWithoutRf) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.answers_measurements = false;
+  rig.boards.act.press();
+  ASSERT_TRUE(rig.run_until_state(State::kMeasuring));
+  const Instant asked = rig.sent_of<MeasureImpedance>().front().at;
+  rig.run_until([&] { return rig.now() >= asked + milliseconds(50); });
+  EXPECT_EQ(rig.core.state(), State::kMeasuring);
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.raised(Condition::kPulseRefused));
+  EXPECT_NE(rig.core.state(), State::kMeasuring);
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
 }
 
 // Verifies: SR-14
