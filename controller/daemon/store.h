@@ -5,7 +5,8 @@
 // thread never waits on it (SR-71).
 //
 // Every write is durable when it returns true; a write that fails returns false (and
-// never throws), and the caller keeps the record to retry (SR-69).
+// never throws), and the caller keeps the record to retry (SR-69). A read that fails
+// returns empty (or 0). Neither implementation logs: the caller does, once.
 #pragma once
 
 #include <cstdint>
@@ -84,43 +85,60 @@ struct AuditEntry {
   std::string route;
   std::string parameters;  // secrets redacted
   std::string result;
+  // The hash chain's link to the entry before (SR-72): computed by the caller, stored as
+  // given.
+  std::string previous_hash;
 };
 
 class Store {
  public:
   virtual ~Store() = default;
 
-  virtual bool append_event(StoredEvent& event) = 0;  // sets event.id
+  [[nodiscard]] virtual bool append_event(StoredEvent& event) = 0;  // sets event.id
+  // Oldest first: id > after_id, since <= at <= until, severity >= min_severity.
   [[nodiscard]] virtual std::vector<StoredEvent> events(const EventQuery& query) = 0;
 
-  virtual bool save_latch(const StoredLatch& latch) = 0;
-  // The latches in force (the latest record of each latched state not since cleared).
+  [[nodiscard]] virtual bool save_latch(const StoredLatch& latch) = 0;
+  // The latches in force, oldest first: a record in a non-latched state (the core writes
+  // kStandby) clears every latch before it; of the records after the last such one, the
+  // latest of each latched state.
   [[nodiscard]] virtual std::vector<StoredLatch> active_latches() = 0;
 
-  virtual bool open_session(const SessionRecord& session) = 0;
-  virtual bool close_session(std::uint64_t id, WallMs at, const std::string& outcome) = 0;
+  // False when the session's ID is already stored.
+  [[nodiscard]] virtual bool open_session(const SessionRecord& session) = 0;
+  // False when no session has this ID.
+  [[nodiscard]] virtual bool close_session(std::uint64_t id, WallMs at,
+                                           const std::string& outcome) = 0;
+  // Newest first.
   [[nodiscard]] virtual std::vector<SessionRecord> sessions(std::uint32_t limit) = 0;
   [[nodiscard]] virtual std::optional<SessionRecord> session(std::uint64_t id) = 0;
   // The highest session ID ever stored (the core's counter continues from it).
   [[nodiscard]] virtual std::uint64_t last_session_id() = 0;
 
   // A started pulse (its ID durable before its command is sent, SR-68), then its final
-  // record replacing it (SR-69).
-  virtual bool save_pulse(const StoredPulse& pulse) = 0;
+  // record replacing it (SR-69): one record per pulse ID, the last one saved.
+  [[nodiscard]] virtual bool save_pulse(const StoredPulse& pulse) = 0;
+  // By pulse ID, ascending.
   [[nodiscard]] virtual std::vector<StoredPulse> pulses_of_session(std::uint64_t session_id) = 0;
+  // The highest pulse ID stored or reserved (the core's counter continues from it).
   [[nodiscard]] virtual std::uint64_t last_pulse_id() = 0;
   // Pulse IDs up to `up_to` are reserved durably before the core may use them, so every
   // ID is durable before the command carrying it is sent without the safety thread ever
-  // waiting (SR-68).
-  virtual bool reserve_pulse_ids(std::uint64_t up_to) = 0;
+  // waiting (SR-68). The reservation never shrinks: a lower `up_to` changes nothing.
+  [[nodiscard]] virtual bool reserve_pulse_ids(std::uint64_t up_to) = 0;
   [[nodiscard]] virtual std::uint64_t reserved_pulse_ids() = 0;
 
-  virtual bool save_calibration(const core::CalibrationRecord& record,
-                                const std::string& generator_serial) = 0;
+  // The latest record saved for a generator is the one in force.
+  [[nodiscard]] virtual bool save_calibration(const core::CalibrationRecord& record,
+                                              const std::string& generator_serial) = 0;
   [[nodiscard]] virtual std::optional<core::CalibrationRecord> calibration(
       const std::string& generator_serial) = 0;
 
-  virtual bool append_audit(AuditEntry& entry) = 0;  // sets entry.id
+  // Append-only (SR-72): entries are never changed or removed.
+  [[nodiscard]] virtual bool append_audit(AuditEntry& entry) = 0;  // sets entry.id
+  // Oldest first, id > after_id.
+  [[nodiscard]] virtual std::vector<AuditEntry> audit(std::uint64_t after_id,
+                                                      std::uint32_t limit) = 0;
 };
 
 }  // namespace rfneedle::daemon

@@ -1,0 +1,152 @@
+#include "controller/daemon/memory_store.h"
+
+#include <algorithm>
+
+namespace rfneedle::daemon {
+
+bool MemoryStore::append_event(StoredEvent& event) {
+  event.id = events_.size() + 1;
+  events_.push_back(event);
+  return true;
+}
+
+std::vector<StoredEvent> MemoryStore::events(const EventQuery& query) {
+  std::vector<StoredEvent> found;
+  for (const StoredEvent& e : events_) {
+    if (found.size() >= query.limit) {
+      break;
+    }
+    if (e.id <= query.after_id || (query.since && e.at < *query.since) ||
+        (query.until && e.at > *query.until) ||
+        (query.min_severity && e.severity < *query.min_severity)) {
+      continue;
+    }
+    found.push_back(e);
+  }
+  return found;
+}
+
+bool MemoryStore::save_latch(const StoredLatch& latch) {
+  latches_.push_back(latch);
+  // Like SqliteStore: an Instant means nothing once read back.
+  latches_.back().latch.at = Instant{};
+  return true;
+}
+
+std::vector<StoredLatch> MemoryStore::active_latches() {
+  auto first = latches_.begin();
+  for (auto it = latches_.begin(); it != latches_.end(); ++it) {
+    if (!core::is_latched(it->latch.state)) {
+      first = it + 1;
+    }
+  }
+  std::vector<StoredLatch> active;
+  for (auto it = first; it != latches_.end(); ++it) {
+    const bool superseded = std::any_of(it + 1, latches_.end(), [&](const StoredLatch& later) {
+      return later.latch.state == it->latch.state;
+    });
+    if (!superseded) {
+      active.push_back(*it);
+    }
+  }
+  return active;
+}
+
+bool MemoryStore::open_session(const SessionRecord& session) {
+  return sessions_.emplace(session.id, session).second;
+}
+
+bool MemoryStore::close_session(std::uint64_t id, WallMs at, const std::string& outcome) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    return false;
+  }
+  it->second.closed_at = at;
+  it->second.outcome = outcome;
+  return true;
+}
+
+std::vector<SessionRecord> MemoryStore::sessions(std::uint32_t limit) {
+  std::vector<SessionRecord> newest_first;
+  for (auto it = sessions_.rbegin(); it != sessions_.rend() && newest_first.size() < limit; ++it) {
+    newest_first.push_back(it->second);
+  }
+  return newest_first;
+}
+
+std::optional<SessionRecord> MemoryStore::session(std::uint64_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::uint64_t MemoryStore::last_session_id() {
+  return sessions_.empty() ? 0 : sessions_.rbegin()->first;
+}
+
+bool MemoryStore::save_pulse(const StoredPulse& pulse) {
+  StoredPulse& stored = pulses_[pulse.record.pulse_id];
+  stored = pulse;
+  stored.record.started = Instant{};
+  return true;
+}
+
+std::vector<StoredPulse> MemoryStore::pulses_of_session(std::uint64_t session_id) {
+  std::vector<StoredPulse> found;
+  for (const auto& [id, pulse] : pulses_) {
+    if (pulse.record.session_id == session_id) {
+      found.push_back(pulse);
+    }
+  }
+  return found;
+}
+
+std::uint64_t MemoryStore::last_pulse_id() {
+  const std::uint64_t stored = pulses_.empty() ? 0 : pulses_.rbegin()->first;
+  return std::max(stored, reserved_pulse_ids_);
+}
+
+bool MemoryStore::reserve_pulse_ids(std::uint64_t up_to) {
+  reserved_pulse_ids_ = std::max(reserved_pulse_ids_, up_to);
+  return true;
+}
+
+std::uint64_t MemoryStore::reserved_pulse_ids() { return reserved_pulse_ids_; }
+
+bool MemoryStore::save_calibration(const core::CalibrationRecord& record,
+                                   const std::string& generator_serial) {
+  calibrations_[generator_serial] = record;
+  return true;
+}
+
+std::optional<core::CalibrationRecord> MemoryStore::calibration(
+    const std::string& generator_serial) {
+  auto it = calibrations_.find(generator_serial);
+  if (it == calibrations_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+bool MemoryStore::append_audit(AuditEntry& entry) {
+  entry.id = audit_.size() + 1;
+  audit_.push_back(entry);
+  return true;
+}
+
+std::vector<AuditEntry> MemoryStore::audit(std::uint64_t after_id, std::uint32_t limit) {
+  std::vector<AuditEntry> found;
+  for (const AuditEntry& entry : audit_) {
+    if (found.size() >= limit) {
+      break;
+    }
+    if (entry.id > after_id) {
+      found.push_back(entry);
+    }
+  }
+  return found;
+}
+
+}  // namespace rfneedle::daemon

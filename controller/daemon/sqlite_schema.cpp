@@ -1,0 +1,130 @@
+#include "controller/daemon/sqlite_schema.h"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+namespace rfneedle::daemon {
+namespace {
+
+// Enums are TEXT holding their stable names (stored_names.h); times are WallMs (INTEGER
+// ms since 1970 UTC); quantities are integers in the core's units, named in the column.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  condition TEXT,
+  state TEXT NOT NULL,
+  text TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  value INTEGER NOT NULL
+);
+CREATE INDEX events_at ON events (at);
+
+CREATE TABLE latches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  cleared_by TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  patient_ref TEXT NOT NULL,
+  operator_id TEXT NOT NULL,
+  area TEXT NOT NULL,
+  cartridge_serial TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  outcome TEXT NOT NULL,
+  software_version TEXT NOT NULL,
+  configuration_hash TEXT NOT NULL,
+  generator_firmware TEXT NOT NULL,
+  generator_serial TEXT NOT NULL,
+  actuator_firmware TEXT NOT NULL,
+  actuator_serial TEXT NOT NULL,
+  calibration_ppm INTEGER,
+  calibrated_day INTEGER,
+  calibration_due_day INTEGER,
+  override_reason TEXT NOT NULL
+);
+
+CREATE TABLE pulses (
+  pulse_id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  area TEXT NOT NULL,
+  set_power_mw INTEGER NOT NULL,
+  set_duration_us INTEGER NOT NULL,
+  set_depth_um INTEGER NOT NULL,
+  depth_confirmed INTEGER NOT NULL,
+  planned_energy_uj INTEGER NOT NULL,
+  delivered_energy_uj INTEGER NOT NULL,
+  rf_time_us INTEGER NOT NULL,
+  impedance_measured_ohm INTEGER NOT NULL,
+  impedance_min_ohm INTEGER NOT NULL,
+  impedance_mean_ohm INTEGER NOT NULL,
+  impedance_max_ohm INTEGER NOT NULL,
+  power_peak_mw INTEGER NOT NULL,
+  skin_peak_mdegc INTEGER NOT NULL,
+  heatsink_peak_mdegc INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  cause TEXT,
+  reconciled INTEGER NOT NULL
+);
+CREATE INDEX pulses_session ON pulses (session_id);
+
+-- One row: every pulse ID up to up_to is reserved (SR-68).
+CREATE TABLE pulse_id_reservation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  up_to INTEGER NOT NULL
+);
+
+CREATE TABLE calibrations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  generator_serial TEXT NOT NULL,
+  power_correction_ppm INTEGER NOT NULL,
+  calibrated_day INTEGER NOT NULL,
+  due_day INTEGER NOT NULL
+);
+CREATE INDEX calibrations_generator ON calibrations (generator_serial);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  user TEXT NOT NULL,
+  route TEXT NOT NULL,
+  parameters TEXT NOT NULL,
+  result TEXT NOT NULL,
+  previous_hash TEXT NOT NULL
+);
+-- Append-only (SR-72).
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql";
+
+}  // namespace
+
+void migrate(SQLite::Database& db, int from) {
+  if (from >= kSchemaVersion) {
+    return;
+  }
+  SQLite::Transaction transaction(db);
+  if (from < 1) {
+    db.exec(kVersion1);
+  }
+  // PRAGMA takes no bound parameters.
+  db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  transaction.commit();
+}
+
+}  // namespace rfneedle::daemon

@@ -1,0 +1,300 @@
+#include "controller/daemon/sqlite_store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "controller/daemon/sqlite_rows.h"
+#include "controller/daemon/sqlite_schema.h"
+
+namespace rfneedle::daemon {
+
+using sqlite_rows::bind_name;
+using sqlite_rows::guarded;
+using sqlite_rows::i64;
+using sqlite_rows::read_name;
+using sqlite_rows::read_optional_name;
+using sqlite_rows::u64;
+
+namespace {
+
+// Issue 10: a store busy for more than 1 s is a failed commit.
+constexpr int kBusyTimeoutMs = 1000;
+
+// The quoted names of the states a latch record clears with: every non-latched state, so
+// a state name this build does not know counts as latched (the safe reading).
+std::string clearing_state_names() {
+  std::string names;
+  for (std::size_t i = 0; i < core::kStateCount; ++i) {
+    const auto state = static_cast<core::State>(i);
+    if (core::is_latched(state)) {
+      continue;
+    }
+    names += (names.empty() ? "'" : ",'") + std::string(stored_name(state)) + "'";
+  }
+  return names;
+}
+
+// What `PRAGMA quick_check` found, its first few lines; empty when it answered "ok".
+std::string quick_check_problems(SQLite::Database& db) {
+  SQLite::Statement check(db, "PRAGMA quick_check(4)");
+  std::string problems;
+  while (check.executeStep()) {
+    const std::string line = check.getColumn(0).getString();
+    if (line == "ok") {
+      break;
+    }
+    problems += (problems.empty() ? "" : "; ") + line;
+  }
+  return problems;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+SqliteStoreOpen SqliteStore::open(const std::string& path) {
+  auto refused = [&](const std::string& reason) {
+    return SqliteStoreOpen{nullptr, "store " + path + ": " + reason};
+  };
+  try {
+    auto db =
+        std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db->setBusyTimeout(kBusyTimeoutMs);
+    // Both checks come before anything writes to the file.
+    const int version = db->execAndGet("PRAGMA user_version").getInt();
+    if (version > kSchemaVersion) {
+      return refused("schema version " + std::to_string(version) + " is newer than this build's (" +
+                     std::to_string(kSchemaVersion) + "); use the build that wrote it");
+    }
+    const std::string problems = quick_check_problems(*db);
+    if (!problems.empty()) {
+      return refused("quick_check failed: " + problems);
+    }
+    const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") {
+      return refused("cannot use WAL (journal mode stays " + mode + ")");
+    }
+    db->exec("PRAGMA synchronous = FULL");
+    migrate(*db, version);
+    return {std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db))), {}};
+  } catch (const std::exception& e) {
+    return refused(e.what());
+  } catch (...) {
+    return refused("unknown error");
+  }
+}
+
+bool SqliteStore::append_event(StoredEvent& event) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO events (at, kind, severity, priority, condition, state, text, "
+                        "detail, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, event.at);
+    bind_name(s, 2, event.kind);
+    bind_name(s, 3, event.severity);
+    bind_name(s, 4, event.priority);
+    bind_name(s, 5, event.condition);
+    bind_name(s, 6, event.state);
+    s.bind(7, event.text);
+    s.bind(8, event.detail);
+    s.bind(9, event.value);
+    s.exec();
+    event.id = u64(db_->getLastInsertRowid());
+    return true;
+  });
+}
+
+std::vector<StoredEvent> SqliteStore::events(const EventQuery& query) {
+  return guarded(std::vector<StoredEvent>{}, [&] {
+    std::string sql =
+        "SELECT id, at, kind, severity, priority, condition, state, text, detail, value "
+        "FROM events WHERE id > ?";
+    if (query.since) {
+      sql += " AND at >= ?";
+    }
+    if (query.until) {
+      sql += " AND at <= ?";
+    }
+    std::vector<std::string> severities;
+    if (query.min_severity) {
+      for (unsigned v = static_cast<unsigned>(*query.min_severity); v <= UINT8_MAX; ++v) {
+        const std::string_view n = stored_name(static_cast<core::Severity>(v));
+        if (!n.empty()) {
+          severities.emplace_back(n);
+        }
+      }
+      sql += " AND severity IN (";
+      for (std::size_t i = 0; i < severities.size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+      }
+      sql += ")";
+    }
+    sql += " ORDER BY id LIMIT ?";
+    SQLite::Statement s(*db_, sql);
+    int index = 1;
+    s.bind(index++, i64(query.after_id));
+    if (query.since) {
+      s.bind(index++, *query.since);
+    }
+    if (query.until) {
+      s.bind(index++, *query.until);
+    }
+    for (const std::string& n : severities) {
+      s.bind(index++, n);
+    }
+    s.bind(index, static_cast<std::int64_t>(query.limit));
+    std::vector<StoredEvent> found;
+    while (s.executeStep()) {
+      StoredEvent& e = found.emplace_back();
+      e.id = u64(s.getColumn(0).getInt64());
+      e.at = s.getColumn(1).getInt64();
+      e.kind = read_name(s.getColumn(2), core::EventKind::kStateChanged);
+      e.severity = read_name(s.getColumn(3), core::Severity::kFatal);
+      e.priority = read_name(s.getColumn(4), core::AlarmPriority::kHigh);
+      e.condition = read_optional_name(s.getColumn(5), core::Condition::kInternalInvariant);
+      e.state = read_name(s.getColumn(6), core::State::kServiceLock);
+      e.text = s.getColumn(7).getString();
+      e.detail = s.getColumn(8).getString();
+      e.value = s.getColumn(9).getInt64();
+    }
+    return found;
+  });
+}
+
+bool SqliteStore::save_latch(const StoredLatch& latch) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO latches (at, state, cause, cleared_by, reason) "
+                        "VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, latch.at);
+    bind_name(s, 2, latch.latch.state);
+    bind_name(s, 3, latch.latch.cause);
+    s.bind(4, latch.cleared_by);
+    s.bind(5, latch.reason);
+    s.exec();
+    return true;
+  });
+}
+
+std::vector<StoredLatch> SqliteStore::active_latches() {
+  return guarded(std::vector<StoredLatch>{}, [&] {
+    static const std::string sql =
+        "SELECT at, state, cause, cleared_by, reason FROM latches WHERE id IN ("
+        " SELECT max(id) FROM latches WHERE id > ("
+        "  SELECT coalesce(max(id), 0) FROM latches WHERE state IN (" +
+        clearing_state_names() + ")) GROUP BY state) ORDER BY id";
+    SQLite::Statement s(*db_, sql);
+    std::vector<StoredLatch> active;
+    while (s.executeStep()) {
+      StoredLatch& l = active.emplace_back();
+      l.at = s.getColumn(0).getInt64();
+      l.latch.state = read_name(s.getColumn(1), core::State::kServiceLock);
+      l.latch.cause = read_name(s.getColumn(2), core::Condition::kInternalInvariant);
+      l.cleared_by = s.getColumn(3).getString();
+      l.reason = s.getColumn(4).getString();
+    }
+    return active;
+  });
+}
+
+std::uint64_t SqliteStore::last_pulse_id() {
+  return guarded(std::uint64_t{0}, [&] {
+    return u64(db_->execAndGet("SELECT max(coalesce((SELECT max(pulse_id) FROM pulses), 0), "
+                               "coalesce((SELECT up_to FROM pulse_id_reservation), 0))")
+                   .getInt64());
+  });
+}
+
+bool SqliteStore::reserve_pulse_ids(std::uint64_t up_to) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO pulse_id_reservation (id, up_to) VALUES (1, ?) "
+                        "ON CONFLICT (id) DO UPDATE SET up_to = max(up_to, excluded.up_to)");
+    s.bind(1, i64(up_to));
+    s.exec();
+    return true;
+  });
+}
+
+std::uint64_t SqliteStore::reserved_pulse_ids() {
+  return guarded(std::uint64_t{0}, [&] {
+    return u64(
+        db_->execAndGet("SELECT coalesce((SELECT up_to FROM pulse_id_reservation), 0)").getInt64());
+  });
+}
+
+bool SqliteStore::save_calibration(const core::CalibrationRecord& record,
+                                   const std::string& generator_serial) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO calibrations (generator_serial, power_correction_ppm, "
+                        "calibrated_day, due_day) VALUES (?, ?, ?, ?)");
+    s.bind(1, generator_serial);
+    s.bind(2, record.power_correction_ppm);
+    s.bind(3, record.calibrated_day);
+    s.bind(4, record.due_day);
+    s.exec();
+    return true;
+  });
+}
+
+std::optional<core::CalibrationRecord> SqliteStore::calibration(
+    const std::string& generator_serial) {
+  return guarded(std::optional<core::CalibrationRecord>{}, [&] {
+    SQLite::Statement s(*db_,
+                        "SELECT power_correction_ppm, calibrated_day, due_day FROM calibrations "
+                        "WHERE generator_serial = ? ORDER BY id DESC LIMIT 1");
+    s.bind(1, generator_serial);
+    std::optional<core::CalibrationRecord> found;
+    if (s.executeStep()) {
+      found = core::CalibrationRecord{s.getColumn(0).getInt(), s.getColumn(1).getInt(),
+                                      s.getColumn(2).getInt()};
+    }
+    return found;
+  });
+}
+
+bool SqliteStore::append_audit(AuditEntry& entry) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO audit (at, role, user, route, parameters, result, "
+                        "previous_hash) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, entry.at);
+    s.bind(2, entry.role);
+    s.bind(3, entry.user);
+    s.bind(4, entry.route);
+    s.bind(5, entry.parameters);
+    s.bind(6, entry.result);
+    s.bind(7, entry.previous_hash);
+    s.exec();
+    entry.id = u64(db_->getLastInsertRowid());
+    return true;
+  });
+}
+
+std::vector<AuditEntry> SqliteStore::audit(std::uint64_t after_id, std::uint32_t limit) {
+  return guarded(std::vector<AuditEntry>{}, [&] {
+    SQLite::Statement s(*db_,
+                        "SELECT id, at, role, user, route, parameters, result, previous_hash "
+                        "FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+    s.bind(1, i64(after_id));
+    s.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<AuditEntry> found;
+    while (s.executeStep()) {
+      AuditEntry& a = found.emplace_back();
+      a.id = u64(s.getColumn(0).getInt64());
+      a.at = s.getColumn(1).getInt64();
+      a.role = s.getColumn(2).getString();
+      a.user = s.getColumn(3).getString();
+      a.route = s.getColumn(4).getString();
+      a.parameters = s.getColumn(5).getString();
+      a.result = s.getColumn(6).getString();
+      a.previous_hash = s.getColumn(7).getString();
+    }
+    return found;
+  });
+}
+
+}  // namespace rfneedle::daemon

@@ -1,0 +1,70 @@
+// The device's store on disk (DESIGN 6): one SQLite file in WAL mode with
+// synchronous=FULL, so a write that returned true survives a crash or power loss (SR-69).
+// Schema and migrations: sqlite_schema.h; how enums are written: stored_names.h.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "controller/daemon/store.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace rfneedle::daemon {
+
+class SqliteStore;
+
+struct SqliteStoreOpen {
+  std::unique_ptr<SqliteStore> store;
+  std::string error;  // names the file and the reason; set when store is empty
+
+  [[nodiscard]] bool ok() const { return store != nullptr; }
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens the store at `path`, creating it when missing and migrating it to this build's
+  // schema. Refuses a file that is not a store, fails `PRAGMA quick_check`, or has a
+  // newer schema version than this build's; a refused file is left unchanged.
+  [[nodiscard]] static SqliteStoreOpen open(const std::string& path);
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  [[nodiscard]] bool append_event(StoredEvent& event) override;
+  [[nodiscard]] std::vector<StoredEvent> events(const EventQuery& query) override;
+
+  [[nodiscard]] bool save_latch(const StoredLatch& latch) override;
+  [[nodiscard]] std::vector<StoredLatch> active_latches() override;
+
+  [[nodiscard]] bool open_session(const SessionRecord& session) override;
+  [[nodiscard]] bool close_session(std::uint64_t id, WallMs at,
+                                   const std::string& outcome) override;
+  [[nodiscard]] std::vector<SessionRecord> sessions(std::uint32_t limit) override;
+  [[nodiscard]] std::optional<SessionRecord> session(std::uint64_t id) override;
+  [[nodiscard]] std::uint64_t last_session_id() override;
+
+  [[nodiscard]] bool save_pulse(const StoredPulse& pulse) override;
+  [[nodiscard]] std::vector<StoredPulse> pulses_of_session(std::uint64_t session_id) override;
+  [[nodiscard]] std::uint64_t last_pulse_id() override;
+  [[nodiscard]] bool reserve_pulse_ids(std::uint64_t up_to) override;
+  [[nodiscard]] std::uint64_t reserved_pulse_ids() override;
+
+  [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
+                                      const std::string& generator_serial) override;
+  [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
+      const std::string& generator_serial) override;
+
+  [[nodiscard]] bool append_audit(AuditEntry& entry) override;
+  [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
+
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace rfneedle::daemon

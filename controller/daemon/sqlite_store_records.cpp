@@ -1,0 +1,208 @@
+// SqliteStore's treatment records: sessions and pulses.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "controller/daemon/sqlite_rows.h"
+#include "controller/daemon/sqlite_store.h"
+
+namespace rfneedle::daemon {
+
+using sqlite_rows::bind_name;
+using sqlite_rows::guarded;
+using sqlite_rows::i64;
+using sqlite_rows::read_name;
+using sqlite_rows::read_optional_name;
+using sqlite_rows::u64;
+
+namespace {
+
+constexpr const char* kSessionColumns =
+    "id, patient_ref, operator_id, area, cartridge_serial, opened_at, closed_at, outcome, "
+    "software_version, configuration_hash, generator_firmware, generator_serial, "
+    "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, calibration_due_day, "
+    "override_reason";
+
+SessionRecord read_session(SQLite::Statement& s) {
+  SessionRecord r;
+  r.id = u64(s.getColumn(0).getInt64());
+  r.patient_ref = s.getColumn(1).getString();
+  r.operator_id = s.getColumn(2).getString();
+  r.area = read_name(s.getColumn(3), core::BodyArea::kCheek);
+  r.cartridge_serial = s.getColumn(4).getString();
+  r.opened_at = s.getColumn(5).getInt64();
+  if (!s.getColumn(6).isNull()) {
+    r.closed_at = s.getColumn(6).getInt64();
+  }
+  r.outcome = s.getColumn(7).getString();
+  r.software_version = s.getColumn(8).getString();
+  r.configuration_hash = s.getColumn(9).getString();
+  r.generator_firmware = s.getColumn(10).getString();
+  r.generator_serial = s.getColumn(11).getString();
+  r.actuator_firmware = s.getColumn(12).getString();
+  r.actuator_serial = s.getColumn(13).getString();
+  if (!s.getColumn(14).isNull()) {
+    r.calibration = core::CalibrationRecord{s.getColumn(14).getInt(), s.getColumn(15).getInt(),
+                                            s.getColumn(16).getInt()};
+  }
+  r.override_reason = s.getColumn(17).getString();
+  return r;
+}
+
+}  // namespace
+
+bool SqliteStore::open_session(const SessionRecord& session) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        std::string("INSERT INTO sessions (") + kSessionColumns +
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, i64(session.id));
+    s.bind(2, session.patient_ref);
+    s.bind(3, session.operator_id);
+    bind_name(s, 4, session.area);
+    s.bind(5, session.cartridge_serial);
+    s.bind(6, session.opened_at);
+    if (session.closed_at) {
+      s.bind(7, *session.closed_at);
+    }
+    s.bind(8, session.outcome);
+    s.bind(9, session.software_version);
+    s.bind(10, session.configuration_hash);
+    s.bind(11, session.generator_firmware);
+    s.bind(12, session.generator_serial);
+    s.bind(13, session.actuator_firmware);
+    s.bind(14, session.actuator_serial);
+    if (session.calibration) {
+      s.bind(15, session.calibration->power_correction_ppm);
+      s.bind(16, session.calibration->calibrated_day);
+      s.bind(17, session.calibration->due_day);
+    }
+    s.bind(18, session.override_reason);
+    s.exec();
+    return true;
+  });
+}
+
+bool SqliteStore::close_session(std::uint64_t id, WallMs at, const std::string& outcome) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_, "UPDATE sessions SET closed_at = ?, outcome = ? WHERE id = ?");
+    s.bind(1, at);
+    s.bind(2, outcome);
+    s.bind(3, i64(id));
+    return s.exec() == 1;
+  });
+}
+
+std::vector<SessionRecord> SqliteStore::sessions(std::uint32_t limit) {
+  return guarded(std::vector<SessionRecord>{}, [&] {
+    SQLite::Statement s(
+        *db_, std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id DESC LIMIT ?");
+    s.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<SessionRecord> found;
+    while (s.executeStep()) {
+      found.push_back(read_session(s));
+    }
+    return found;
+  });
+}
+
+std::optional<SessionRecord> SqliteStore::session(std::uint64_t id) {
+  return guarded(std::optional<SessionRecord>{}, [&] {
+    SQLite::Statement s(*db_,
+                        std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+    s.bind(1, i64(id));
+    std::optional<SessionRecord> found;
+    if (s.executeStep()) {
+      found = read_session(s);
+    }
+    return found;
+  });
+}
+
+std::uint64_t SqliteStore::last_session_id() {
+  return guarded(std::uint64_t{0}, [&] {
+    return u64(db_->execAndGet("SELECT coalesce(max(id), 0) FROM sessions").getInt64());
+  });
+}
+
+bool SqliteStore::save_pulse(const StoredPulse& pulse) {
+  return guarded(false, [&] {
+    // One row per pulse ID: the final record replaces the started one (SR-69).
+    SQLite::Statement s(
+        *db_,
+        "INSERT OR REPLACE INTO pulses (pulse_id, session_id, kind, started_at, area, "
+        "set_power_mw, set_duration_us, set_depth_um, depth_confirmed, planned_energy_uj, "
+        "delivered_energy_uj, rf_time_us, impedance_measured_ohm, impedance_min_ohm, "
+        "impedance_mean_ohm, impedance_max_ohm, power_peak_mw, skin_peak_mdegc, "
+        "heatsink_peak_mdegc, outcome, cause, reconciled) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const core::PulseRecord& r = pulse.record;
+    s.bind(1, i64(r.pulse_id));
+    s.bind(2, i64(r.session_id));
+    bind_name(s, 3, r.kind);
+    s.bind(4, pulse.started_at);
+    bind_name(s, 5, pulse.area);
+    s.bind(6, r.set.power.value());
+    s.bind(7, r.set.duration.count());
+    s.bind(8, r.set.depth.value());
+    s.bind(9, r.set.depth_confirmed ? 1 : 0);
+    s.bind(10, r.planned_energy.value());
+    s.bind(11, r.delivered_energy.value());
+    s.bind(12, r.rf_time.count());
+    s.bind(13, r.impedance_measured.value());
+    s.bind(14, r.impedance_min.value());
+    s.bind(15, r.impedance_mean.value());
+    s.bind(16, r.impedance_max.value());
+    s.bind(17, r.power_peak.value());
+    s.bind(18, r.skin_peak.value());
+    s.bind(19, r.heatsink_peak.value());
+    bind_name(s, 20, r.outcome);
+    bind_name(s, 21, r.cause);
+    s.bind(22, pulse.reconciled ? 1 : 0);
+    s.exec();
+    return true;
+  });
+}
+
+std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id) {
+  return guarded(std::vector<StoredPulse>{}, [&] {
+    SQLite::Statement s(
+        *db_,
+        "SELECT pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
+        "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
+        "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
+        "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled "
+        "FROM pulses WHERE session_id = ? ORDER BY pulse_id");
+    s.bind(1, i64(session_id));
+    std::vector<StoredPulse> found;
+    while (s.executeStep()) {
+      StoredPulse& p = found.emplace_back();
+      core::PulseRecord& r = p.record;
+      auto integer = [&](int column) { return s.getColumn(column).getInt64(); };
+      r.pulse_id = u64(integer(0));
+      r.session_id = u64(integer(1));
+      r.kind = read_name(s.getColumn(2), core::PulseKind::kTreatment);
+      p.started_at = integer(3);
+      p.area = read_name(s.getColumn(4), core::BodyArea::kCheek);
+      r.set.power = Milliwatts(integer(5));
+      r.set.duration = Duration(integer(6));
+      r.set.depth = Micrometres(integer(7));
+      r.set.depth_confirmed = integer(8) != 0;
+      r.planned_energy = Microjoules(integer(9));
+      r.delivered_energy = Microjoules(integer(10));
+      r.rf_time = Duration(integer(11));
+      r.impedance_measured = Ohms(integer(12));
+      r.impedance_min = Ohms(integer(13));
+      r.impedance_mean = Ohms(integer(14));
+      r.impedance_max = Ohms(integer(15));
+      r.power_peak = Milliwatts(integer(16));
+      r.skin_peak = MilliCelsius(integer(17));
+      r.heatsink_peak = MilliCelsius(integer(18));
+      r.outcome = read_name(s.getColumn(19), core::PulseOutcome::kFaulted);
+      r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
+      p.reconciled = integer(21) != 0;
+    }
+    return found;
+  });
+}
+
+}  // namespace rfneedle::daemon

@@ -1,0 +1,194 @@
+// What only the file-backed store does: keep records across a restart, refuse a file it
+// cannot trust, and keep the audit log append-only.
+#include "controller/daemon/sqlite_store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "tests/unit/daemon/store_test_support.h"
+
+namespace rfneedle::daemon {
+namespace {
+
+using core::Condition;
+using core::State;
+using testing::fields;
+using ::testing::HasSubstr;
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class SqliteStoreFile : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteStore> open() {
+    SqliteStoreOpen opened = SqliteStore::open(path_);
+    EXPECT_TRUE(opened.ok()) << opened.error;
+    return std::move(opened.store);
+  }
+  // The same file, beside the store, as another program (or an attacker) would open it.
+  SQLite::Database raw() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.file("store.db");
+};
+
+// Verifies: SR-68, SR-69
+TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
+  StoredEvent event = testing::event_at(1000, core::Severity::kWarningHigh);
+  StoredLatch fault = testing::latch(State::kFault, Condition::kEnergyOverrun, 2000);
+  SessionRecord session = testing::session_record(5);
+  StoredPulse pulse = testing::finished_pulse(77, 5);
+  AuditEntry entry = testing::audit_entry(3000, "/api/v1/arm");
+  {
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->append_event(event));
+    ASSERT_TRUE(store->save_latch(fault));
+    ASSERT_TRUE(store->open_session(session));
+    ASSERT_TRUE(store->close_session(5, 4000, "interrupted"));
+    ASSERT_TRUE(store->save_pulse(testing::started_pulse(77, 5)));
+    ASSERT_TRUE(store->save_pulse(pulse));
+    ASSERT_TRUE(store->save_calibration({1'004'000, 19'500, 19'680}, "GEN-7"));
+    ASSERT_TRUE(store->append_audit(entry));
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+
+  const std::vector<StoredEvent> events = store->events({});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(fields(events[0]), fields(event));
+  const std::vector<StoredLatch> latches = store->active_latches();
+  ASSERT_EQ(latches.size(), 1u);
+  EXPECT_EQ(fields(latches[0]), fields(fault));
+  session.closed_at = 4000;
+  session.outcome = "interrupted";
+  ASSERT_TRUE(store->session(5).has_value());
+  EXPECT_EQ(fields(*store->session(5)), fields(session));
+  EXPECT_EQ(store->last_session_id(), 5u);
+  const std::vector<StoredPulse> pulses = store->pulses_of_session(5);
+  ASSERT_EQ(pulses.size(), 1u);
+  EXPECT_EQ(fields(pulses[0]), fields(pulse));
+  EXPECT_EQ(store->last_pulse_id(), 77u);
+  EXPECT_EQ(fields(store->calibration("GEN-7")),
+            fields(core::CalibrationRecord{1'004'000, 19'500, 19'680}));
+  const std::vector<AuditEntry> audit = store->audit(0, 10);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(fields(audit[0]), fields(entry));
+
+  // IDs continue after a restart; none is handed out twice.
+  StoredEvent next = testing::event_at(5000, core::Severity::kDiagnostic);
+  ASSERT_TRUE(store->append_event(next));
+  EXPECT_EQ(next.id, 2u);
+}
+
+// Verifies: SR-68
+TEST_F(SqliteStoreFile, APulseIdReservationSurvivesAReopen) {
+  {
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->reserve_pulse_ids(64));
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->reserved_pulse_ids(), 64u);
+  EXPECT_EQ(store->last_pulse_id(), 64u);
+}
+
+// Verifies: SR-69
+TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
+  ASSERT_TRUE(open());
+  SQLite::Database db = raw();
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+}
+
+TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
+  ASSERT_TRUE(open());
+  raw().exec("PRAGMA user_version = 2");
+  const std::string before = contents(path_);
+
+  const SqliteStoreOpen opened = SqliteStore::open(path_);
+  EXPECT_FALSE(opened.ok());
+  EXPECT_THAT(opened.error, HasSubstr(path_));
+  EXPECT_THAT(opened.error, HasSubstr("schema version 2 is newer than this build's (1)"));
+  EXPECT_EQ(contents(path_), before);
+}
+
+TEST_F(SqliteStoreFile, RefusesAFileThatIsNotAStore) {
+  const std::string garbage(8192, '\x5a');
+  std::ofstream(path_, std::ios::binary) << garbage;
+
+  const SqliteStoreOpen opened = SqliteStore::open(path_);
+  EXPECT_FALSE(opened.ok());
+  EXPECT_THAT(opened.error, HasSubstr(path_));
+  EXPECT_THAT(opened.error, HasSubstr("not a database"));
+  EXPECT_EQ(contents(path_), garbage);
+}
+
+TEST_F(SqliteStoreFile, RefusesAStoreWhosePagesAreDamaged) {
+  {
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 200; ++i) {
+      StoredEvent e = testing::event_at(i, core::Severity::kDiagnostic);
+      ASSERT_TRUE(store->append_event(e));
+    }
+  }
+  std::string bytes = contents(path_);
+  ASSERT_GT(bytes.size(), 4096u * 4);
+  // Past the first page (the header and schema), over the events' b-tree pages.
+  std::fill(bytes.begin() + 4096 * 2, bytes.end(), '\x5a');
+  std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
+
+  const SqliteStoreOpen opened = SqliteStore::open(path_);
+  EXPECT_FALSE(opened.ok());
+  EXPECT_THAT(opened.error, HasSubstr(path_));
+  EXPECT_THAT(opened.error, HasSubstr("quick_check failed"));
+}
+
+TEST_F(SqliteStoreFile, NamesTheFileItCannotOpen) {
+  const std::string missing = dir_.file("no-such-dir/store.db");
+  const SqliteStoreOpen opened = SqliteStore::open(missing);
+  EXPECT_FALSE(opened.ok());
+  EXPECT_THAT(opened.error, HasSubstr(missing));
+}
+
+// Verifies: SR-72
+TEST_F(SqliteStoreFile, TheAuditLogRefusesUpdateAndDelete) {
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  AuditEntry entry = testing::audit_entry(100, "/api/v1/faults/reset");
+  ASSERT_TRUE(store->append_audit(entry));
+
+  SQLite::Database db = raw();
+  EXPECT_THROW(db.exec("UPDATE audit SET result = '403'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("DELETE FROM audit"), SQLite::Exception);
+  const std::vector<AuditEntry> audit = store->audit(0, 10);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(fields(audit[0]), fields(entry));
+}
+
+TEST_F(SqliteStoreFile, AFailedWriteReturnsFalseAndAFailedReadEmpty) {
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  SQLite::Database db = raw();
+  db.exec("DROP TABLE events; DROP TABLE pulses; DROP TABLE pulse_id_reservation");
+
+  StoredEvent event = testing::event_at(1, core::Severity::kFatal);
+  EXPECT_FALSE(store->append_event(event));
+  EXPECT_TRUE(store->events({}).empty());
+  EXPECT_FALSE(store->save_pulse(testing::started_pulse(1, 1)));
+  EXPECT_TRUE(store->pulses_of_session(1).empty());
+  EXPECT_FALSE(store->reserve_pulse_ids(8));
+  EXPECT_EQ(store->reserved_pulse_ids(), 0u);
+  EXPECT_EQ(store->last_pulse_id(), 0u);
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon

@@ -1,0 +1,298 @@
+// One specification of the Store, run against both implementations: the deterministic
+// simulation's MemoryStore must behave exactly like the device's SqliteStore.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "controller/daemon/memory_store.h"
+#include "controller/daemon/sqlite_store.h"
+#include "tests/unit/daemon/store_test_support.h"
+
+namespace rfneedle::daemon {
+namespace {
+
+using core::Condition;
+using core::Severity;
+using core::State;
+using testing::fields;
+
+struct InMemory {
+  std::unique_ptr<Store> make() { return std::make_unique<MemoryStore>(); }
+};
+
+struct InSqlite {
+  testing::TempDir dir;
+  std::unique_ptr<Store> make() {
+    SqliteStoreOpen opened = SqliteStore::open(dir.file("store.db"));
+    EXPECT_TRUE(opened.ok()) << opened.error;
+    return std::move(opened.store);
+  }
+};
+
+template <typename Maker>
+class StoreBehaviour : public ::testing::Test {
+ protected:
+  Maker maker_;
+  std::unique_ptr<Store> store_ = maker_.make();
+};
+
+struct StoreName {
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, InMemory> ? "MemoryStore" : "SqliteStore";
+  }
+};
+
+using Stores = ::testing::Types<InMemory, InSqlite>;
+TYPED_TEST_SUITE(StoreBehaviour, Stores, StoreName);
+
+TYPED_TEST(StoreBehaviour, NumbersEventsFromOneInTheOrderTheyCame) {
+  Store& store = *this->store_;
+  StoredEvent first = testing::event_at(1000, Severity::kWarningHigh);
+  StoredEvent second = testing::event_at(2000, Severity::kDiagnostic);
+  second.condition.reset();
+  ASSERT_TRUE(store.append_event(first));
+  ASSERT_TRUE(store.append_event(second));
+  EXPECT_EQ(first.id, 1u);
+  EXPECT_EQ(second.id, 2u);
+
+  const std::vector<StoredEvent> all = store.events({});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(fields(all[0]), fields(first));
+  EXPECT_EQ(fields(all[1]), fields(second));
+}
+
+TYPED_TEST(StoreBehaviour, QueriesEventsByIdTimeSeverityAndLimit) {
+  Store& store = *this->store_;
+  const Severity severities[] = {Severity::kDiagnostic, Severity::kWarningLow, Severity::kFatal,
+                                 Severity::kCommand, Severity::kWarningHigh};
+  for (int i = 0; i < 5; ++i) {
+    StoredEvent e = testing::event_at(1000 * (i + 1), severities[i]);
+    ASSERT_TRUE(store.append_event(e));
+  }
+  auto ids = [&](const EventQuery& q) {
+    std::vector<std::uint64_t> found;
+    for (const StoredEvent& e : store.events(q)) {
+      found.push_back(e.id);
+    }
+    return found;
+  };
+  using Ids = std::vector<std::uint64_t>;
+  auto query = [](std::uint64_t after_id, std::optional<WallMs> since, std::optional<WallMs> until,
+                  std::optional<Severity> min_severity, std::uint32_t limit) {
+    EventQuery q;
+    q.after_id = after_id;
+    q.since = since;
+    q.until = until;
+    q.min_severity = min_severity;
+    q.limit = limit;
+    return q;
+  };
+  const auto any = std::nullopt;
+  EXPECT_EQ(ids(query(3, any, any, any, 100)), (Ids{4, 5}));
+  EXPECT_EQ(ids(query(0, 2000, any, any, 100)), (Ids{2, 3, 4, 5}));
+  EXPECT_EQ(ids(query(0, any, 2000, any, 100)), (Ids{1, 2}));
+  EXPECT_EQ(ids(query(0, 2000, 4000, any, 100)), (Ids{2, 3, 4}));
+  EXPECT_EQ(ids(query(0, any, any, Severity::kWarningLow, 100)), (Ids{2, 3, 5}));
+  EXPECT_EQ(ids(query(0, any, any, any, 2)), (Ids{1, 2}));
+  EXPECT_EQ(ids(query(1, any, any, Severity::kCommand, 2)), (Ids{2, 3}));
+  EXPECT_EQ(ids(query(5, any, any, any, 100)), Ids{});
+}
+
+TYPED_TEST(StoreBehaviour, HandsBackEveryLatchInForceWithItsRecord) {
+  Store& store = *this->store_;
+  EXPECT_TRUE(store.active_latches().empty());
+  StoredLatch fault = testing::latch(State::kFault, Condition::kShortCircuit, 10);
+  StoredLatch stuck = testing::latch(State::kNeedleStuck, Condition::kRetractionFailed, 20);
+  ASSERT_TRUE(store.save_latch(fault));
+  ASSERT_TRUE(store.save_latch(stuck));
+
+  const std::vector<StoredLatch> active = store.active_latches();
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_EQ(fields(active[0]), fields(fault));
+  EXPECT_EQ(fields(active[1]), fields(stuck));
+}
+
+TYPED_TEST(StoreBehaviour, AStandbyRecordClearsTheLatchesBeforeIt) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.save_latch(testing::latch(State::kFault, Condition::kShortCircuit, 10)));
+  ASSERT_TRUE(store.save_latch(testing::latch(State::kServiceLock, Condition::kRepeatedFault, 20)));
+  StoredLatch reset = testing::latch(State::kStandby, Condition::kRepeatedFault, 30);
+  reset.cleared_by = "service";
+  reset.reason = "replaced the handpiece";
+  ASSERT_TRUE(store.save_latch(reset));
+  EXPECT_TRUE(store.active_latches().empty());
+
+  StoredLatch again = testing::latch(State::kFault, Condition::kEStop, 40);
+  ASSERT_TRUE(store.save_latch(again));
+  const std::vector<StoredLatch> active = store.active_latches();
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(fields(active[0]), fields(again));
+}
+
+TYPED_TEST(StoreBehaviour, KeepsTheLatestRecordOfEachLatchedState) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.save_latch(testing::latch(State::kFault, Condition::kShortCircuit, 10)));
+  ASSERT_TRUE(store.save_latch(testing::latch(State::kServiceLock, Condition::kRepeatedFault, 20)));
+  StoredLatch later = testing::latch(State::kFault, Condition::kMotorStall, 30);
+  ASSERT_TRUE(store.save_latch(later));
+
+  const std::vector<StoredLatch> active = store.active_latches();
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_EQ(active[0].latch.state, State::kServiceLock);
+  EXPECT_EQ(fields(active[1]), fields(later));
+}
+
+TYPED_TEST(StoreBehaviour, KeepsEachSessionWithWhoAndWhatItWasDoneWith) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.last_session_id(), 0u);
+  EXPECT_FALSE(store.session(7).has_value());
+  SessionRecord with_calibration = testing::session_record(7);
+  SessionRecord without = testing::session_record(9);
+  without.calibration.reset();
+  without.override_reason.clear();
+  ASSERT_TRUE(store.open_session(with_calibration));
+  ASSERT_TRUE(store.open_session(without));
+
+  ASSERT_TRUE(store.session(7).has_value());
+  EXPECT_EQ(fields(*store.session(7)), fields(with_calibration));
+  ASSERT_TRUE(store.session(9).has_value());
+  EXPECT_EQ(fields(*store.session(9)), fields(without));
+  EXPECT_EQ(store.last_session_id(), 9u);
+}
+
+TYPED_TEST(StoreBehaviour, RefusesASecondSessionWithTheSameId) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.open_session(testing::session_record(3)));
+  SessionRecord other = testing::session_record(3);
+  other.patient_ref = "P-other";
+  EXPECT_FALSE(store.open_session(other));
+  EXPECT_EQ(store.session(3)->patient_ref, "P-3");
+}
+
+TYPED_TEST(StoreBehaviour, ClosesASessionWithItsTimeAndOutcome) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.open_session(testing::session_record(4)));
+  ASSERT_TRUE(store.close_session(4, 1'700'000'999'000, "closed"));
+  const std::optional<SessionRecord> closed = store.session(4);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->closed_at, 1'700'000'999'000);
+  EXPECT_EQ(closed->outcome, "closed");
+  EXPECT_FALSE(store.close_session(5, 1'700'000'999'000, "closed"));
+}
+
+TYPED_TEST(StoreBehaviour, ListsSessionsNewestFirstUpToTheLimit) {
+  Store& store = *this->store_;
+  for (std::uint64_t id : {2u, 5u, 3u}) {
+    ASSERT_TRUE(store.open_session(testing::session_record(id)));
+  }
+  std::vector<std::uint64_t> ids;
+  for (const SessionRecord& s : store.sessions(2)) {
+    ids.push_back(s.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{5, 3}));
+  EXPECT_EQ(store.sessions(10).size(), 3u);
+}
+
+// Verifies: SR-69
+TYPED_TEST(StoreBehaviour, StoresAPulseStartedThenFinishedOnceWithItsFinalValues) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(41, 7)));
+  ASSERT_EQ(store.pulses_of_session(7).size(), 1u);
+  EXPECT_EQ(store.pulses_of_session(7)[0].record.outcome, core::PulseOutcome::kStarted);
+
+  StoredPulse finished = testing::finished_pulse(41, 7);
+  ASSERT_TRUE(store.save_pulse(finished));
+  const std::vector<StoredPulse> pulses = store.pulses_of_session(7);
+  ASSERT_EQ(pulses.size(), 1u);
+  EXPECT_EQ(fields(pulses[0]), fields(finished));
+}
+
+TYPED_TEST(StoreBehaviour, ListsASessionsPulsesByIdWithEveryField) {
+  Store& store = *this->store_;
+  StoredPulse reconciled = testing::finished_pulse(12, 7);
+  reconciled.reconciled = true;
+  reconciled.record.kind = core::PulseKind::kSelfTest;
+  reconciled.record.cause.reset();
+  reconciled.record.outcome = core::PulseOutcome::kCompleted;
+  ASSERT_TRUE(store.save_pulse(reconciled));
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(10, 7)));
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(11, 8)));
+
+  const std::vector<StoredPulse> pulses = store.pulses_of_session(7);
+  ASSERT_EQ(pulses.size(), 2u);
+  EXPECT_EQ(fields(pulses[0]), fields(testing::finished_pulse(10, 7)));
+  EXPECT_EQ(fields(pulses[1]), fields(reconciled));
+  EXPECT_TRUE(store.pulses_of_session(9).empty());
+}
+
+TYPED_TEST(StoreBehaviour, ForgetsThePulsesDeviceInstantWhichMeansNothingAfterARestart) {
+  Store& store = *this->store_;
+  StoredPulse pulse = testing::finished_pulse(1, 1);
+  pulse.record.started = Instant{seconds(5)};
+  ASSERT_TRUE(store.save_pulse(pulse));
+  EXPECT_EQ(store.pulses_of_session(1).at(0).record.started, Instant{});
+  EXPECT_EQ(store.pulses_of_session(1).at(0).started_at, pulse.started_at);
+}
+
+// Verifies: SR-68
+TYPED_TEST(StoreBehaviour, LastPulseIdIsTheHighestStoredOrReserved) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.last_pulse_id(), 0u);
+  EXPECT_EQ(store.reserved_pulse_ids(), 0u);
+  ASSERT_TRUE(store.reserve_pulse_ids(16));
+  EXPECT_EQ(store.reserved_pulse_ids(), 16u);
+  EXPECT_EQ(store.last_pulse_id(), 16u);
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(3, 1)));
+  EXPECT_EQ(store.last_pulse_id(), 16u);
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(20, 1)));
+  EXPECT_EQ(store.last_pulse_id(), 20u);
+}
+
+// Verifies: SR-68
+TYPED_TEST(StoreBehaviour, APulseIdReservationNeverShrinks) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.reserve_pulse_ids(32));
+  ASSERT_TRUE(store.reserve_pulse_ids(8));
+  EXPECT_EQ(store.reserved_pulse_ids(), 32u);
+  ASSERT_TRUE(store.reserve_pulse_ids(48));
+  EXPECT_EQ(store.reserved_pulse_ids(), 48u);
+}
+
+TYPED_TEST(StoreBehaviour, TheLatestCalibrationOfEachGeneratorIsInForce) {
+  Store& store = *this->store_;
+  EXPECT_FALSE(store.calibration("GEN-7").has_value());
+  ASSERT_TRUE(store.save_calibration({990'000, 19'000, 19'180}, "GEN-7"));
+  ASSERT_TRUE(store.save_calibration({1'010'000, 19'200, 19'380}, "GEN-7"));
+  ASSERT_TRUE(store.save_calibration({1'000'500, 19'100, 19'280}, "GEN-8"));
+
+  EXPECT_EQ(fields(store.calibration("GEN-7")),
+            fields(core::CalibrationRecord{1'010'000, 19'200, 19'380}));
+  EXPECT_EQ(fields(store.calibration("GEN-8")),
+            fields(core::CalibrationRecord{1'000'500, 19'100, 19'280}));
+  EXPECT_FALSE(store.calibration("GEN-9").has_value());
+}
+
+// Verifies: SR-72
+TYPED_TEST(StoreBehaviour, AppendsAuditEntriesInOrderAndReadsThemFromAnId) {
+  Store& store = *this->store_;
+  AuditEntry login = testing::audit_entry(100, "/api/v1/login");
+  AuditEntry arm = testing::audit_entry(200, "/api/v1/arm");
+  AuditEntry stop = testing::audit_entry(300, "/api/v1/stop");
+  for (AuditEntry* e : {&login, &arm, &stop}) {
+    ASSERT_TRUE(store.append_audit(*e));
+  }
+  EXPECT_EQ(login.id, 1u);
+  EXPECT_EQ(stop.id, 3u);
+
+  const std::vector<AuditEntry> all = store.audit(0, 10);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(fields(all[0]), fields(login));
+  EXPECT_EQ(fields(all[2]), fields(stop));
+  const std::vector<AuditEntry> page = store.audit(1, 1);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(fields(page[0]), fields(arm));
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon

@@ -1,0 +1,153 @@
+// What the store tests share: a temporary directory and the records they write.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <tuple>
+
+#include "controller/daemon/store.h"
+
+namespace rfneedle::daemon::testing {
+
+// A fresh directory under gtest's temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = ::testing::TempDir() + "rfneedle-store-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp " << pattern;
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  [[nodiscard]] std::string file(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline StoredEvent event_at(WallMs at, core::Severity severity) {
+  StoredEvent e;
+  e.at = at;
+  e.kind = core::EventKind::kConditionRaised;
+  e.severity = severity;
+  e.priority = core::AlarmPriority::kMedium;
+  e.condition = core::Condition::kSkinHot;
+  e.state = core::State::kReady;
+  e.text = "skin_hot";
+  e.detail = "42.1 C";
+  e.value = 42100;
+  return e;
+}
+
+inline StoredLatch latch(core::State state, core::Condition cause, WallMs at) {
+  StoredLatch l;
+  l.latch.state = state;
+  l.latch.cause = cause;
+  l.at = at;
+  return l;
+}
+
+inline SessionRecord session_record(std::uint64_t id) {
+  SessionRecord s;
+  s.id = id;
+  s.patient_ref = "P-" + std::to_string(id);
+  s.operator_id = "alice";
+  s.area = core::BodyArea::kForehead;
+  s.cartridge_serial = "CART0001";
+  s.opened_at = 1'700'000'000'000 + static_cast<WallMs>(id);
+  s.outcome = "open";
+  s.software_version = "0.1.0";
+  s.configuration_hash = "cfg-hash";
+  s.generator_firmware = "sim-1.0.0";
+  s.generator_serial = "GEN-7";
+  s.actuator_firmware = "sim-1.0.0";
+  s.actuator_serial = "ACT-3";
+  s.calibration = core::CalibrationRecord{1'012'000, 19'700, 19'880};
+  s.override_reason = "reviewed by the physician";
+  return s;
+}
+
+// A started record as the core emits it before the pulse command.
+inline StoredPulse started_pulse(std::uint64_t pulse_id, std::uint64_t session_id) {
+  StoredPulse p;
+  p.record.pulse_id = pulse_id;
+  p.record.session_id = session_id;
+  p.record.set.power = watts(12);
+  p.record.set.duration = milliseconds(80);
+  p.record.set.depth = micrometres(1800);
+  p.record.set.depth_confirmed = true;
+  p.record.planned_energy = p.record.set.planned_energy();
+  p.record.outcome = core::PulseOutcome::kStarted;
+  p.started_at = 1'700'000'100'000 + static_cast<WallMs>(pulse_id);
+  p.area = core::BodyArea::kNeck;
+  return p;
+}
+
+inline StoredPulse finished_pulse(std::uint64_t pulse_id, std::uint64_t session_id) {
+  StoredPulse p = started_pulse(pulse_id, session_id);
+  p.record.delivered_energy = Microjoules(955'000);
+  p.record.rf_time = microseconds(79'600);
+  p.record.impedance_measured = ohms(210);
+  p.record.impedance_min = ohms(190);
+  p.record.impedance_mean = ohms(205);
+  p.record.impedance_max = ohms(231);
+  p.record.power_peak = Milliwatts(12'150);
+  p.record.skin_peak = MilliCelsius(38'400);
+  p.record.heatsink_peak = MilliCelsius(31'000);
+  p.record.outcome = core::PulseOutcome::kEnded;
+  p.record.cause = core::Condition::kDesiccation;
+  return p;
+}
+
+inline AuditEntry audit_entry(WallMs at, const std::string& route) {
+  return AuditEntry{0, at, "operator", "alice", route, R"({"pin":"<redacted>"})", "200", "ab12"};
+}
+
+// Every stored field, comparable and printable.
+inline auto fields(const StoredEvent& e) {
+  return std::make_tuple(e.id, e.at, e.kind, e.severity, e.priority, e.condition, e.state, e.text,
+                         e.detail, e.value);
+}
+inline auto fields(const StoredLatch& l) {
+  return std::make_tuple(l.latch.state, l.latch.cause, l.at, l.cleared_by, l.reason);
+}
+inline auto fields(const std::optional<core::CalibrationRecord>& c) {
+  return c ? std::make_tuple(true, c->power_correction_ppm, c->calibrated_day, c->due_day)
+           : std::make_tuple(false, 0, 0, 0);
+}
+inline auto fields(const SessionRecord& s) {
+  return std::tuple_cat(
+      std::make_tuple(s.id, s.patient_ref, s.operator_id, s.area, s.cartridge_serial, s.opened_at,
+                      s.closed_at, s.outcome, s.software_version, s.configuration_hash),
+      std::make_tuple(s.generator_firmware, s.generator_serial, s.actuator_firmware,
+                      s.actuator_serial, s.override_reason),
+      fields(s.calibration));
+}
+inline auto fields(const StoredPulse& p) {
+  const core::PulseRecord& r = p.record;
+  return std::tuple_cat(
+      std::make_tuple(r.pulse_id, r.kind, r.session_id, r.started.time_since_epoch().count(),
+                      r.set.power.value(), r.set.duration.count(), r.set.depth.value(),
+                      r.set.depth_confirmed, r.planned_energy.value(), r.delivered_energy.value(),
+                      r.rf_time.count()),
+      std::make_tuple(r.impedance_measured.value(), r.impedance_min.value(),
+                      r.impedance_mean.value(), r.impedance_max.value(), r.power_peak.value(),
+                      r.skin_peak.value(), r.heatsink_peak.value(), r.outcome, r.cause,
+                      p.started_at, p.area, p.reconciled));
+}
+inline auto fields(const AuditEntry& a) {
+  return std::make_tuple(a.id, a.at, a.role, a.user, a.route, a.parameters, a.result,
+                         a.previous_hash);
+}
+
+}  // namespace rfneedle::daemon::testing
