@@ -10,7 +10,7 @@ namespace {
 
 // "127.0.0.1:8080", "[::1]:8080" or "localhost:8080": loopback only (DESIGN 6; a clinic
 // reads metrics through a separate listener).
-std::optional<std::string> parse_listen(const std::string& text, DaemonOptions& options) {
+std::optional<std::string> parse_listen(const std::string& text, DaemonSettings& options) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
     return "'" + text + "' is not ADDRESS:PORT";
@@ -45,7 +45,8 @@ std::optional<std::string> parse_listen(const std::string& text, DaemonOptions& 
 }  // namespace
 
 std::string daemon_usage() {
-  return R"(usage: rfneedled --config FILE --generator PATH --actuator PATH [options]
+  return R"(usage: rfneedled --config FILE [--generator PATH --actuator PATH] [options]
+       rfneedled --hash-secret < secret
 
 The rfneedle controller: runs the treatment state machine against the RF generator and
 the needle actuator boards, serves the touchscreen and the API, keeps every record.
@@ -59,27 +60,39 @@ options:
   --sim-control PATH   rfneedle-sim's control socket, for fault injection (simulated
                        boards only)
   --frontend DIR       the touchscreen's files, served at /
+  --hash-secret        print the Argon2id hash of a PIN or key read from standard
+                       input, for the configuration's accounts, and exit
   --help               print this help, and exit
+
+Every option but --config may also be set in the configuration's `daemon` section
+(generator, actuator, listen, data_dir, sim_control, frontend); the flag wins.
 )";
 }
 
 std::variant<DaemonOptions, OptionsError> parse_daemon_options(
     const std::vector<std::string>& args) {
   DaemonOptions options;
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
+  const auto has = [&](const char* flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+  };
+  if (has("--help") || has("-h")) {
     options.help = true;
     return options;
   }
+  if (has("--hash-secret")) {
+    if (args.size() != 1) {
+      return OptionsError{"--hash-secret takes no other option"};
+    }
+    options.hash_secret = true;
+    return options;
+  }
   CLI::App app{"rfneedled"};
-  std::string listen;
-  std::string sim_control;
-  std::string frontend;
+  std::string generator, actuator, listen, data_dir, sim_control, frontend;
   app.add_option("--config", options.config_path)->required();
-  app.add_option("--generator", options.generator_path)->required();
-  app.add_option("--actuator", options.actuator_path)->required();
+  app.add_option("--generator", generator);
+  app.add_option("--actuator", actuator);
   app.add_option("--listen", listen);
-  app.add_option("--data-dir", options.data_dir);
+  app.add_option("--data-dir", data_dir);
   app.add_option("--sim-control", sim_control);
   app.add_option("--frontend", frontend);
   // CLI11 reads a vector from its back.
@@ -89,26 +102,63 @@ std::variant<DaemonOptions, OptionsError> parse_daemon_options(
   } catch (const CLI::ParseError& e) {
     return OptionsError{e.what()};
   }
-  if (!listen.empty()) {
-    if (std::optional<std::string> error = parse_listen(listen, options)) {
+  if (options.config_path.empty()) {
+    return OptionsError{"--config: an empty path"};
+  }
+  for (const auto& [value, target] :
+       {std::pair{&generator, &options.generator_path},
+        std::pair{&actuator, &options.actuator_path}, std::pair{&listen, &options.listen},
+        std::pair{&data_dir, &options.data_dir}, std::pair{&sim_control, &options.sim_control},
+        std::pair{&frontend, &options.frontend_dir}}) {
+    if (!value->empty()) {
+      *target = *value;
+    }
+  }
+  if (options.listen) {
+    DaemonSettings probe;
+    if (std::optional<std::string> error = parse_listen(*options.listen, probe)) {
       return OptionsError{"--listen: " + *error};
     }
   }
-  for (const auto& [flag, value] : {std::pair{"--config", &options.config_path},
-                                    std::pair{"--generator", &options.generator_path},
-                                    std::pair{"--actuator", &options.actuator_path},
-                                    std::pair{"--data-dir", &options.data_dir}}) {
-    if (value->empty()) {
-      return OptionsError{std::string(flag) + ": an empty path"};
+  return options;
+}
+
+std::variant<DaemonSettings, OptionsError> resolve_settings(const DaemonOptions& flags,
+                                                            const DaemonOptions& from_file,
+                                                            const std::string& config_path) {
+  const auto pick = [&](const std::optional<std::string> DaemonOptions::*field) {
+    return flags.*field ? flags.*field : from_file.*field;
+  };
+  DaemonSettings s;
+  const struct {
+    const char* flag;
+    const char* field;
+    std::optional<std::string> DaemonOptions::*member;
+    std::string* target;
+  } required[] = {
+      {"--generator", "daemon.generator", &DaemonOptions::generator_path, &s.generator_path},
+      {"--actuator", "daemon.actuator", &DaemonOptions::actuator_path, &s.actuator_path},
+  };
+  for (const auto& r : required) {
+    const std::optional<std::string> value = pick(r.member);
+    if (!value || value->empty()) {
+      return OptionsError{std::string(r.flag) + ": not given, neither on the command line nor as " +
+                          r.field + " in " + config_path};
+    }
+    *r.target = *value;
+  }
+  if (const std::optional<std::string> listen = pick(&DaemonOptions::listen)) {
+    if (std::optional<std::string> error = parse_listen(*listen, s)) {
+      return OptionsError{(flags.listen ? "--listen: " : "daemon.listen in " + config_path + ": ") +
+                          *error};
     }
   }
-  if (!sim_control.empty()) {
-    options.sim_control = sim_control;
+  if (const std::optional<std::string> dir = pick(&DaemonOptions::data_dir)) {
+    s.data_dir = *dir;
   }
-  if (!frontend.empty()) {
-    options.frontend_dir = frontend;
-  }
-  return options;
+  s.sim_control = pick(&DaemonOptions::sim_control);
+  s.frontend_dir = pick(&DaemonOptions::frontend_dir);
+  return s;
 }
 
 }  // namespace rfneedle::daemon

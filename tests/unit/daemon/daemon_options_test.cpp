@@ -1,4 +1,5 @@
-// rfneedled's command line: every bad flag is refused naming it (issue 9).
+// rfneedled's command line and its settings: every bad flag is refused naming it, and a
+// flag overrides the configuration's `daemon` section (issue 9).
 #include "controller/daemon/daemon_options.h"
 
 #include <gtest/gtest.h>
@@ -21,21 +22,51 @@ std::string error_of(const std::vector<std::string>& args) {
   return error != nullptr ? error->message : std::string{};
 }
 
-TEST(DaemonOptions, TheRequiredFlagsAndTheDefaults) {
-  const auto parsed = parse_daemon_options(kRequired);
-  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(parsed)) << error_of(kRequired);
-  const DaemonOptions& o = std::get<DaemonOptions>(parsed);
-  EXPECT_EQ(o.config_path, "c.conf");
-  EXPECT_EQ(o.generator_path, "/dev/g");
-  EXPECT_EQ(o.actuator_path, "/dev/a");
-  EXPECT_EQ(o.listen_address, "127.0.0.1");
-  EXPECT_EQ(o.listen_port, 8080);
-  EXPECT_FALSE(o.sim_control.has_value());
+DaemonOptions parsed(const std::vector<std::string>& args) {
+  auto p = parse_daemon_options(args);
+  EXPECT_TRUE(std::holds_alternative<DaemonOptions>(p)) << error_of(args);
+  return std::holds_alternative<DaemonOptions>(p) ? std::get<DaemonOptions>(p) : DaemonOptions{};
 }
 
-TEST(DaemonOptions, AMissingRequiredFlagIsNamed) {
-  EXPECT_NE(error_of({"--config", "c.conf", "--generator", "/dev/g"}).find("--actuator"),
-            std::string::npos);
+std::variant<DaemonSettings, OptionsError> resolved(const std::vector<std::string>& args,
+                                                    const DaemonOptions& file = {}) {
+  return resolve_settings(parsed(args), file, "c.conf");
+}
+
+TEST(DaemonOptions, TheFlagsAndTheDefaults) {
+  const auto r = resolved(kRequired);
+  ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r));
+  const DaemonSettings& s = std::get<DaemonSettings>(r);
+  EXPECT_EQ(s.generator_path, "/dev/g");
+  EXPECT_EQ(s.actuator_path, "/dev/a");
+  EXPECT_EQ(s.listen_address, "127.0.0.1");
+  EXPECT_EQ(s.listen_port, 8080);
+  EXPECT_EQ(s.data_dir, ".");
+  EXPECT_FALSE(s.sim_control.has_value());
+}
+
+TEST(DaemonOptions, TheConfigFileIsRequired) {
+  EXPECT_NE(error_of({"--generator", "/dev/g"}).find("--config"), std::string::npos);
+}
+
+TEST(DaemonOptions, APathMissingFromFlagsAndFileIsNamedBoth) {
+  const auto r = resolved({"--config", "c.conf", "--generator", "/dev/g"});
+  ASSERT_TRUE(std::holds_alternative<OptionsError>(r));
+  const std::string& m = std::get<OptionsError>(r).message;
+  EXPECT_NE(m.find("--actuator"), std::string::npos) << m;
+  EXPECT_NE(m.find("daemon.actuator"), std::string::npos) << m;
+}
+
+TEST(DaemonOptions, AFlagOverridesTheConfigFile) {
+  DaemonOptions file;
+  file.generator_path = "/dev/from-file";
+  file.actuator_path = "/dev/act-file";
+  file.listen = "127.0.0.1:9000";
+  const auto r = resolved({"--config", "c.conf", "--generator", "/dev/g"}, file);
+  ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r));
+  EXPECT_EQ(std::get<DaemonSettings>(r).generator_path, "/dev/g");
+  EXPECT_EQ(std::get<DaemonSettings>(r).actuator_path, "/dev/act-file");
+  EXPECT_EQ(std::get<DaemonSettings>(r).listen_port, 9000);
 }
 
 TEST(DaemonOptions, AnUnknownFlagIsNamed) {
@@ -44,21 +75,26 @@ TEST(DaemonOptions, AnUnknownFlagIsNamed) {
 
 // Verifies: SR-76
 TEST(DaemonOptions, TheApiListensOnLoopbackOnly) {
-  const auto parsed = parse_daemon_options(with({"--listen", "[::1]:0"}));
-  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(parsed));
-  EXPECT_EQ(std::get<DaemonOptions>(parsed).listen_address, "::1");
-  EXPECT_EQ(std::get<DaemonOptions>(parsed).listen_port, 0);
+  const auto r = resolved(with({"--listen", "[::1]:0"}));
+  ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r));
+  EXPECT_EQ(std::get<DaemonSettings>(r).listen_address, "::1");
+  EXPECT_EQ(std::get<DaemonSettings>(r).listen_port, 0);
   EXPECT_NE(error_of(with({"--listen", "0.0.0.0:8080"})).find("not a loopback address"),
             std::string::npos);
   EXPECT_NE(error_of(with({"--listen", "192.168.1.4:8080"})).find("--listen"), std::string::npos);
   EXPECT_NE(error_of(with({"--listen", "127.0.0.1:99999"})).find("not a port"), std::string::npos);
   EXPECT_NE(error_of(with({"--listen", "127.0.0.1"})).find("ADDRESS:PORT"), std::string::npos);
+  DaemonOptions file;
+  file.listen = "10.0.0.1:8080";
+  const auto from_file = resolved(kRequired, file);
+  ASSERT_TRUE(std::holds_alternative<OptionsError>(from_file));
+  EXPECT_NE(std::get<OptionsError>(from_file).message.find("daemon.listen"), std::string::npos);
 }
 
-TEST(DaemonOptions, HelpNeedsNothingElse) {
-  const auto parsed = parse_daemon_options({"--help"});
-  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(parsed));
-  EXPECT_TRUE(std::get<DaemonOptions>(parsed).help);
+TEST(DaemonOptions, HelpAndHashSecretNeedNothingElse) {
+  EXPECT_TRUE(parsed({"--help"}).help);
+  EXPECT_TRUE(parsed({"--hash-secret"}).hash_secret);
+  EXPECT_NE(error_of({"--hash-secret", "--config", "c"}).find("--hash-secret"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,39 @@
+// rfneedled's configuration file (text-format config.proto): the core's thresholds and
+// the boards it accepts (controller/core/config_loader.h), the accounts (hashes only) and
+// the daemon's own settings. A bad file is refused as a whole, naming the file, the line
+// or field and the rule (issue 9).
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "controller/core/core_config.h"
+#include "controller/daemon/daemon_options.h"
+#include "hal/handshake_policy.h"
+
+namespace rfneedle::daemon {
+
+struct OperatorHash {
+  std::string user;
+  std::string pin_hash;  // Argon2id, as `rfneedled --hash-secret` prints it
+};
+
+struct DaemonConfig {
+  core::CoreConfig core;
+  hal::HandshakePolicy boards;
+  std::vector<OperatorHash> operators;
+  std::string service_key_hash;
+  // The `daemon` section, as flags would give it (resolve_settings).
+  DaemonOptions settings;
+  // A fingerprint of the file's text, recorded with every session: FNV-1a 64 in hex.
+  std::string fingerprint;
+};
+
+// `text` as read from `path` (named in errors).
+[[nodiscard]] std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& text,
+                                                                          const std::string& path);
+// Reads `path` first; an unreadable file is an error naming it.
+[[nodiscard]] std::variant<DaemonConfig, std::string> load_daemon_config(const std::string& path);
+
+}  // namespace rfneedle::daemon

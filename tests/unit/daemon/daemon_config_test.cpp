@@ -1,0 +1,52 @@
+// rfneedled's configuration file: the core's limits, the boards accepted, the accounts and
+// the daemon's settings; a bad file names the file and the field (issue 9).
+#include "controller/daemon/daemon_config.h"
+
+#include <gtest/gtest.h>
+
+namespace rfneedle::daemon {
+namespace {
+
+std::string error_of(const std::string& text) {
+  const auto r = parse_daemon_config(text, "demo.conf");
+  return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string{};
+}
+
+TEST(DaemonConfig, ReadsEverySection) {
+  const auto r = parse_daemon_config(R"(
+    skin { fault_mdegc: 44000 }
+    boards { allow_simulated: true }
+    accounts { operator { user: "anna" pin_hash: "$argon2id$x" } service_key_hash: "$argon2id$y" }
+    daemon { generator: "/tmp/g" actuator: "/tmp/a" listen: "127.0.0.1:0" data_dir: "/tmp/d" }
+  )",
+                                     "demo.conf");
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(r)) << std::get<std::string>(r);
+  const DaemonConfig& c = std::get<DaemonConfig>(r);
+  EXPECT_EQ(c.core.skin.fault, celsius(44));
+  EXPECT_TRUE(c.boards.allow_simulated);
+  ASSERT_EQ(c.operators.size(), 1u);
+  EXPECT_EQ(c.operators[0].user, "anna");
+  EXPECT_EQ(c.service_key_hash, "$argon2id$y");
+  EXPECT_EQ(c.settings.generator_path, "/tmp/g");
+  EXPECT_EQ(c.settings.listen, "127.0.0.1:0");
+  EXPECT_EQ(c.fingerprint.size(), 16u);
+}
+
+// Verifies: SR-67
+TEST(DaemonConfig, ABadFileNamesTheFileAndTheField) {
+  EXPECT_EQ(error_of("skin { fault_mdegc: 46000 }").rfind("demo.conf: skin.fault_mdegc", 0), 0u)
+      << error_of("skin { fault_mdegc: 46000 }");
+  EXPECT_NE(error_of("skin { fault_mdegc: }").find("line 1"), std::string::npos);
+  EXPECT_NE(error_of(R"(accounts { operator { user: "anna" } })").find("pin_hash"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(accounts { operator { user: "a" pin_hash: "h" }
+                                   operator { user: "a" pin_hash: "h" } })")
+                .find("appears twice"),
+            std::string::npos);
+  const auto missing = load_daemon_config("/nonexistent/rfneedled.conf");
+  ASSERT_TRUE(std::holds_alternative<std::string>(missing));
+  EXPECT_NE(std::get<std::string>(missing).find("/nonexistent/rfneedled.conf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon
