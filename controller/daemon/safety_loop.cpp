@@ -144,9 +144,13 @@ void SafetyLoop::raise_priority_and_lock_memory() {
 void SafetyLoop::schedule_tick() {
   timer_.expires_at(schedule_.deadline());
   timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) {
-      on_timer();
+    if (ec) {
+      return;
     }
+    // Behind every read that completed by now: after a late wake-up the bytes already
+    // waiting reach the core before its gap checks run, so a delay of this thread is not
+    // mistaken for a silent board.
+    boost::asio::post(io_, [this] { on_timer(); });
   });
 }
 
