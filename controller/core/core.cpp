@@ -36,6 +36,7 @@ Core::Core(const CoreConfig& config, Instant now) : config_(config), last_activi
 void Core::restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id, Instant now) {
   latches_restored_ = true;
   last_pulse_id_ = std::max(last_pulse_id_, last_pulse_id);
+  (void)next_pulse_id_reserved(now);
   for (const LatchRecord& latch : latches) {
     if (!is_latched(latch.state)) {
       continue;
@@ -349,7 +350,15 @@ Response Core::reject(std::string_view reason, Instant now) {
 }
 
 void Core::command_service_pulse(DeliverPulse pulse, PulseKind kind, Instant now) {
+  if (!next_pulse_id_reserved(now)) {
+    // Never sent without a durable ID (SR-68): the check that needed it fails by its own
+    // deadline, as a check that did not run.
+    event(EventKind::kRequestRejected, Severity::kWarningLow, now, "no reserved pulse ID",
+          static_cast<std::int64_t>(last_pulse_id_), Condition::kPulseIdNotReserved);
+    return;
+  }
   pulse.pulse_id = ++last_pulse_id_;
+  (void)next_pulse_id_reserved(now);
   PulseRecord record;
   record.pulse_id = pulse.pulse_id;
   record.kind = kind;

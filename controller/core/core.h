@@ -51,6 +51,10 @@ class Core {
   void on_cartridge_changed(Instant now);
   // The store: the pulse record with this ID is durable.
   void on_record_stored(std::uint64_t pulse_id, Instant now);
+  // The store: pulse IDs up to `up_to` are reserved durably (SR-68). A pulse whose ID
+  // would exceed the highest reservation waits (kPulseIdNotReserved); none is reserved
+  // until the shell says so.
+  void allow_pulse_ids_up_to(std::uint64_t up_to, Instant now);
   // Every 1 ms: heartbeats, gaps, deadlines.
   void tick(Instant now);
 
@@ -85,6 +89,9 @@ class Core {
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const Interlocks& interlocks() const { return interlocks_; }
   [[nodiscard]] const CoreConfig& config() const { return config_; }
+  // The latest sample from each board, as the core judged it (for the shell's telemetry).
+  [[nodiscard]] const GeneratorSample& generator_sample() const { return generator_; }
+  [[nodiscard]] const ActuatorSample& actuator_sample() const { return actuator_; }
   // The voltage limit the reachability check uses: the lower of the configuration's and
   // the generator's reported one.
   [[nodiscard]] Millivolts voltage_limit() const { return voltage_limit_; }
@@ -140,6 +147,8 @@ class Core {
 
   // The pulse sequence.
   void on_new_press(Instant now);
+  // Whether the next pulse ID is reserved (SR-68); raises or clears kPulseIdNotReserved.
+  [[nodiscard]] bool next_pulse_id_reserved(Instant now);
   void start_measurement(Instant now);
   void start_energizing(Instant now);
   void finish_pulse_record(Instant now);
@@ -244,6 +253,7 @@ class Core {
   std::optional<PulseRecord> pulse_;
   std::optional<PulseRecord> service_pulse_;
   std::uint64_t last_pulse_id_ = 0;
+  std::uint64_t reserved_pulse_ids_ = 0;
   std::optional<std::uint64_t> awaiting_store_;
   Instant last_pulse_end_{};
   MilliCelsius skin_peak_{};

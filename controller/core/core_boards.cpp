@@ -82,6 +82,12 @@ void Core::on_handshake(Board board, const HandshakeOutcome& outcome, Instant no
 
 void Core::on_link_fault(Board board, Instant now) {
   connected_[slot(board)] = false;
+  // Before both handshakes no board is in use and RF is never permitted: a silent line is
+  // a board not connected yet, and the shell retries (issue 9). After them it is the
+  // latched link fault (SR-33, SR-39).
+  if (state_ == State::kConnecting) {
+    return;
+  }
   set_condition(Condition::kLinkFault, true, now);
 }
 

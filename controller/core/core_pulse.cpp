@@ -55,6 +55,7 @@ void Core::start_energizing(Instant now) {
   const Microjoules plan = p.planned_energy();
   PulseRecord record;
   record.pulse_id = ++last_pulse_id_;
+  (void)next_pulse_id_reserved(now);
   record.session_id = session_.id();
   record.started = now;
   record.set = p;
@@ -139,6 +140,17 @@ void Core::on_record_stored(std::uint64_t pulse_id, Instant now) {
     awaiting_store_.reset();
     set_condition(Condition::kRecordNotStored, false, now);
   }
+}
+
+void Core::allow_pulse_ids_up_to(std::uint64_t up_to, Instant now) {
+  reserved_pulse_ids_ = std::max(reserved_pulse_ids_, up_to);
+  (void)next_pulse_id_reserved(now);
+}
+
+bool Core::next_pulse_id_reserved(Instant now) {
+  const bool reserved = last_pulse_id_ < reserved_pulse_ids_;
+  set_condition(Condition::kPulseIdNotReserved, !reserved, now);
+  return reserved;
 }
 
 void Core::on_command_result(const CommandResult& result, Instant now) {

@@ -22,6 +22,7 @@ constexpr std::array<ConditionSpec, kConditionCount> kSpecs = {{
     {"inter_pulse_interval", A::kWait, P::kNone, C::kByItself},
     {"record_not_stored", A::kWait, P::kNone, C::kByItself},
     {"board_setup_pending", A::kWait, P::kNone, C::kByItself},
+    {"pulse_id_not_reserved", A::kWait, P::kNone, C::kByItself},
     {"desiccation", A::kEndPulse, P::kNone, C::kNextPulse},
     {"skin_hot_during_pulse", A::kEndPulse, P::kNone, C::kNextPulse},
     {"trigger_released", A::kEndPulse, P::kNone, C::kNextPulse},

@@ -49,6 +49,7 @@ enum class Condition : std::uint8_t {
   kInterPulseInterval,
   kRecordNotStored,
   kBoardSetupPending,
+  kPulseIdNotReserved,
   // end pulse
   kDesiccation,
   kSkinHotDuringPulse,
@@ -94,7 +95,7 @@ enum class Condition : std::uint8_t {
   kRepeatedFault,
   kInternalInvariant,
 };
-inline constexpr std::size_t kConditionCount = 50;
+inline constexpr std::size_t kConditionCount = 51;
 
 struct ConditionSpec {
   std::string_view name;

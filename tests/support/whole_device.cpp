@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace rfneedle::testing {
 namespace {
@@ -21,6 +22,8 @@ WholeDevice::WholeDevice(const WholeDeviceOptions& options)
       core(options.core, clock.now()),
       bridge(core, clock.now()) {
   bridge.set_handshake_policy(options.policy);
+  // The store reserves pulse IDs ahead (SR-68); this shell's store has all of them.
+  core.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(), clock.now());
   // A = the controller, B = the boards.
   generator_line.set_receiver(Direction::kAToB, [this](std::span<const std::uint8_t> bytes) {
     device.generator_bytes_in(bytes, clock.now());

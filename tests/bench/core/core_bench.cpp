@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "controller/core/core.h"
@@ -27,6 +28,7 @@ class Stamping {
     boards_.act.cartridge.expiry_day = 1'000'000;
     core_.on_handshake(Board::kGenerator, testing::matched_handshake(Board::kGenerator), now_);
     core_.on_handshake(Board::kActuator, testing::matched_handshake(Board::kActuator), now_);
+    core_.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(), now_);
     core_.restore({}, 0, now_);
     for (int i = 0; i < 2000 && core_.state() != State::kStandby; ++i) step(nullptr);
     SessionRequest r;

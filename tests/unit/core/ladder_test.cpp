@@ -29,6 +29,7 @@ const std::map<Condition, Action>& design_rungs() {
       {C::kInterPulseInterval, A::kWait},
       {C::kRecordNotStored, A::kWait},
       {C::kBoardSetupPending, A::kWait},
+      {C::kPulseIdNotReserved, A::kWait},
       {C::kDesiccation, A::kEndPulse},
       {C::kSkinHotDuringPulse, A::kEndPulse},
       {C::kTriggerReleased, A::kEndPulse},

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "controller/core/core.h"
@@ -24,8 +25,11 @@ struct Sent {
 
 class Rig {
  public:
-  explicit Rig(const CoreConfig& config = CoreConfig{})
+  // `reserved_pulse_ids`: how far the rig's store reserved pulse IDs ahead (SR-68).
+  explicit Rig(const CoreConfig& config = CoreConfig{},
+               std::uint64_t reserved_pulse_ids = std::numeric_limits<std::uint64_t>::max())
       : clock(Instant{}), core(config, clock.now()) {
+    core.allow_pulse_ids_up_to(reserved_pulse_ids, clock.now());
     clock.call_every(milliseconds(1), [this] { step(); });
   }
 

@@ -1,0 +1,96 @@
+// The service thread's side of the safety thread (DESIGN 6): a DeviceGateway over the
+// SafetyLoop's queues. Every millisecond, on the service thread's io_context, it answers
+// requests, stores what the loop published through the Store (in order, retrying a write
+// that failed), acknowledges stored pulse records back to the core (SR-69), keeps the
+// latest snapshot, fans out to listeners, writes the loop's log records with spdlog and
+// keeps pulse IDs reserved ahead of the core (SR-68).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "controller/daemon/device_gateway.h"
+#include "controller/daemon/safety_loop.h"
+#include "controller/daemon/store.h"
+
+namespace rfneedle::daemon {
+
+struct CoreGatewayOptions {
+  // Pulse IDs reserved ahead of the core; topped up when half are used.
+  std::uint64_t pulse_id_window = 64;
+  std::chrono::milliseconds pump_period{1};
+};
+
+class CoreGateway final : public DeviceGateway {
+ public:
+  // Hands the store's latches and pulse-ID series to `loop` (SR-53, SR-68), so it must
+  // run before loop.start(); then pumps on `service_io` until shutdown().
+  CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, Store& store,
+              CoreGatewayOptions options = {});
+  ~CoreGateway() override;
+  CoreGateway(const CoreGateway&) = delete;
+  CoreGateway& operator=(const CoreGateway&) = delete;
+
+  // After loop.stop(): stops the timer and stores everything still queued (one last try
+  // each; what the store still refuses is counted in unstored()).
+  void shutdown();
+  // One pass over every queue (the timer's work; tests may call it).
+  void pump();
+
+  // DeviceGateway
+  void request(CoreRequest request, Reply reply) override;
+  void stop() override;
+  [[nodiscard]] const core::Status& status() const override { return latest_.status; }
+  [[nodiscard]] bool boards_simulated() const override { return loop_.boards_simulated(); }
+  void add_listener(DeviceListener& listener) override;
+  void remove_listener(DeviceListener& listener) override;
+
+  // Records the store has not yet taken (events, latches, pulses).
+  [[nodiscard]] std::size_t unstored() const {
+    return events_.size() + latches_.size() + pulses_.size();
+  }
+  [[nodiscard]] std::uint64_t reserved_pulse_ids() const { return reserved_; }
+
+ private:
+  void schedule();
+  void take_replies();
+  void take_logs();
+  void store_events();
+  void store_latches();
+  void store_pulses();
+  void take_snapshots();
+  void take_telemetry();
+  void reserve_ahead();
+  void send_inputs();
+  void note_store_failure(const char* what);
+  void log_loop_counters();
+
+  boost::asio::io_context& io_;
+  SafetyLoop& loop_;
+  Store& store_;
+  CoreGatewayOptions options_;
+  boost::asio::steady_timer timer_;
+  bool pumping_ = true;
+
+  std::deque<Reply> replies_;     // one per request in flight, in order
+  std::deque<LoopInput> inputs_;  // store answers waiting for room in the input queue
+  std::deque<PublishedEvent> events_;
+  std::deque<PublishedLatch> latches_;
+  std::deque<PublishedPulse> pulses_;
+  PublishedSnapshot latest_;
+  std::vector<DeviceListener*> listeners_;
+
+  std::uint64_t reserved_ = 0;
+  std::uint64_t highest_pulse_id_ = 0;
+  std::optional<std::pair<std::uint64_t, WallMs>> started_;  // the pulse under way
+  std::chrono::steady_clock::time_point last_failure_log_{};
+  std::chrono::steady_clock::time_point last_counter_log_{};
+  std::uint64_t logged_drops_ = 0;
+};
+
+}  // namespace rfneedle::daemon

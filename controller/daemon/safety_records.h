@@ -1,0 +1,108 @@
+// What crosses between rfneedled's safety thread and its service thread (DESIGN 6), and
+// the single-producer/single-consumer queues that carry it. Everything the safety thread
+// produces is fixed-size (its text is static, or the core's configuration's, which lives
+// as long as the SafetyLoop), so producing it never allocates; the service thread copies
+// the text into its own records (SR-71).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "controller/core/core_event.h"
+#include "controller/core/pulse_record.h"
+#include "controller/core/response.h"
+#include "controller/core/status.h"
+#include "controller/daemon/device_gateway.h"
+#include "controller/daemon/spsc_queue.h"
+
+namespace rfneedle::daemon {
+
+// Service → safety: an operator request (answered by exactly one LoopReply, in order), or
+// one of the store's answers, which are never refused.
+struct LoopInput {
+  enum class Kind : std::uint8_t { kRequest, kRecordStored, kPulseIdsReserved };
+  Kind kind = Kind::kRequest;
+  std::uint64_t value = 0;  // kRecordStored: the pulse ID; kPulseIdsReserved: the ceiling
+  CoreRequest request;
+};
+
+// Safety → service: the core's answer to the oldest unanswered request.
+struct LoopReply {
+  core::Response response;
+};
+
+struct PublishedEvent {
+  core::CoreEvent event;
+  WallMs at = 0;
+};
+struct PublishedLatch {
+  core::LatchRecord latch;
+  WallMs at = 0;
+};
+struct PublishedPulse {
+  core::PulseRecord record;
+  WallMs at = 0;  // when the safety thread saw the record (its start, for kStarted)
+};
+struct PublishedSnapshot {
+  core::Status status;
+  WallMs at = 0;
+};
+
+// The safety thread's log lines, formatted and written by the service thread.
+struct LogRecord {
+  enum class Level : std::uint8_t { kInfo, kWarning, kError };
+  Level level = Level::kInfo;
+  std::string_view text;  // static
+  std::int64_t value = 0;
+  bool has_value = false;
+};
+
+struct QueueCapacities {
+  std::size_t inputs = 32;  // operator requests in flight are bounded by this too
+  std::size_t events = 512;
+  std::size_t latches = 32;
+  std::size_t pulses = 32;
+  std::size_t snapshots = 8;
+  std::size_t telemetry = 512;
+  std::size_t logs = 64;
+};
+
+// Every queue between the threads; the safety thread is the producer of all but `inputs`.
+struct SafetyChannels {
+  explicit SafetyChannels(const QueueCapacities& c)
+      : inputs(c.inputs),
+        replies(c.inputs),
+        events(c.events),
+        latches(c.latches),
+        pulses(c.pulses),
+        snapshots(c.snapshots),
+        telemetry(c.telemetry),
+        logs(c.logs) {}
+
+  SpscQueue<LoopInput> inputs;
+  // As large as `inputs`: the gateway never has more requests in flight, so a reply
+  // always has room.
+  SpscQueue<LoopReply> replies;
+  SpscQueue<PublishedEvent> events;
+  SpscQueue<PublishedLatch> latches;
+  SpscQueue<PublishedPulse> pulses;
+  SpscQueue<PublishedSnapshot> snapshots;
+  SpscQueue<TelemetrySample> telemetry;
+  SpscQueue<LogRecord> logs;
+};
+
+// What the safety thread dropped or held back; written by it, read anywhere.
+struct SafetyLoopCounters {
+  std::atomic<std::uint64_t> ticks{0};
+  std::atomic<std::uint64_t> late_ticks{0};  // woke past the next deadline: ticked once
+  std::atomic<std::uint64_t> telemetry_dropped{0};
+  std::atomic<std::uint64_t> snapshots_dropped{0};
+  std::atomic<std::uint64_t> events_dropped{0};
+  std::atomic<std::uint64_t> logs_dropped{0};
+  std::atomic<std::uint64_t> records_held{0};  // latches and pulses waiting for queue room
+  std::atomic<std::uint64_t> records_lost{0};  // backlog full too: a broken invariant
+};
+
+}  // namespace rfneedle::daemon
