@@ -73,6 +73,7 @@ class FakeStore final : public Store {
     return std::nullopt;
   }
   bool append_audit(AuditEntry&) override { return !failing; }
+  std::vector<AuditEntry> audit(std::uint64_t, std::uint32_t) override { return {}; }
 };
 
 }  // namespace rfneedle::daemon::testing
