@@ -4,6 +4,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -28,12 +29,24 @@ std::optional<api::ErrorBody> check_integer(const pb::Value& v, const std::strin
   if (v.kind_case() == pb::Value::kNumberValue) {
     number = v.number_value();
   } else if (quoted_allowed && v.kind_case() == pb::Value::kStringValue) {
-    // 64-bit integers travel as strings (protobuf's JSON mapping).
+    // 64-bit integers travel as strings (protobuf's JSON mapping): parsed exactly.
     const std::string& s = v.string_value();
-    if (s.empty() || s.size() > 20 || s.find_first_not_of("-0123456789") != std::string::npos) {
-      return wrong_type(field, rule);
+    const char* end = s.data() + s.size();
+    std::from_chars_result r{};
+    if (min < 0) {
+      std::int64_t i = 0;
+      r = std::from_chars(s.data(), end, i);
+    } else {
+      std::uint64_t u = 0;
+      r = std::from_chars(s.data(), end, u);
     }
-    number = std::strtod(s.c_str(), nullptr);
+    if (r.ec == std::errc::result_out_of_range) {
+      return error_body("out of range", field, rule);
+    }
+    if (s.empty() || r.ec != std::errc{} || r.ptr != end) {
+      return error_body(s.starts_with('-') ? "out of range" : "wrong type", field, rule);
+    }
+    return std::nullopt;
   } else {
     return wrong_type(field, rule);
   }
