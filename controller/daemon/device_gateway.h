@@ -39,9 +39,15 @@ struct RunSelfTest {};
 struct DisplayHeartbeat {
   std::uint64_t snapshot_id = 0;
 };
-using CoreRequest =
-    std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
-                 EnterService, ExitService, RunSelfTest, DisplayHeartbeat>;
+// POST /session/area: the open session's area changes (every pulse stores its area).
+struct ChangeArea {
+  core::BodyArea area = core::BodyArea::kCheek;
+};
+// POST /session/cartridge: the operator swapped the cartridge; read its memory again.
+struct SwapCartridge {};
+using CoreRequest = std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge,
+                                 ServiceReset, EnterService, ExitService, RunSelfTest,
+                                 DisplayHeartbeat, ChangeArea, SwapCartridge>;
 
 // The core's answer, with its text copied (it outlives the safety thread's call).
 struct CoreReply {

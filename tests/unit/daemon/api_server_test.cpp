@@ -1,0 +1,467 @@
+// The API server over real sockets on a free loopback port, against a fake gateway and
+// store: the bad-input table, roles, the idle lock, throttling on the injected clock,
+// STOP, and the display's stream connection.
+#include "controller/daemon/api_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <future>
+#include <thread>
+
+#include "controller/daemon/api_json.h"
+#include "tests/unit/daemon/api_fakes.h"
+
+namespace rfneedle::daemon {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using testing::FakeGateway;
+using testing::FakeStore;
+
+constexpr std::string_view kPin = "482913";
+constexpr std::string_view kServiceKey = "service-key-0001";
+
+const std::vector<Account>& accounts() {
+  static const std::vector<Account> a = {{Role::kOperator, "alice", hash_secret(kPin)},
+                                         {Role::kService, "", hash_secret(kServiceKey)}};
+  return a;
+}
+
+struct Reply {
+  unsigned status = 0;
+  std::string body;
+  std::string retry_after;
+  [[nodiscard]] api::ErrorBody error() const {
+    api::ErrorBody e;
+    EXPECT_FALSE(parse_json(body, e)) << body;
+    return e;
+  }
+};
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ApiOptions options;
+    options.accounts = accounts();
+    options.steady_now = [this] { return Instant{} + microseconds(clock_us_.load()); };
+    options.wall_now = [] { return WallMs{1'767'225'600'000}; };
+    server_ =
+        std::make_unique<ApiServer>(io_, gateway_, store_, std::move(options), "127.0.0.1", 0);
+    server_->start();
+    port_ = server_->port();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    on_io([this] { server_->stop(); });
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+  }
+
+  // Runs `f` on the server's thread and waits for it (the gateway is single-threaded).
+  void on_io(std::function<void()> f) {
+    std::promise<void> done;
+    net::post(io_, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  void advance(Duration d) { clock_us_ += d.count(); }
+
+  Reply send(http::verb method, std::string target, std::string body = {},
+             std::string content_type = "application/json", std::string token = {},
+             bool display = false) {
+    net::io_context client;
+    beast::tcp_stream stream(client);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!content_type.empty()) {
+      req.set(http::field::content_type, content_type);
+    }
+    if (!token.empty()) {
+      req.set(http::field::authorization, "Bearer " + token);
+    }
+    if (display) {
+      req.set("X-Rfneedle-Client", "display");
+    }
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    http::read(stream, buffer, res, ec);
+    return {res.result_int(), res.body(), std::string(res[http::field::retry_after])};
+  }
+  Reply post(std::string target, std::string body = "{}", std::string token = {}) {
+    return send(http::verb::post, std::move(target), std::move(body), "application/json",
+                std::move(token));
+  }
+  std::string login(std::string_view role, std::string_view user, std::string_view secret) {
+    const Reply r = post("/api/v1/login", R"({"role": ")" + std::string(role) + R"(", "user": ")" +
+                                              std::string(user) + R"(", "secret": ")" +
+                                              std::string(secret) + R"("})");
+    api::LoginResponse out;
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_FALSE(parse_json(r.body, out));
+    return out.token();
+  }
+  std::string operator_token() { return login("ROLE_OPERATOR", "alice", kPin); }
+  std::string service_token() { return login("ROLE_SERVICE", "", kServiceKey); }
+
+  std::atomic<std::int64_t> clock_us_{1'000'000'000};
+  FakeGateway gateway_;
+  FakeStore store_;
+  net::io_context io_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{
+      net::make_work_guard(io_)};
+  std::unique_ptr<ApiServer> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+struct BadInputRow {
+  const char* kind;
+  http::verb method;
+  std::string target;
+  std::string body;
+  std::string content_type;
+  unsigned status;
+  std::string field;
+};
+
+// Verifies: SR-75
+TEST_F(ApiServerTest, BadInputGetsA4xxNamingTheFieldAndNeverReachesTheCore) {
+  const std::string token = operator_token();
+  const std::string checklist_no =
+      R"("checklist": {"active_infection_or_cold_sores": "NO", "active_acne": "NO"})";
+  const std::vector<BadInputRow> rows = {
+      {"malformed JSON", http::verb::put, "/api/v1/parameters", R"({"depth_um": )",
+       "application/json", 400, ""},
+      {"wrong type", http::verb::put, "/api/v1/parameters", R"({"power_mw": "high"})",
+       "application/json", 400, "power_mw"},
+      {"unknown field", http::verb::put, "/api/v1/parameters", R"({"energy_uj": 5})",
+       "application/json", 400, "energy_uj"},
+      {"out of range", http::verb::put, "/api/v1/parameters",
+       R"({"depth_um": 1500, "power_mw": 90000, "duration_ms": 100})", "application/json", 400,
+       "power_mw"},
+      {"integer overflow", http::verb::put, "/api/v1/parameters", R"({"duration_ms": 1e15})",
+       "application/json", 400, "duration_ms"},
+      {"body over 64 KiB", http::verb::put, "/api/v1/parameters",
+       R"({"x": ")" + std::string(70'000, 'a') + R"("})", "application/json", 413, ""},
+      {"unknown route", http::verb::get, "/api/v1/nothing", "", "", 404, ""},
+      {"wrong method", http::verb::get, "/api/v1/arm", "", "", 405, ""},
+      {"no Content-Type", http::verb::post, "/api/v1/arm", "{}", "", 415, "Content-Type"},
+      {"form post", http::verb::post, "/api/v1/arm", "a=b", "application/x-www-form-urlencoded",
+       415, "Content-Type"},
+      {"unanswered checklist item", http::verb::post, "/api/v1/session",
+       R"({"patient_ref": "P1", "area": "BODY_AREA_CHEEK", )" + checklist_no + "}",
+       "application/json", 400, "checklist.keloids"},
+      {"unspecified enum", http::verb::post, "/api/v1/session/area",
+       R"({"area": "BODY_AREA_UNSPECIFIED"})", "application/json", 400, "area"},
+      {"unknown enum value", http::verb::post, "/api/v1/session/area", R"({"area": "ELBOW"})",
+       "application/json", 400, "area"},
+      {"bad query parameter", http::verb::get, "/api/v1/events?limit=0", "", "", 400, "limit"},
+  };
+  for (const BadInputRow& row : rows) {
+    const Reply r = send(row.method, row.target, row.body, row.content_type, token);
+    EXPECT_EQ(r.status, row.status) << row.kind << ": " << r.body;
+    EXPECT_EQ(r.error().field(), row.field) << row.kind;
+    EXPECT_FALSE(r.error().error().empty()) << row.kind;
+    EXPECT_FALSE(r.error().rule().empty()) << row.kind;
+  }
+  EXPECT_EQ(gateway_.request_count.load(), 0);
+}
+
+// Verifies: SR-73
+TEST_F(ApiServerTest, RequestsWithoutATokenGet401AndTheWrongRoleGets403) {
+  EXPECT_EQ(post("/api/v1/arm").status, 401u);
+  EXPECT_EQ(post("/api/v1/arm").error().field(), "Authorization");
+  EXPECT_EQ(post("/api/v1/arm", "{}", std::string(64, 'a')).status, 401u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status").status, 401u);
+  const std::string op = operator_token();
+  const std::string svc = service_token();
+  EXPECT_EQ(post("/api/v1/faults/reset", R"({"reason": "x"})", op).status, 403u);
+  EXPECT_EQ(post("/api/v1/service/enter", "{}", op).status, 403u);
+  EXPECT_EQ(post("/api/v1/arm", "{}", svc).status, 403u);
+  EXPECT_EQ(gateway_.request_count.load(), 0);
+  EXPECT_EQ(post("/api/v1/arm", "{}", op).status, 200u);
+  EXPECT_EQ(post("/api/v1/faults/reset", R"({"reason": "relay replaced"})", svc).status, 200u);
+  EXPECT_EQ(gateway_.request_count.load(), 2);
+  ASSERT_TRUE(std::holds_alternative<ServiceReset>(gateway_.requests.back()));
+  EXPECT_EQ(std::get<ServiceReset>(gateway_.requests.back()).reason, "relay replaced");
+}
+
+// Verifies: SR-73
+TEST_F(ApiServerTest, WrongPinGets401AndLogoutEndsTheToken) {
+  const Reply wrong =
+      post("/api/v1/login", R"({"role":"ROLE_OPERATOR","user":"alice","secret":"1"})");
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(wrong.body.find("482913"), std::string::npos);
+  const std::string op = operator_token();
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", op).status, 200u);
+  EXPECT_EQ(post("/api/v1/logout", "{}", op).status, 200u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", op).status, 401u);
+}
+
+TEST_F(ApiServerTest, ATokenExpiresOnTheInjectedClock) {
+  const std::string svc = service_token();
+  EXPECT_EQ(send(http::verb::get, "/api/v1/service/counters", "", "", svc).status, 200u);
+  advance(seconds(3600));
+  EXPECT_EQ(send(http::verb::get, "/api/v1/service/counters", "", "", svc).status, 401u);
+}
+
+// Verifies: SR-74
+TEST_F(ApiServerTest, FiveFailedLogInsAreThrottledFor30sThenDoubling) {
+  const std::string wrong = R"({"role":"ROLE_OPERATOR","user":"alice","secret":"000000"})";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(post("/api/v1/login", wrong).status, 401u) << i;
+  }
+  Reply r = post("/api/v1/login", wrong);
+  EXPECT_EQ(r.status, 429u);
+  EXPECT_EQ(r.error().retry_after_s(), 30u);
+  EXPECT_EQ(r.retry_after, "30");
+  // Refused even with the right PIN while throttled; other users are not affected.
+  EXPECT_EQ(
+      post("/api/v1/login", R"({"role":"ROLE_OPERATOR","user":"alice","secret":"482913"})").status,
+      429u);
+  EXPECT_EQ(post("/api/v1/login", R"({"role":"ROLE_SERVICE","secret":"service-key-0001"})").status,
+            200u);
+  advance(seconds(30));
+  EXPECT_EQ(post("/api/v1/login", wrong).status, 401u);
+  EXPECT_EQ(post("/api/v1/login", wrong).error().retry_after_s(), 60u);
+  advance(seconds(60));
+  (void)operator_token();  // success resets
+  EXPECT_EQ(post("/api/v1/login", wrong).status, 401u);
+}
+
+// Verifies: SR-76
+TEST_F(ApiServerTest, StopNeedsNoTokenNoContentTypeAndIsNeverThrottled) {
+  const std::string wrong = R"({"role":"ROLE_OPERATOR","user":"alice","secret":"000000"})";
+  for (int i = 0; i < 6; ++i) {
+    (void)post("/api/v1/login", wrong);
+  }
+  const Reply r = send(http::verb::post, "/api/v1/stop", "", "");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(gateway_.stops.load(), 1);
+  EXPECT_EQ(post("/api/v1/stop", "{}", "not-a-token").status, 200u);
+  EXPECT_EQ(gateway_.stops.load(), 2);
+}
+
+// Verifies: SR-76
+TEST_F(ApiServerTest, WhileTheIdleLockIsOnOperatorRequestsGet423UntilTheNextLogIn) {
+  const std::string before = operator_token();
+  on_io([this] { gateway_.status_.screen_locked = true; });
+  const Reply locked = post("/api/v1/arm", "{}", before);
+  EXPECT_EQ(locked.status, 423u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", before).status, 423u);
+  EXPECT_EQ(post("/api/v1/stop", "{}").status, 200u);
+  EXPECT_EQ(gateway_.request_count.load(), 0);
+  advance(seconds(1));
+  const std::string after = operator_token();
+  EXPECT_EQ(post("/api/v1/arm", "{}", after).status, 200u);
+  EXPECT_EQ(post("/api/v1/arm", "{}", before).status, 423u);
+  on_io([this] { gateway_.status_.screen_locked = false; });
+  EXPECT_EQ(post("/api/v1/arm", "{}", before).status, 200u);
+}
+
+TEST_F(ApiServerTest, ACoreRefusalIs409WithTheCoreReason) {
+  gateway_.next_reply = {core::ResponseCode::kExecutionError, "", "disarm before closing"};
+  const Reply r = post("/api/v1/session/close", "{}", operator_token());
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_EQ(r.error().error(), "disarm before closing");
+}
+
+TEST_F(ApiServerTest, SessionOpensWithTheOperatorFromTheToken) {
+  std::string body = R"({"patient_ref": "P-7", "area": "BODY_AREA_NECK", "checklist": {)";
+  const auto* d = api::Checklist::descriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    body += (i ? ", \"" : "\"") + d->field(i)->name() + R"(": "NO")";
+  }
+  body += "}}";
+  const Reply r = post("/api/v1/session", body, operator_token());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const auto& open = std::get<OpenSession>(gateway_.requests.back());
+  EXPECT_EQ(open.request.operator_id, "alice");
+  EXPECT_EQ(open.request.patient_ref, "P-7");
+  EXPECT_EQ(open.request.area, core::BodyArea::kNeck);
+  EXPECT_EQ(open.request.today, 20454);
+}
+
+// Verifies: SR-72
+TEST_F(ApiServerTest, EveryMutatingRequestIsAuditedAndAFailedAuditIs503) {
+  const std::string op = operator_token();
+  (void)post("/api/v1/arm", "{}", op);
+  ASSERT_GE(store_.audit_log.size(), 2u);
+  EXPECT_EQ(store_.audit_log.back().route, "/api/v1/arm");
+  EXPECT_EQ(store_.audit_log.back().user, "alice");
+  EXPECT_EQ(store_.audit_log.front().parameters.find(kPin), std::string::npos);
+  on_io([this] { store_.fail_audit = true; });
+  EXPECT_EQ(post("/api/v1/disarm", "{}", op).status, 503u);
+  EXPECT_EQ(post("/api/v1/stop", "{}").status, 200u);
+}
+
+// Verifies: SR-77
+TEST_F(ApiServerTest, FaultInjectionIs409UnlessTheBoardsAreSimulated) {
+  const std::string svc = service_token();
+  const Reply r = post("/api/v1/service/sim/faults", R"({"command": "inject skin_hot"})", svc);
+  EXPECT_EQ(r.status, 409u);
+  on_io([this] { gateway_.simulated = true; });
+  EXPECT_EQ(post("/api/v1/service/sim/faults", R"({"command": "inject skin_hot"})", svc).status,
+            409u)
+      << "no simulator control socket was given";
+}
+
+TEST_F(ApiServerTest, EventsAndSessionsComeFromTheStore) {
+  StoredEvent e;
+  e.text = "session opened";
+  on_io([&] {
+    (void)store_.append_event(e);
+    (void)store_.append_event(e);
+    SessionRecord s;
+    s.id = 7;
+    s.patient_ref = "P-7";
+    (void)store_.open_session(s);
+  });
+  const std::string op = operator_token();
+  api::EventList events;
+  ASSERT_FALSE(
+      parse_json(send(http::verb::get, "/api/v1/events?after_id=1", "", "", op).body, events));
+  ASSERT_EQ(events.events_size(), 1);
+  EXPECT_EQ(events.events(0).id(), 2u);
+  api::SessionDetail detail;
+  ASSERT_FALSE(parse_json(send(http::verb::get, "/api/v1/sessions/7", "", "", op).body, detail));
+  EXPECT_EQ(detail.session().patient_ref(), "P-7");
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sessions/8", "", "", op).status, 404u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sessions/x", "", "", op).error().field(), "id");
+}
+
+TEST(ApiServerAddress, RefusesANonLoopbackListenAddress) {
+  EXPECT_FALSE(check_listen_address("127.0.0.1"));
+  EXPECT_FALSE(check_listen_address("::1"));
+  EXPECT_TRUE(check_listen_address("0.0.0.0"));
+  EXPECT_TRUE(check_listen_address("192.168.1.20"));
+  EXPECT_TRUE(check_listen_address("localhost"));
+  net::io_context io;
+  FakeGateway gateway;
+  FakeStore store;
+  EXPECT_THROW(ApiServer(io, gateway, store, ApiOptions{}, "0.0.0.0", 0), std::invalid_argument);
+}
+
+// ---- the stream ----
+
+class StreamClient {
+ public:
+  explicit StreamClient(std::uint16_t port, std::string token = {}) : ws_(io_) {
+    tcp::socket& socket = ws_.next_layer();
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    if (!token.empty()) {
+      ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
+        req.set(http::field::authorization, "Bearer " + token);
+      }));
+    }
+    ws_.handshake("127.0.0.1", "/api/v1/stream");
+  }
+  void write(const std::string& text) { ws_.write(net::buffer(text)); }
+  // The next message, or nothing when the server closed the connection.
+  std::optional<api::StreamServerMessage> read() {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    ws_.read(buffer, ec);
+    if (ec) {
+      return std::nullopt;
+    }
+    api::StreamServerMessage m;
+    EXPECT_FALSE(parse_json(beast::buffers_to_string(buffer.data()), m));
+    return m;
+  }
+  std::string close_reason() const { return std::string(ws_.reason().reason.c_str()); }
+
+ private:
+  net::io_context io_;
+  websocket::stream<tcp::socket> ws_;
+};
+
+// Verifies: SR-76
+TEST_F(ApiServerTest, TheDisplayGetsStatusPresetsAndTheStreamWithoutAPin) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", "", true).status, 200u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/presets", "", "", "", true).status, 200u);
+  EXPECT_EQ(send(http::verb::post, "/api/v1/arm", "{}", "application/json", "", true).status, 401u);
+  on_io([this] { gateway_.status_.snapshot_id = 41; });
+  StreamClient display(port_);
+  display.write(R"({"hello": {"display": true}})");
+  auto welcome = display.read();
+  ASSERT_TRUE(welcome && welcome->has_welcome());
+  EXPECT_EQ(welcome->welcome().role(), api::ROLE_DISPLAY);
+  EXPECT_GT(welcome->welcome().presets().areas_size(), 0);
+  auto snapshot = display.read();
+  ASSERT_TRUE(snapshot && snapshot->has_snapshot());
+  EXPECT_EQ(snapshot->snapshot().snapshot_id(), 41u);
+  display.write(R"({"heartbeat": {"snapshot_id": "41"}})");
+  // Pushed: an event and a snapshot, as they happen.
+  on_io([this] {
+    StoredEvent e;
+    e.id = 9;
+    e.condition = core::Condition::kSkinHot;
+    e.priority = core::AlarmPriority::kMedium;
+    for (DeviceListener* l : gateway_.listeners) {
+      l->on_event(e);
+    }
+  });
+  auto event = display.read();
+  ASSERT_TRUE(event && event->has_event());
+  EXPECT_EQ(event->event().condition(), "skin_hot");
+  EXPECT_EQ(event->event().priority(), api::ALARM_PRIORITY_MEDIUM);
+  std::lock_guard lock(gateway_.mutex);
+  ASSERT_FALSE(gateway_.requests.empty());
+  EXPECT_EQ(std::get<DisplayHeartbeat>(gateway_.requests.back()).snapshot_id, 41u);
+}
+
+TEST_F(ApiServerTest, ASecondDisplayReplacesTheFirst) {
+  StreamClient first(port_);
+  first.write(R"({"hello": {"display": true}})");
+  ASSERT_TRUE(first.read());
+  ASSERT_TRUE(first.read());
+  StreamClient second(port_);
+  second.write(R"({"hello": {"display": true}})");
+  ASSERT_TRUE(second.read());
+  EXPECT_FALSE(first.read()) << "the first display is closed";
+  EXPECT_EQ(first.close_reason(), "replaced by another display connection");
+}
+
+TEST_F(ApiServerTest, AStreamWithoutAHelloIsClosedAfter1s) {
+  StreamClient silent(port_);
+  EXPECT_FALSE(silent.read());
+  EXPECT_EQ(silent.close_reason(), "no hello within 1 s");
+}
+
+TEST_F(ApiServerTest, AnOperatorStreamsWithATokenButSendsNoHeartbeat) {
+  StreamClient op(port_, operator_token());
+  auto welcome = op.read();
+  ASSERT_TRUE(welcome && welcome->has_welcome());
+  EXPECT_EQ(welcome->welcome().role(), api::ROLE_OPERATOR);
+  ASSERT_TRUE(op.read());  // snapshot
+  op.write(R"({"heartbeat": {"snapshot_id": "1"}})");
+  auto refused = op.read();
+  ASSERT_TRUE(refused && refused->has_error());
+  EXPECT_EQ(refused->error().field(), "heartbeat");
+  EXPECT_EQ(gateway_.request_count.load(), 0);
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon
