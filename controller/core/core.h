@@ -61,6 +61,11 @@ class Core {
   // Operator and service requests (log-in and roles are the daemon's).
   [[nodiscard]] Response open_session(const SessionRequest& request, Instant now);
   [[nodiscard]] Response close_session(Instant now);
+  // Between pulses, disarmed: another body area within the session.
+  [[nodiscard]] Response change_area(BodyArea area, Instant now);
+  // Disarmed: the operator swapped the cartridge; its memory is read again and an
+  // unbound one is bound to the session.
+  [[nodiscard]] Response swap_cartridge(Instant now);
   [[nodiscard]] Response set_parameters(const PulseParameters& parameters, Instant now);
   [[nodiscard]] Response arm(Instant now);
   [[nodiscard]] Response disarm(Instant now);

@@ -63,6 +63,32 @@ Response Core::close_session(Instant now) {
   return Response::accepted();
 }
 
+Response Core::change_area(BodyArea area, Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby) {
+    return reject("disarm before changing the body area", now);
+  }
+  Response r = session_.change_area(area, config_);
+  if (!r.ok()) {
+    ++status_.counters.rejections;
+    event(EventKind::kRequestRejected, Severity::kCommand, now, r.reason);
+    return r;
+  }
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "body area changed",
+        static_cast<std::int64_t>(area));
+  return r;
+}
+
+Response Core::swap_cartridge(Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby || !session_.is_open()) {
+    return reject("a cartridge is swapped in an open session, disarmed", now);
+  }
+  on_cartridge_changed(now);
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "cartridge swapped");
+  return Response::accepted();
+}
+
 Response Core::set_parameters(const PulseParameters& parameters, Instant now) {
   note_activity(now);
   if (state_ != State::kStandby && state_ != State::kReady && state_ != State::kPaused) {

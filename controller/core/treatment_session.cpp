@@ -44,6 +44,24 @@ Response TreatmentSession::open(const SessionRequest& request, const CartridgeIn
   return Response::accepted();
 }
 
+Response TreatmentSession::change_area(BodyArea area, const CoreConfig& config) {
+  if (!is_open()) {
+    return Response::refused("no session is open");
+  }
+  const auto index = static_cast<std::size_t>(area);
+  if (index >= kBodyAreaCount) {
+    return Response::invalid("area", "unknown body area");
+  }
+  if (config.presets[index].cartridge != cartridge_.kind) {
+    return Response::invalid("area", "the attached cartridge's type does not treat this area");
+  }
+  request_.area = area;
+  if (parameters_ && !validate_parameters(*parameters_, area, cartridge_, config).ok()) {
+    parameters_.reset();
+  }
+  return Response::accepted();
+}
+
 Response TreatmentSession::set_parameters(const PulseParameters& parameters,
                                           const CoreConfig& config) {
   if (!is_open()) {

@@ -17,6 +17,9 @@ class TreatmentSession {
   void close() { *this = TreatmentSession{}; }
   [[nodiscard]] Response set_parameters(const PulseParameters& parameters,
                                         const CoreConfig& config);
+  // Another body area (every pulse stores its area): it must take this cartridge's type;
+  // settings no longer valid for it are dropped and must be set again.
+  [[nodiscard]] Response change_area(BodyArea area, const CoreConfig& config);
   // What arming needs beyond the interlocks: a session, settings, a clear screening.
   [[nodiscard]] Response arm_check() const;
 

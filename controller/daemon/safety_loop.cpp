@@ -275,6 +275,10 @@ core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant no
           return core_.run_self_test(now);
         } else if constexpr (std::is_same_v<T, DisplayHeartbeat>) {
           return core_.display_heartbeat(r.snapshot_id, now);
+        } else if constexpr (std::is_same_v<T, ChangeArea>) {
+          return core_.change_area(r.area, now);
+        } else if constexpr (std::is_same_v<T, SwapCartridge>) {
+          return core_.swap_cartridge(now);
         } else {
           static_assert(std::is_same_v<T, void>, "every CoreRequest reaches the core");
         }

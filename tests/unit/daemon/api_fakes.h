@@ -109,6 +109,15 @@ class FakeStore final : public Store {
     return true;
   }
 
+  std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override {
+    std::lock_guard lock(mutex);
+    std::vector<AuditEntry> out;
+    for (const AuditEntry& a : audit_log) {
+      if (a.id > after_id && out.size() < limit) out.push_back(a);
+    }
+    return out;
+  }
+
   std::mutex mutex;
   bool fail_audit = false;
   std::vector<StoredEvent> event_list;
