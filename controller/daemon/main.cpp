@@ -1,0 +1,213 @@
+// rfneedled: the controller process (DESIGN 6). The safety thread (SafetyLoop: links,
+// core, 1 kHz tick) and the service thread (this one: API server, store, logs) meet only
+// through CoreGateway's bounded queues.
+#include <sodium.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "controller/daemon/api_server.h"
+#include "controller/daemon/auth.h"
+#include "controller/daemon/core_gateway.h"
+#include "controller/daemon/daemon_config.h"
+#include "controller/daemon/daemon_options.h"
+#include "controller/daemon/safety_loop.h"
+#include "controller/daemon/sqlite_store.h"
+#include "hal/device_proto_hash.h"
+
+namespace rfneedle::daemon {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int usage_error(const std::string& message) {
+  std::cerr << "rfneedled: " << message << "\n(rfneedled --help lists the options)\n";
+  return 2;
+}
+
+// A PIN or key from standard input, its Argon2id hash on standard output.
+int print_secret_hash() {
+  std::string secret;
+  if (!std::getline(std::cin, secret) || secret.empty()) {
+    std::cerr << "rfneedled: --hash-secret: no secret on standard input\n";
+    return 2;
+  }
+  const std::string hash = hash_secret(secret);
+  sodium_memzero(secret.data(), secret.size());
+  if (hash.empty()) {
+    std::cerr << "rfneedled: --hash-secret: hashing failed\n";
+    return 1;
+  }
+  std::cout << hash << "\n";
+  return 0;
+}
+
+std::vector<Account> accounts_of(const DaemonConfig& config) {
+  std::vector<Account> accounts;
+  for (const OperatorHash& o : config.operators) {
+    accounts.push_back({Role::kOperator, o.user, o.pin_hash});
+  }
+  if (!config.service_key_hash.empty()) {
+    accounts.push_back({Role::kService, "", config.service_key_hash});
+  }
+  return accounts;
+}
+
+void set_up_logging(const std::filesystem::path& data_dir) {
+  std::vector<spdlog::sink_ptr> sinks;
+  sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+      (data_dir / "rfneedled.log").string(), 5 * 1024 * 1024, 3));
+  auto logger = std::make_shared<spdlog::logger>("rfneedled", sinks.begin(), sinks.end());
+  spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+WallMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The same clock the safety thread gives the core.
+Instant steady_now() {
+  return Instant{
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+int run(const std::vector<std::string>& args) {
+  const auto parsed = parse_daemon_options(args);
+  if (const auto* error = std::get_if<OptionsError>(&parsed)) {
+    return usage_error(error->message);
+  }
+  const DaemonOptions& flags = std::get<DaemonOptions>(parsed);
+  if (flags.help) {
+    std::cout << daemon_usage();
+    return 0;
+  }
+  if (sodium_init() < 0) {
+    std::cerr << "rfneedled: libsodium could not be initialised\n";
+    return 1;
+  }
+  if (flags.hash_secret) {
+    return print_secret_hash();
+  }
+  const auto loaded = load_daemon_config(flags.config_path);
+  if (const auto* error = std::get_if<std::string>(&loaded)) {
+    return usage_error(*error);
+  }
+  const DaemonConfig& config = std::get<DaemonConfig>(loaded);
+  const auto resolved = resolve_settings(flags, config.settings, flags.config_path);
+  if (const auto* error = std::get_if<OptionsError>(&resolved)) {
+    return usage_error(error->message);
+  }
+  const DaemonSettings& settings = std::get<DaemonSettings>(resolved);
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(settings.data_dir, fs_error);
+  if (fs_error) {
+    std::cerr << "rfneedled: --data-dir " << settings.data_dir << ": " << fs_error.message()
+              << "\n";
+    return 1;
+  }
+  set_up_logging(settings.data_dir);
+  SqliteStoreOpen opened =
+      SqliteStore::open((std::filesystem::path(settings.data_dir) / "rfneedle.db").string());
+  if (!opened.ok()) {
+    spdlog::critical("{}", opened.error);
+    return 1;
+  }
+  Store& store = *opened.store;
+
+  SafetyLoopOptions loop_options;
+  loop_options.generator_path = settings.generator_path;
+  loop_options.actuator_path = settings.actuator_path;
+  SafetyLoop loop(config.core, config.boards, loop_options);
+  boost::asio::io_context service_io;
+  CoreGateway gateway(service_io, loop, store);
+
+  ApiOptions api;
+  api.core_config = config.core;
+  api.accounts = accounts_of(config);
+  api.steady_now = steady_now;
+  api.wall_now = wall_now;
+  if (settings.frontend_dir) {
+    api.frontend_dir = *settings.frontend_dir;
+  }
+  const std::string fingerprint = config.fingerprint;
+  api.versions = [fingerprint] {
+    api::Versions v;
+    api::ComponentVersion* self = v.add_components();
+    self->set_component("rfneedled");
+    self->set_version(kVersion);
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx",
+                  static_cast<unsigned long long>(hal::kDeviceProtoHash));
+    v.set_protocol_hash(hash);
+    v.set_configuration_hash(fingerprint);
+    return v;
+  };
+  const std::string config_path = flags.config_path;
+  api.config_text = [config_path] { return file_text(config_path); };
+
+  std::unique_ptr<ApiServer> server;
+  try {
+    server = std::make_unique<ApiServer>(service_io, gateway, store, std::move(api),
+                                         settings.listen_address, settings.listen_port);
+  } catch (const std::exception& e) {
+    spdlog::critical("the API cannot start: {}", e.what());
+    return 2;
+  }
+
+  boost::asio::signal_set signals(service_io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) {
+      return;
+    }
+    spdlog::info("signal {}: RF off, retracting, flushing records", signal);
+    gateway.stop();
+    loop.stop();
+    gateway.shutdown();
+    server->stop();
+    service_io.stop();
+  });
+
+  loop.start();
+  server->start();
+  spdlog::info("rfneedled {}: listening on http://{}:{}/, boards {} and {}", kVersion,
+               settings.listen_address, server->port(), settings.generator_path,
+               settings.actuator_path);
+  service_io.run();
+  loop.stop();
+  if (gateway.unstored() > 0) {
+    spdlog::error("{} records could not be stored before exit", gateway.unstored());
+    return 1;
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon
+
+int main(int argc, char** argv) {
+  return rfneedle::daemon::run(std::vector<std::string>(argv + 1, argv + argc));
+}
