@@ -147,7 +147,15 @@ Response Core::stop(Instant now) {
     pulse_stopped_ = true;
     disarm_after_pulse_ = true;
   }
-  command_rf_off(false, now);
+  // Before both handshakes no pulse can have been commanded and no board reports: RF off
+  // is still sent, but there is nothing to withdraw, and waiting for an RF-active line no
+  // board reports would be a false fault.
+  if (state_ == State::kConnecting) {
+    command_first(Heartbeat{Board::kActuator, false, epoch_});
+    command_first(Heartbeat{Board::kGenerator, false, epoch_});
+  } else {
+    command_rf_off(false, now);
+  }
   (void)apply(Stimulus::kStop, now);
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "STOP");
   return Response::accepted();

@@ -105,11 +105,17 @@ void CoreGateway::pump() {
 
 void CoreGateway::request(CoreRequest request, Reply reply) {
   const bool room = replies_.size() < loop_.channels().inputs.capacity();
+  PendingReply pending{std::move(reply), std::nullopt,
+                       std::holds_alternative<CloseSession>(request)};
+  if (const auto* open = std::get_if<OpenSession>(&request)) {
+    pending.opens = open->request;
+  }
   if (room && loop_.channels().inputs.try_push(
                   LoopInput{LoopInput::Kind::kRequest, 0, std::move(request)})) {
-    replies_.push_back(std::move(reply));
+    replies_.push_back(std::move(pending));
     return;
   }
+  reply = std::move(pending.reply);
   boost::asio::post(io_, [reply = std::move(reply)] {
     reply(CoreReply{core::ResponseCode::kBusy, {}, "the safety thread's request queue is full"});
   });
@@ -124,9 +130,42 @@ void CoreGateway::remove_listener(DeviceListener& listener) { std::erase(listene
 void CoreGateway::take_replies() {
   LoopReply r;
   while (!replies_.empty() && loop_.channels().replies.try_pop(r)) {
-    Reply reply = std::move(replies_.front());
+    PendingReply pending = std::move(replies_.front());
     replies_.pop_front();
-    reply(to_reply(r.response));
+    if (r.response.ok()) {
+      record_session(pending, r);
+    }
+    pending.reply(to_reply(r.response));
+  }
+}
+
+void CoreGateway::record_session(const PendingReply& pending, const LoopReply& reply) {
+  const WallMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  if (pending.opens && reply.session_id != 0) {
+    SessionRecord s;
+    s.id = reply.session_id;
+    s.patient_ref = pending.opens->patient_ref;
+    s.operator_id = pending.opens->operator_id;
+    s.area = pending.opens->area;
+    s.override_reason = pending.opens->screening.override_reason;
+    if (latest_.status.cartridge) {
+      s.cartridge_serial = std::string(latest_.status.cartridge->serial.view());
+    }
+    s.opened_at = now;
+    s.outcome = "open";
+    s.calibration = latest_.status.calibration;
+    open_session_id_ = s.id;
+    if (!store_.open_session(s)) {
+      spdlog::error("store refused session {}'s record", s.id);
+    }
+  }
+  if (pending.closes && open_session_id_ != 0) {
+    if (!store_.close_session(open_session_id_, now, "closed")) {
+      spdlog::error("store refused session {}'s closing", open_session_id_);
+    }
+    open_session_id_ = 0;
   }
 }
 

@@ -77,7 +77,16 @@ class CoreGateway final : public DeviceGateway {
   boost::asio::steady_timer timer_;
   bool pumping_ = true;
 
-  std::deque<Reply> replies_;     // one per request in flight, in order
+  // One per request in flight, in order; a session opened or closed is recorded in the
+  // store when the core accepted it.
+  struct PendingReply {
+    Reply reply;
+    std::optional<core::SessionRequest> opens;
+    bool closes = false;
+  };
+  std::deque<PendingReply> replies_;
+  std::uint64_t open_session_id_ = 0;
+  void record_session(const PendingReply& pending, const LoopReply& reply);
   std::deque<LoopInput> inputs_;  // store answers waiting for room in the input queue
   std::deque<PublishedEvent> events_;
   std::deque<PublishedLatch> latches_;

@@ -15,8 +15,8 @@ namespace {
 
 std::string fnv1a_hex(const std::string& text) {
   std::uint64_t h = 0xcbf2'9ce4'8422'2325ULL;
-  for (const unsigned char c : text) {
-    h = (h ^ c) * 0x0000'0100'0000'01b3ULL;
+  for (const char c : text) {
+    h = (h ^ static_cast<unsigned char>(c)) * 0x0000'0100'0000'01b3ULL;
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));

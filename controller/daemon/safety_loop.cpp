@@ -240,7 +240,7 @@ void SafetyLoop::handle_input(LoopInput& input, Instant now) {
     case LoopInput::Kind::kRequest: {
       const core::Response response = handle_request(input.request, now);
       // Room is certain: the gateway keeps no more requests in flight than this holds.
-      if (!channels_.replies.try_push(LoopReply{response})) {
+      if (!channels_.replies.try_push(LoopReply{response, core_.status().session_id})) {
         log(Level::kError, "reply queue full: a request's answer was lost");
       }
       break;

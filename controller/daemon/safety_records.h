@@ -31,6 +31,7 @@ struct LoopInput {
 // Safety → service: the core's answer to the oldest unanswered request.
 struct LoopReply {
   core::Response response;
+  std::uint64_t session_id = 0;  // the core's open session after the request, 0: none
 };
 
 struct PublishedEvent {

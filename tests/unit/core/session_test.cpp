@@ -203,5 +203,22 @@ TEST(Session, ATriggerPressCountsAsActivity) {
   EXPECT_EQ(rig.core.state(), State::kReady);
 }
 
+// Verifies: SR-49
+TEST(Stop, BeforeAnyBoardAnsweredItChangesNothingAndRaisesNoFalseFault) {
+  Rig rig;
+  rig.boards.gen.silent = true;
+  rig.boards.act.silent = true;
+  rig.run(milliseconds(5));
+  (void)rig.core.stop(rig.now());
+  rig.drain();
+  rig.run(milliseconds(200));
+  EXPECT_EQ(rig.core.state(), State::kConnecting);
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kNone);
+  EXPECT_FALSE(rig.sent_of<Heartbeat>().empty());
+  for (const Sent& s : rig.sent_of<Heartbeat>()) {
+    EXPECT_FALSE(std::get<Heartbeat>(s.command).rf_permitted);
+  }
+}
+
 }  // namespace
 }  // namespace rfneedle::core::testing
