@@ -229,8 +229,16 @@ std::string ControlRequests::status(Instant now) const {
       first = false;
     }
   }
-  out << "]}";
+  out << "],\"late_ticks\":" << late_ticks_ << ",\"worst_tick_late_us\":"
+      << std::chrono::duration_cast<std::chrono::microseconds>(worst_tick_late_).count() << '}';
   return out.str();
+}
+
+void ControlRequests::tick_woke_late(Duration late) {
+  if (late > milliseconds(1)) {
+    ++late_ticks_;
+  }
+  worst_tick_late_ = std::max(worst_tick_late_, late);
 }
 
 }  // namespace rfneedle::sim

@@ -25,12 +25,18 @@ class ControlRequests {
   void tap(Instant now, Duration hold);
   // On the 1 kHz tick: releases a tapped trigger when its hold ends.
   void tick(Instant now);
+  // How long after its deadline this process woke for a tick: the host's scheduling
+  // latency, which no board has. `status` reports the worst and how many exceeded 1 ms,
+  // so a telemetry gap can be told apart from a late simulator.
+  void tick_woke_late(Duration late);
 
  private:
   [[nodiscard]] std::string status(Instant now) const;
 
   SimulatedDevice& device_;
   std::optional<Instant> release_at_;
+  std::uint64_t late_ticks_ = 0;
+  Duration worst_tick_late_{0};
 };
 
 [[nodiscard]] std::string error_answer(const std::string& message);

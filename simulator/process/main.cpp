@@ -89,6 +89,8 @@ class SimProcess {
       if (ec) {
         return;
       }
+      requests_.tick_woke_late(
+          std::chrono::duration_cast<Duration>(SteadyClock::now() - next_tick_));
       const Instant t = now();
       run_scenario(t);
       requests_.tick(t);

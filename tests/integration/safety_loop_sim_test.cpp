@@ -175,7 +175,10 @@ TEST(SafetyLoopAgainstSim, TwentyPulsesAreRecordedAsTheBoardsDeliveredThemAndSto
       },
       std::chrono::seconds(90)))
       << "pulses " << truth_uj.size() << ", state " << core::name(d.state());
-  ASSERT_NE(d.state(), core::State::kFault) << raised(d.store) << "late ticks " << d.late_ticks();
+  ASSERT_NE(d.state(), core::State::kFault)
+      << raised(d.store) << "late ticks " << d.late_ticks() << "; simulator late ticks "
+      << field(sim.control("status"), "late_ticks").value_or(-1) << ", worst "
+      << field(sim.control("status"), "worst_tick_late_us").value_or(-1) << " us";
 
   std::vector<daemon::StoredPulse> treatment;
   for (const auto& p : d.store.final_pulses()) {

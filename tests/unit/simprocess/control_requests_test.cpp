@@ -36,6 +36,18 @@ TEST_F(ControlRequestsTest, InjectedFaultsShowInStatusUntilTheyEndOrAreCleared) 
               HasSubstr(R"("active_faults":[])"));
 }
 
+TEST_F(ControlRequestsTest, StatusReportsHowLateTheSimulatorsTicksWoke) {
+  const Instant t = Instant(milliseconds(1));
+  EXPECT_THAT(requests.execute(parsed("status"), t),
+              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0})"));
+  requests.tick_woke_late(microseconds(300));
+  requests.tick_woke_late(microseconds(3800));
+  requests.tick_woke_late(microseconds(1000));  // 1 ms is not late
+  requests.tick_woke_late(microseconds(1500));
+  EXPECT_THAT(requests.execute(parsed("status"), t),
+              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800})"));
+}
+
 TEST_F(ControlRequestsTest, StatusReportsGroundTruthFields) {
   device.tick(Instant(milliseconds(1)));
   const std::string status = requests.execute(parsed("status"), Instant(milliseconds(1)));
