@@ -1,9 +1,11 @@
-// A minimal Store for the daemon's tests: keeps what it is given in vectors, and fails
-// every write while `failing` is set (as a full disk or a locked database would). Used on
-// one thread (the service thread's).
+// A Store for the daemon's tests: keeps what it is given in vectors, fails every write
+// while `failing` is set (as a full disk or a locked database would) and audit writes
+// while `fail_audit` is set. Audit writes lock `mutex`, since the API's server may audit
+// from its own thread; everything else is used on one thread (the service thread's).
 #pragma once
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "controller/daemon/store.h"
@@ -13,10 +15,14 @@ namespace rfneedle::daemon::testing {
 class FakeStore final : public Store {
  public:
   bool failing = false;
+  bool fail_audit = false;
   std::vector<StoredEvent> stored_events;
   std::vector<StoredLatch> stored_latches;
   std::vector<StoredPulse> pulse_writes;  // every save_pulse, in order
   std::vector<StoredLatch> latches_in_force;
+  std::vector<SessionRecord> session_list;
+  std::vector<AuditEntry> audit_log;
+  std::mutex mutex;
   std::uint64_t last_pulse = 0;
   std::uint64_t reserved = 0;
   int reservations = 0;
@@ -39,17 +45,32 @@ class FakeStore final : public Store {
     stored_events.push_back(event);
     return true;
   }
-  std::vector<StoredEvent> events(const EventQuery&) override { return stored_events; }
+  std::vector<StoredEvent> events(const EventQuery& q) override {
+    std::vector<StoredEvent> out;
+    for (const StoredEvent& e : stored_events) {
+      if (e.id > q.after_id && out.size() < q.limit) out.push_back(e);
+    }
+    return out;
+  }
   bool save_latch(const StoredLatch& latch) override {
     if (failing) return false;
     stored_latches.push_back(latch);
     return true;
   }
   std::vector<StoredLatch> active_latches() override { return latches_in_force; }
-  bool open_session(const SessionRecord&) override { return !failing; }
+  bool open_session(const SessionRecord& s) override {
+    if (failing) return false;
+    session_list.push_back(s);
+    return true;
+  }
   bool close_session(std::uint64_t, WallMs, const std::string&) override { return !failing; }
-  std::vector<SessionRecord> sessions(std::uint32_t) override { return {}; }
-  std::optional<SessionRecord> session(std::uint64_t) override { return std::nullopt; }
+  std::vector<SessionRecord> sessions(std::uint32_t) override { return session_list; }
+  std::optional<SessionRecord> session(std::uint64_t id) override {
+    for (const SessionRecord& s : session_list) {
+      if (s.id == id) return s;
+    }
+    return std::nullopt;
+  }
   std::uint64_t last_session_id() override { return 0; }
   bool save_pulse(const StoredPulse& pulse) override {
     if (failing) return false;
@@ -57,7 +78,11 @@ class FakeStore final : public Store {
     last_pulse = std::max(last_pulse, pulse.record.pulse_id);
     return true;
   }
-  std::vector<StoredPulse> pulses_of_session(std::uint64_t) override { return final_pulses(); }
+  std::vector<StoredPulse> pulses_of_session(std::uint64_t id) override {
+    std::vector<StoredPulse> out = final_pulses();
+    std::erase_if(out, [&](const StoredPulse& p) { return p.record.session_id != id; });
+    return out;
+  }
   std::uint64_t last_pulse_id() override { return last_pulse; }
   bool reserve_pulse_ids(std::uint64_t up_to) override {
     if (failing) return false;
@@ -72,8 +97,21 @@ class FakeStore final : public Store {
   std::optional<core::CalibrationRecord> calibration(const std::string&) override {
     return std::nullopt;
   }
-  bool append_audit(AuditEntry&) override { return !failing; }
-  std::vector<AuditEntry> audit(std::uint64_t, std::uint32_t) override { return {}; }
+  bool append_audit(AuditEntry& entry) override {
+    std::lock_guard lock(mutex);
+    if (failing || fail_audit) return false;
+    entry.id = audit_log.size() + 1;
+    audit_log.push_back(entry);
+    return true;
+  }
+  std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override {
+    std::lock_guard lock(mutex);
+    std::vector<AuditEntry> out;
+    for (const AuditEntry& a : audit_log) {
+      if (a.id > after_id && out.size() < limit) out.push_back(a);
+    }
+    return out;
+  }
 };
 
 }  // namespace rfneedle::daemon::testing
