@@ -6,13 +6,20 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -93,6 +100,53 @@ std::string file_text(const std::string& path) {
   return text.str();
 }
 
+// One fault command to rfneedle-sim's control socket (a line out, a line back),
+// asynchronously on the service thread. Only fault requests go this way (SR-77; the API
+// forwards only when both boards' handshakes said simulated).
+void forward_to_simulator(boost::asio::io_context& io, const std::string& socket_path,
+                          std::string command,
+                          std::function<void(bool ok, std::string reply)> done) {
+  const std::string verb = command.substr(0, command.find(' '));
+  if (verb != "faults" && verb != "inject" && verb != "clear") {
+    done(false, "only faults, inject and clear go to the simulator");
+    return;
+  }
+  using boost::asio::local::stream_protocol;
+  auto socket = std::make_shared<stream_protocol::socket>(io);
+  auto buffer = std::make_shared<boost::asio::streambuf>(64 * 1024);
+  auto line = std::make_shared<std::string>(std::move(command) + "\n");
+  socket->async_connect(
+      stream_protocol::endpoint(socket_path),
+      [socket, buffer, line, done](const boost::system::error_code& error) {
+        if (error) {
+          done(false, "the simulator's control socket: " + error.message());
+          return;
+        }
+        boost::asio::async_write(
+            *socket, boost::asio::buffer(*line),
+            [socket, buffer, line, done](const boost::system::error_code& write_error,
+                                         std::size_t) {
+              if (write_error) {
+                done(false, "the simulator's control socket: " + write_error.message());
+                return;
+              }
+              boost::asio::async_read_until(
+                  *socket, *buffer, '\n',
+                  [socket, buffer, done](const boost::system::error_code& read_error,
+                                         std::size_t n) {
+                    if (read_error) {
+                      done(false, "the simulator's control socket: " + read_error.message());
+                      return;
+                    }
+                    std::string reply(boost::asio::buffers_begin(buffer->data()),
+                                      boost::asio::buffers_begin(buffer->data()) +
+                                          static_cast<std::ptrdiff_t>(n - 1));
+                    done(true, std::move(reply));
+                  });
+            });
+      });
+}
+
 int run(const std::vector<std::string>& args) {
   const auto parsed = parse_daemon_options(args);
   if (const auto* error = std::get_if<OptionsError>(&parsed)) {
@@ -167,6 +221,15 @@ int run(const std::vector<std::string>& args) {
   };
   const std::string config_path = flags.config_path;
   api.config_text = [config_path] { return file_text(config_path); };
+
+  if (settings.sim_control) {
+    const std::string socket_path = *settings.sim_control;
+    api.forward_sim_fault = [&service_io, socket_path](
+                                std::string command,
+                                std::function<void(bool ok, std::string reply)> done) {
+      forward_to_simulator(service_io, socket_path, std::move(command), std::move(done));
+    };
+  }
 
   std::unique_ptr<ApiServer> server;
   try {
