@@ -68,7 +68,7 @@ void BoardBridge::send_commands(Instant now) {
   auto& commands = core_.outbox().commands;
   // A command's result can feed the core more commands: drain until none are left.
   while (!commands.empty()) {
-    submit(commands.pop_front(), now);
+    submit(commands.pop_front());
   }
   follow_pulse_mode();
 }
@@ -83,7 +83,7 @@ void BoardBridge::follow_pulse_mode() {
   }
 }
 
-void BoardBridge::submit(const core::BoardCommand& command, Instant now) {
+void BoardBridge::submit(const core::BoardCommand& command) {
   const core::CommandKind kind = command.index();
   const auto to_generator = [&](const hal::CommandSubmission& s, std::uint32_t sequence = 0) {
     remember(Board::kGenerator, s, kind, sequence);
@@ -149,7 +149,6 @@ void BoardBridge::submit(const core::BoardCommand& command, Instant now) {
         }
       },
       command);
-  (void)now;
 }
 
 void BoardBridge::remember(Board board, const hal::CommandSubmission& submission,

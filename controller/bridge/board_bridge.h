@@ -76,7 +76,7 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
   };
   using PendingTable = std::array<Pending, 32>;
 
-  void submit(const core::BoardCommand& command, Instant now);
+  void submit(const core::BoardCommand& command);
   void remember(core::Board board, const hal::CommandSubmission& submission, core::CommandKind kind,
                 std::uint32_t sequence = 0);
   [[nodiscard]] std::optional<Pending> take_pending(core::Board board, std::uint32_t command_id);

@@ -106,8 +106,7 @@ std::string file_text(const std::string& path) {
 void forward_to_simulator(boost::asio::io_context& io, const std::string& socket_path,
                           std::string command,
                           std::function<void(bool ok, std::string reply)> done) {
-  const std::string verb = command.substr(0, command.find(' '));
-  if (verb != "faults" && verb != "inject" && verb != "clear") {
+  if (command != "faults" && !command.starts_with("inject ") && !command.starts_with("clear ")) {
     done(false, "only faults, inject and clear go to the simulator");
     return;
   }

@@ -144,8 +144,6 @@ core::SessionRequest WholeDevice::session_request(core::BodyArea area) {
   return r;
 }
 
-std::int32_t WholeDevice::today() const { return session_request().today; }
-
 core::PulseParameters WholeDevice::parameters() {
   core::PulseParameters p;
   p.power = watts(10);

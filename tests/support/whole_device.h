@@ -70,8 +70,6 @@ class WholeDevice {
   // Power-on through to Ready with a cheek session at 10 W, 100 ms, 2.0 mm.
   bool ready(const core::PulseParameters& p = parameters(),
              const core::SessionRequest& r = session_request());
-  // The session request's date: the device options' board date.
-  [[nodiscard]] std::int32_t today() const;
 
   // The operator presses the trigger, holds it until the pulse is over, and lets go.
   void press_and_hold();
