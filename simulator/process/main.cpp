@@ -47,7 +47,7 @@ class SimProcess {
         generator_(io, options.generator_link, options.baud),
         actuator_(io, options.actuator_link, options.baud),
         tick_(io),
-        cables_(generator_, actuator_),
+        cables_(generator_, actuator_, device_),
         requests_(device_),
         scenario_(std::move(scenario)) {
     generator_.start([this](std::span<const std::uint8_t> bytes) {

@@ -34,7 +34,18 @@ std::string SerialCables::execute(const Cable& cable, Instant now) {
   if (cable.duration) {
     plug_at_[slot(cable.board)] = now + *cable.duration;
   }
-  return answer(cable.board, false);
+  std::optional<Instant> last_frame;
+  if (cable.board == CableBoard::kGenerator && device_.generator() != nullptr) {
+    last_frame = device_.generator()->last_valid_frame();
+  } else if (cable.board == CableBoard::kActuator && device_.actuator() != nullptr) {
+    last_frame = device_.actuator()->last_valid_frame();
+  }
+  std::string out = answer(cable.board, false);
+  out.pop_back();
+  out += ",\"sim_time_us\":" + std::to_string(now.time_since_epoch().count()) +
+         ",\"last_frame_us\":" +
+         (last_frame ? std::to_string(last_frame->time_since_epoch().count()) : "null") + "}";
+  return out;
 }
 
 void SerialCables::tick(Instant now) {

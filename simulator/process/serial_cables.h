@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hal/time.h"
+#include "simulator/firmware/simulated_device.h"
 #include "simulator/process/sim_command.h"
 
 namespace rfneedle::sim {
@@ -17,9 +18,12 @@ class PtyPort;
 
 class SerialCables {
  public:
-  SerialCables(PtyPort& generator, PtyPort& actuator) : ports_{&generator, &actuator} {}
+  SerialCables(PtyPort& generator, PtyPort& actuator, const SimulatedDevice& device)
+      : ports_{&generator, &actuator}, device_(device) {}
 
-  // Answers {"ok":true,"board":...,"plugged":...} or {"ok":false,"error":...}.
+  // Answers {"ok":true,"board":...,"plugged":...} (an unplug adds the simulator's clock and
+  // the board's last valid frame, from which its dead-man counts) or
+  // {"ok":false,"error":...}.
   [[nodiscard]] std::string execute(const Cable& cable, Instant now);
   // Plugs back a cable whose unplug duration has passed.
   void tick(Instant now);
@@ -28,6 +32,7 @@ class SerialCables {
   [[nodiscard]] std::string plug(CableBoard board);
 
   std::array<PtyPort*, 2> ports_;
+  const SimulatedDevice& device_;
   std::array<std::optional<Instant>, 2> plug_at_{};
 };
 

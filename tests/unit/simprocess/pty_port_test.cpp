@@ -179,10 +179,11 @@ TEST_F(PtyPortTest, UnpluggingHangsUpTheControllersEndAndRemovesTheLinkPluggingS
 TEST_F(PtyPortTest, CablesUnpluggedForADurationComeBackByThemselves) {
   PtyPort generator(io_, dir_ / "generator", 921600);
   PtyPort actuator(io_, dir_ / "actuator", 921600);
-  SerialCables cables(generator, actuator);
+  const SimulatedDevice device(SimulatedDeviceOptions{});
+  SerialCables cables(generator, actuator, device);
   const Instant t0{};
   EXPECT_EQ(cables.execute(Cable{CableBoard::kGenerator, false, milliseconds(200)}, t0),
-            R"({"ok":true,"board":"generator","plugged":false})");
+            R"({"ok":true,"board":"generator","plugged":false,"sim_time_us":0,"last_frame_us":0})");
   EXPECT_EQ(cables.execute(Cable{CableBoard::kGenerator, false, std::nullopt}, t0),
             R"({"ok":false,"error":"the generator is already unplugged"})");
   EXPECT_TRUE(actuator.plugged());
@@ -193,7 +194,7 @@ TEST_F(PtyPortTest, CablesUnpluggedForADurationComeBackByThemselves) {
   EXPECT_TRUE(fs::is_symlink(dir_ / "generator"));
 
   EXPECT_EQ(cables.execute(Cable{CableBoard::kActuator, false, std::nullopt}, t0),
-            R"({"ok":true,"board":"actuator","plugged":false})");
+            R"({"ok":true,"board":"actuator","plugged":false,"sim_time_us":0,"last_frame_us":0})");
   cables.tick(t0 + seconds(100));
   EXPECT_FALSE(actuator.plugged());
   EXPECT_EQ(cables.execute(Cable{CableBoard::kActuator, true, std::nullopt}, t0),
