@@ -26,6 +26,7 @@ namespace rfneedle::sim {
 
 struct ListFaults {};
 struct Status {};
+struct History {};
 struct InjectFault {
   FaultParameters parameters;
   std::optional<Duration> duration;  // none: until cleared
@@ -46,7 +47,7 @@ struct Cartridge {
 };
 
 using SimCommand =
-    std::variant<ListFaults, Status, InjectFault, ClearFault, Trigger, Estop, Cartridge>;
+    std::variant<ListFaults, Status, History, InjectFault, ClearFault, Trigger, Estop, Cartridge>;
 
 struct CommandError {
   std::string message;
