@@ -180,6 +180,37 @@ void CoreGateway::take_logs() {
   }
 }
 
+// What a service engineer reads in the journal: state changes, alarms raised and cleared,
+// and refused requests (the rest is in the store's event list).
+void CoreGateway::log_event(const StoredEvent& e) {
+  const auto condition = [&] {
+    return e.condition ? core::spec(*e.condition).name : std::string_view("?");
+  };
+  switch (e.kind) {
+    case core::EventKind::kStateChanged:
+      spdlog::info("state: {}", core::name(e.state));
+      break;
+    case core::EventKind::kConditionRaised:
+      if (e.priority == core::AlarmPriority::kNone) {
+        spdlog::info("condition raised: {} in {}", condition(), core::name(e.state));
+      } else {
+        spdlog::log(e.priority == core::AlarmPriority::kHigh ? spdlog::level::err
+                                                             : spdlog::level::warn,
+                    "alarm raised: {} ({} priority) in {}", condition(),
+                    core::name(e.priority), core::name(e.state));
+      }
+      break;
+    case core::EventKind::kConditionCleared:
+      spdlog::info("condition cleared: {}", condition());
+      break;
+    case core::EventKind::kRequestRejected:
+      spdlog::info("request refused: {}{}{}", e.text, e.detail.empty() ? "" : ": ", e.detail);
+      break;
+    default:
+      break;
+  }
+}
+
 void CoreGateway::store_events() {
   PublishedEvent e;
   for (int i = 0; i < kPerPass && loop_.channels().events.try_pop(e); ++i) {
@@ -193,6 +224,7 @@ void CoreGateway::store_events() {
       return;
     }
     events_.pop_front();
+    log_event(stored);
     for (DeviceListener* l : std::vector<DeviceListener*>(listeners_)) {
       l->on_event(stored);
     }
