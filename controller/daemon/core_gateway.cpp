@@ -181,7 +181,7 @@ void CoreGateway::take_logs() {
 }
 
 // What a service engineer reads in the journal: state changes, alarms raised and cleared,
-// and refused requests (the rest is in the store's event list).
+// and refused requests; wait rungs at debug level (every event is in the store).
 void CoreGateway::log_event(const StoredEvent& e) {
   const auto condition = [&] {
     return e.condition ? core::spec(*e.condition).name : std::string_view("?");
@@ -192,7 +192,8 @@ void CoreGateway::log_event(const StoredEvent& e) {
       break;
     case core::EventKind::kConditionRaised:
       if (e.priority == core::AlarmPriority::kNone) {
-        spdlog::info("condition raised: {} in {}", condition(), core::name(e.state));
+        // Wait rungs come and go with every pulse (inter-pulse interval, record stored).
+        spdlog::debug("condition raised: {} in {}", condition(), core::name(e.state));
       } else {
         spdlog::log(e.priority == core::AlarmPriority::kHigh ? spdlog::level::err
                                                              : spdlog::level::warn,
@@ -201,7 +202,9 @@ void CoreGateway::log_event(const StoredEvent& e) {
       }
       break;
     case core::EventKind::kConditionCleared:
-      spdlog::info("condition cleared: {}", condition());
+      spdlog::log(e.priority == core::AlarmPriority::kNone ? spdlog::level::debug
+                                                           : spdlog::level::info,
+                  "condition cleared: {}", condition());
       break;
     case core::EventKind::kRequestRejected:
       spdlog::info("request refused: {}{}{}", e.text, e.detail.empty() ? "" : ": ", e.detail);
