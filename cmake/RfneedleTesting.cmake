@@ -108,3 +108,19 @@ function(rfneedle_add_benchmark)
   target_link_libraries(${B_NAME} PRIVATE ${B_LIBS} benchmark::benchmark rfneedle_alloc_counter)
   set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin/bench")
 endfunction()
+
+# rfneedle_add_device_benchmark(NAME n SOURCES ... [LIBS ...])
+# A benchmark of the device as a whole: a program with its own main() that starts the real
+# rfneedle-sim (and rfneedled) and prints its figures as `BENCH name value unit` lines.
+# Built in the plain builds into bin/device-bench/, never registered with CTest:
+# `tools/dev bench` runs each with `--programs <the build's bin/>`.
+function(rfneedle_add_device_benchmark)
+  cmake_parse_arguments(B "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT RFNEEDLE_BUILD_PROGRAMS)
+    return()
+  endif()
+  add_executable(${B_NAME} ${B_SOURCES})
+  target_link_libraries(${B_NAME} PRIVATE ${B_LIBS})
+  set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                                             "${CMAKE_BINARY_DIR}/bin/device-bench")
+endfunction()

@@ -68,7 +68,11 @@ void BoardBridge::send_commands(Instant now) {
   auto& commands = core_.outbox().commands;
   // A command's result can feed the core more commands: drain until none are left.
   while (!commands.empty()) {
-    submit(commands.pop_front());
+    const core::BoardCommand command = commands.pop_front();
+    if (observer_ != nullptr) {
+      observer_->on_command(command, core_);
+    }
+    submit(command);
   }
   follow_pulse_mode();
 }

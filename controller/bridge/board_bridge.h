@@ -33,6 +33,18 @@ class BoardRecords {
   ~BoardRecords() = default;
 };
 
+// Told every command the core hands this layer, just before it goes to its driver, with
+// the core as it is then (its outbox still holds the events of the same input). Never
+// changes what is sent: the deterministic simulation checks each command against the
+// simulator's ground truth with it (SR-06).
+class CommandObserver {
+ public:
+  virtual void on_command(const core::BoardCommand& command, const core::Core& core) = 0;
+
+ protected:
+  ~CommandObserver() = default;
+};
+
 struct BridgeCounters {
   std::uint64_t unmatched_results = 0;    // a result for no command this bridge sent
   std::uint64_t refused_submissions = 0;  // the driver did not take a command
@@ -47,6 +59,8 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
   BoardBridge& operator=(const BoardBridge&) = delete;
 
   void set_handshake_policy(const hal::HandshakePolicy& policy);
+  // May be null (the default): nothing is told.
+  void set_command_observer(CommandObserver* observer) { observer_ = observer; }
   // A new link session on `board` with this nonce (SR-42): after start-up, and after a
   // link fault once the board answers again.
   void connect(core::Board board, std::uint64_t nonce, Instant now);
@@ -103,6 +117,7 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
 
   core::Core& core_;
   BoardRecords* records_;
+  CommandObserver* observer_ = nullptr;
   hal::GeneratorDriver generator_;
   hal::ActuatorDriver actuator_;
   std::array<PendingTable, 2> pending_{};

@@ -378,7 +378,10 @@ void Core::finish_service_pulse(PulseOutcome outcome, Microjoules delivered) {
     return;
   }
   service_pulse_->outcome = outcome;
-  service_pulse_->delivered_energy = delivered;
+  // The generator's telemetry reports the energy of its current or last pulse: it counts
+  // for this one only if that pulse is this one (a refused request delivered nothing).
+  service_pulse_->delivered_energy =
+      generator_.pulse_id == service_pulse_->pulse_id ? delivered : Microjoules{0};
   if (!out_.pulses.push_back(*service_pulse_)) {
     overflowed();
   }

@@ -66,7 +66,7 @@ void Core::start_energizing(Instant now) {
     overflowed();
   }
   pulse_ = record;
-  pulse_monitor_.begin(p.power, plan);
+  pulse_monitor_.begin(p.power, plan, record.pulse_id);
 
   command(Heartbeat{Board::kGenerator, true, epoch_});
   command(Heartbeat{Board::kActuator, true, epoch_});

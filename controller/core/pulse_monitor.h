@@ -3,6 +3,7 @@
 // accumulates what the pulse record stores.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "controller/core/core_config.h"
@@ -21,7 +22,10 @@ class PulseMonitor {
     bool energy_overrun = false;
   };
 
-  void begin(Milliwatts set_power, Microjoules planned_energy);
+  // `pulse_id`: the pulse command's; the generator's telemetry names the pulse its energy
+  // belongs to, and only this one's counts (before the generator starts it, or when it
+  // refuses it, telemetry still reports the last pulse's energy).
+  void begin(Milliwatts set_power, Microjoules planned_energy, std::uint64_t pulse_id);
   [[nodiscard]] Verdict update(const GeneratorSample& sample, bool rf_on, Instant now,
                                const ImpedanceLimits& impedance, const PowerLimits& power);
 
@@ -36,6 +40,7 @@ class PulseMonitor {
  private:
   Milliwatts set_power_{};
   Microjoules planned_{};
+  std::uint64_t pulse_id_ = 0;
   std::optional<Instant> rf_on_at_;
   ConsecutiveSamples open_;
   ConsecutiveSamples shorted_;

@@ -191,6 +191,40 @@ void CoreGateway::take_logs() {
   }
 }
 
+// What a service engineer reads in the journal: state changes, alarms raised and cleared,
+// and refused requests; wait rungs at debug level (every event is in the store).
+void CoreGateway::log_event(const StoredEvent& e) {
+  const auto condition = [&] {
+    return e.condition ? core::spec(*e.condition).name : std::string_view("?");
+  };
+  switch (e.kind) {
+    case core::EventKind::kStateChanged:
+      spdlog::info("state: {}", core::name(e.state));
+      break;
+    case core::EventKind::kConditionRaised:
+      if (e.priority == core::AlarmPriority::kNone) {
+        // Wait rungs come and go with every pulse (inter-pulse interval, record stored).
+        spdlog::debug("condition raised: {} in {}", condition(), core::name(e.state));
+      } else {
+        spdlog::log(e.priority == core::AlarmPriority::kHigh ? spdlog::level::err
+                                                             : spdlog::level::warn,
+                    "alarm raised: {} ({} priority) in {}", condition(),
+                    core::name(e.priority), core::name(e.state));
+      }
+      break;
+    case core::EventKind::kConditionCleared:
+      spdlog::log(e.priority == core::AlarmPriority::kNone ? spdlog::level::debug
+                                                           : spdlog::level::info,
+                  "condition cleared: {}", condition());
+      break;
+    case core::EventKind::kRequestRejected:
+      spdlog::info("request refused: {}{}{}", e.text, e.detail.empty() ? "" : ": ", e.detail);
+      break;
+    default:
+      break;
+  }
+}
+
 void CoreGateway::store_events() {
   PublishedEvent e;
   for (int i = 0; i < kPerPass && loop_.channels().events.try_pop(e); ++i) {
@@ -204,6 +238,7 @@ void CoreGateway::store_events() {
       return;
     }
     events_.pop_front();
+    log_event(stored);
     for (DeviceListener* l : std::vector<DeviceListener*>(listeners_)) {
       l->on_event(stored);
     }

@@ -82,6 +82,7 @@ class CoreGateway final : public DeviceGateway {
   void schedule();
   void take_replies();
   void take_logs();
+  void log_event(const StoredEvent& e);
   void store_events();
   void store_latches();
   void store_pulses();

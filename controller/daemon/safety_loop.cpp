@@ -118,6 +118,13 @@ void SafetyLoop::thread_main() {
   raise_priority_and_lock_memory();
   generator_line_.start();
   actuator_line_.start();
+  // One line per change: this one while a device is absent, "line open" when it appears.
+  if (!generator_line_.connected()) {
+    log(Level::kWarning, "generator line not present: Connecting, retrying until it appears");
+  }
+  if (!actuator_line_.connected()) {
+    log(Level::kWarning, "actuator line not present: Connecting, retrying until it appears");
+  }
   schedule_ = TickSchedule<SteadyClock>(SteadyClock::now(), kTickPeriod);
   schedule_tick();
   io_.run();

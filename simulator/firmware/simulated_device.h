@@ -89,6 +89,14 @@ class SimulatedDevice {
   [[nodiscard]] const FaultSchedule& faults() const { return schedule_; }
 
   [[nodiscard]] GroundTruth ground_truth() const;
+  // The generator's non-volatile memory: its pulse log and lifetime counters, the ground
+  // truth of every pulse it delivered (for tests; the controller asks over device.proto).
+  [[nodiscard]] const GeneratorMemory& generator_memory() const { return generator_memory_; }
+  // The cartridge memory as the actuator reads it now (faults applied); nothing when no
+  // cartridge is detected.
+  [[nodiscard]] std::optional<CartridgeMemory> cartridge() const {
+    return physics_.cartridge.read();
+  }
   // Null while the board is rebooting.
   [[nodiscard]] const GeneratorFirmware* generator() const;
   [[nodiscard]] const ActuatorFirmware* actuator() const;

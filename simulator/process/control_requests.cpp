@@ -149,13 +149,16 @@ std::string ControlRequests::execute(const SimCommand& command, Instant now) {
   return std::visit(Overloaded{
                         [&](const ListFaults&) { return fault_catalogue_json(); },
                         [&](const Status&) { return status(now); },
+                        [&](const History&) { return history(now); },
                         [&](const InjectFault& inject) {
                           device_.inject(inject.parameters, now, inject.duration);
+                          record_injection(inject.parameters.kind(), now, inject.duration);
                           return "{\"ok\":true,\"injected\":" +
                                  quoted(fault_spec(inject.parameters.kind()).name) + "}";
                         },
                         [&](const ClearFault& clear) {
                           std::size_t cleared = 0;
+                          record_clear(clear.kind, now);
                           if (clear.kind) {
                             cleared = device_.clear_fault(fault_spec(*clear.kind).name);
                           } else {
@@ -235,7 +238,74 @@ std::string ControlRequests::status(Instant now) const {
     }
   }
   out << "],\"late_ticks\":" << late_ticks_ << ",\"worst_tick_late_us\":"
-      << std::chrono::duration_cast<std::chrono::microseconds>(worst_tick_late_).count() << '}';
+      << std::chrono::duration_cast<std::chrono::microseconds>(worst_tick_late_).count()
+      << ",\"clock_steps\":" << clock_steps_ << '}';
+  return out.str();
+}
+
+void ControlRequests::observe(Instant now) {
+  const GroundTruth truth = device_.ground_truth();
+  const bool was_on = !pulses_.empty() && !pulses_.back().rf_off;
+  if (truth.rf_on && !was_on) {
+    if (pulses_.size() == kHistoryLength) {
+      pulses_.pop_front();
+    }
+    TruePulse pulse;
+    pulse.n = ++pulses_seen_;
+    pulse.rf_on = now;
+    pulses_.push_back(pulse);
+  }
+  if (pulses_.empty() || (!truth.rf_on && !was_on)) {
+    return;
+  }
+  TruePulse& pulse = pulses_.back();
+  pulse.energy_uj = truth.pulse_energy.value();
+  pulse.peak_skin_mdegc = std::max<std::int64_t>(pulse.peak_skin_mdegc, truth.skin_temperature.value());
+  if (!truth.rf_on) {
+    pulse.rf_off = now;
+  }
+}
+
+void ControlRequests::record_injection(FaultKind kind, Instant at,
+                                       std::optional<Duration> duration) {
+  if (injections_.size() == kHistoryLength) {
+    injections_.pop_front();
+  }
+  std::optional<Instant> until;
+  if (duration) {
+    until = at + *duration;
+  }
+  injections_.push_back(Injection{.n = ++injections_seen_, .kind = kind, .at = at, .until = until});
+}
+
+void ControlRequests::record_clear(std::optional<FaultKind> kind, Instant at) {
+  for (Injection& injection : injections_) {
+    if ((!kind || injection.kind == *kind) && (!injection.until || *injection.until > at)) {
+      injection.until = at;
+    }
+  }
+}
+
+std::string ControlRequests::history(Instant now) const {
+  const auto us = [](Instant t) { return std::to_string(t.time_since_epoch().count()); };
+  const auto until = [&](const std::optional<Instant>& t) { return t ? us(*t) : "null"; };
+  std::ostringstream out;
+  out << "{\"ok\":true,\"sim_time_us\":" << us(now) << ",\"pulses\":[";
+  for (std::size_t i = 0; i < pulses_.size(); ++i) {
+    const TruePulse& p = pulses_[i];
+    out << (i == 0 ? "" : ",") << "{\"n\":" << p.n << ",\"rf_on_us\":" << us(p.rf_on)
+        << ",\"rf_off_us\":" << until(p.rf_off) << ",\"energy_uj\":" << p.energy_uj
+        << ",\"peak_skin_temp_mdegc\":" << p.peak_skin_mdegc << '}';
+  }
+  out << "],\"injections\":[";
+  for (std::size_t i = 0; i < injections_.size(); ++i) {
+    const Injection& injection = injections_[i];
+    out << (i == 0 ? "" : ",") << "{\"n\":" << injection.n
+        << ",\"name\":" << quoted(fault_spec(injection.kind).name)
+        << ",\"at_us\":" << us(injection.at) << ",\"until_us\":" << until(injection.until)
+        << '}';
+  }
+  out << "]}";
   return out.str();
 }
 

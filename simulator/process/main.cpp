@@ -81,9 +81,16 @@ class SimProcess {
   }
 
  private:
-  Instant now() const {
-    return Instant(std::chrono::duration_cast<Duration>(SteadyClock::now() - start_));
-  }
+  // The boards' clock: the time of the last tick, advanced 1 ms per tick. A tick this
+  // process woke late for runs at its own time, and the ticks it missed run right after
+  // it, each with its sample: a real board never sleeps, so its clock never steps and its
+  // sample counter never skips because the host was busy. Bytes that arrive between two
+  // ticks are handled at the last tick's time, as a firmware polling its UART each tick
+  // would see them. Behind by more than kMaxCatchUp (the process was stopped), the clock
+  // steps to now instead of replaying stale samples at line rate.
+  Instant now() const { return board_now_; }
+
+  static constexpr auto kMaxCatchUp = std::chrono::milliseconds(20);
 
   void schedule_tick() {
     next_tick_ += std::chrono::milliseconds(1);
@@ -92,13 +99,19 @@ class SimProcess {
       if (ec) {
         return;
       }
-      requests_.tick_woke_late(
-          std::chrono::duration_cast<Duration>(SteadyClock::now() - next_tick_));
+      const auto woke = SteadyClock::now();
+      requests_.tick_woke_late(std::chrono::duration_cast<Duration>(woke - next_tick_));
+      if (woke - next_tick_ > kMaxCatchUp) {
+        requests_.clock_stepped();
+        next_tick_ = woke;
+      }
+      board_now_ = Instant(std::chrono::duration_cast<Duration>(next_tick_ - start_));
       const Instant t = now();
       run_scenario(t);
       cables_.tick(t);
       requests_.tick(t);
       device_.tick(t);
+      requests_.observe(t);
       flush();
       schedule_tick();
     });
@@ -144,6 +157,7 @@ class SimProcess {
   }
 
   SteadyClock::time_point start_;
+  Instant board_now_{};
   SimulatedDevice device_;
   PtyPort generator_;
   PtyPort actuator_;

@@ -151,11 +151,14 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
     return CommandError{"empty request"};
   }
   const std::string_view verb = w[0];
-  if (verb == "faults" || verb == "status") {
+  if (verb == "faults" || verb == "status" || verb == "history") {
     if (w.size() != 1) {
       return CommandError{text(verb) + " takes no arguments"};
     }
-    return verb == "faults" ? SimCommand{ListFaults{}} : SimCommand{Status{}};
+    if (verb == "faults") {
+      return SimCommand{ListFaults{}};
+    }
+    return verb == "status" ? SimCommand{Status{}} : SimCommand{History{}};
   }
   if (verb == "inject") {
     return parse_inject(w);
@@ -189,7 +192,7 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
     return parse_cable(w);
   }
   return CommandError{"unknown request '" + text(verb) +
-                      "' (faults, inject, clear, trigger, estop, cartridge, unplug, plug, status)"};
+                      "' (faults, inject, clear, trigger, estop, cartridge, unplug, plug, status, history)"};
 }
 
 std::variant<std::vector<ScenarioStep>, CommandError> parse_scenario(std::string_view text_in,

@@ -27,6 +27,7 @@ namespace rfneedle::sim {
 
 struct ListFaults {};
 struct Status {};
+struct History {};
 struct InjectFault {
   FaultParameters parameters;
   std::optional<Duration> duration;  // none: until cleared
@@ -56,7 +57,8 @@ struct Cable {
 };
 
 using SimCommand =
-    std::variant<ListFaults, Status, InjectFault, ClearFault, Trigger, Estop, Cartridge, Cable>;
+    std::variant<ListFaults, Status, History, InjectFault, ClearFault, Trigger, Estop, Cartridge,
+                 Cable>;
 
 struct CommandError {
   std::string message;

@@ -14,16 +14,19 @@ constexpr std::size_t kChunk = 512;
 
 }  // namespace
 
+WholeDevice::Controller::Controller(const WholeDeviceOptions& options, Instant now)
+    : core(options.core, now), bridge(core, now, options.board_records) {
+  bridge.set_handshake_policy(options.policy);
+  bridge.set_command_observer(options.command_observer);
+}
+
 WholeDevice::WholeDevice(const WholeDeviceOptions& options)
     : clock(options.device.power_on),
       device(options.device),
       generator_line(clock, FaultyByteChannel::Options{options.device.seed, 92.16}),
       actuator_line(clock, FaultyByteChannel::Options{options.device.seed + 1, 92.16}),
-      core(options.core, clock.now()),
-      bridge(core, clock.now()) {
-  bridge.set_handshake_policy(options.policy);
-  // The store reserves pulse IDs ahead (SR-68); this shell's store has all of them.
-  core.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(), clock.now());
+      options_(options),
+      next_nonce_(options.nonce) {
   // A = the controller, B = the boards.
   generator_line.set_receiver(Direction::kAToB, [this](std::span<const std::uint8_t> bytes) {
     device.generator_bytes_in(bytes, clock.now());
@@ -32,33 +35,74 @@ WholeDevice::WholeDevice(const WholeDeviceOptions& options)
     device.actuator_bytes_in(bytes, clock.now());
   });
   generator_line.set_receiver(Direction::kBToA, [this](std::span<const std::uint8_t> bytes) {
-    bridge.on_bytes(Board::kGenerator, bytes, clock.now());
+    if (!controller_) return;  // no process reads the line
+    controller_->bridge.on_bytes(Board::kGenerator, bytes, clock.now());
     flush_controller();
   });
   actuator_line.set_receiver(Direction::kBToA, [this](std::span<const std::uint8_t> bytes) {
-    bridge.on_bytes(Board::kActuator, bytes, clock.now());
+    if (!controller_) return;
+    controller_->bridge.on_bytes(Board::kActuator, bytes, clock.now());
     flush_controller();
   });
   clock.call_every(kTick, [this] { step(); });
-  bridge.connect(Board::kGenerator, options.nonce, clock.now());
-  bridge.connect(Board::kActuator, options.nonce + 1, clock.now());
+  start_controller();
+  // The store reserves pulse IDs ahead (SR-68); this shell's store has all of them.
+  if (options.reserve_all_pulse_ids) {
+    controller_->core.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(),
+                                            clock.now());
+  }
+  flush_controller();
+}
+
+void WholeDevice::start_controller() {
+  controller_ = std::make_unique<Controller>(options_, clock.now());
+  controller_->bridge.connect(Board::kGenerator, next_nonce_++, clock.now());
+  controller_->bridge.connect(Board::kActuator, next_nonce_++, clock.now());
+}
+
+void WholeDevice::set_command_observer(bridge::CommandObserver* observer) {
+  options_.command_observer = observer;
+  if (controller_) controller_->bridge.set_command_observer(observer);
+}
+
+void WholeDevice::set_board_records(bridge::BoardRecords* board_records) {
+  // The joining layer takes its records at construction: from the next restart on.
+  options_.board_records = board_records;
+}
+
+void WholeDevice::crash() {
+  controller_.reset();
+  unstored_.clear();
+}
+
+void WholeDevice::restart(std::span<const core::LatchRecord> restored, std::uint64_t last_pulse_id,
+                          std::uint64_t reserved_pulse_ids) {
+  controller_.reset();
+  unstored_.clear();
+  start_controller();
+  core::Core& c = controller_->core;
+  c.allow_pulse_ids_up_to(reserved_pulse_ids, clock.now());
+  c.restore(restored, last_pulse_id, clock.now());
+  send_commands();
   flush_controller();
 }
 
 void WholeDevice::flush_controller() {
+  if (!controller_) return;
   drain_outbox();
   std::array<std::uint8_t, kChunk> buffer{};
   const Instant t = clock.now();
-  if (const std::size_t n = bridge.take_output(Board::kGenerator, buffer, t); n > 0) {
+  bridge::BoardBridge& b = controller_->bridge;
+  if (const std::size_t n = b.take_output(Board::kGenerator, buffer, t); n > 0) {
     generator_line.send_from_a(std::span(buffer.data(), n));
   }
-  if (const std::size_t n = bridge.take_output(Board::kActuator, buffer, t); n > 0) {
+  if (const std::size_t n = b.take_output(Board::kActuator, buffer, t); n > 0) {
     actuator_line.send_from_a(std::span(buffer.data(), n));
   }
 }
 
 void WholeDevice::drain_outbox() {
-  core::Outbox& out = core.outbox();
+  core::Outbox& out = controller_->core.outbox();
   events.insert(events.end(), out.events.begin(), out.events.end());
   out.events.clear();
   latches.insert(latches.end(), out.latches.begin(), out.latches.end());
@@ -82,24 +126,29 @@ void WholeDevice::step() {
   if (const std::size_t n = device.take_actuator_output(buffer, t); n > 0) {
     actuator_line.send_from_b(std::span(buffer.data(), n));
   }
-  bridge.tick(t);
-  if (display_live && (last_display_ == Instant{} || t - last_display_ >= milliseconds(500))) {
-    last_display_ = t;
-    const std::uint64_t id = core.snapshot(t).snapshot_id;
-    (void)core.display_heartbeat(id, t);
-  }
-  drain_outbox();
-  if (store_acks) {
-    for (const std::uint64_t id : unstored_) {
-      core.on_record_stored(id, t);
+  if (controller_) {
+    core::Core& c = controller_->core;
+    controller_->bridge.tick(t);
+    if (display_live && (last_display_ == Instant{} || t - last_display_ >= milliseconds(500))) {
+      last_display_ = t;
+      const std::uint64_t id = c.snapshot(t).snapshot_id;
+      (void)c.display_heartbeat(id, t);
     }
-    unstored_.clear();
+    drain_outbox();
+    if (store_acks) {
+      for (const std::uint64_t id : unstored_) {
+        c.on_record_stored(id, t);
+      }
+      unstored_.clear();
+    }
+    controller_->bridge.send_commands(t);
+    flush_controller();
   }
-  bridge.send_commands(t);
-  flush_controller();
-  truth.push_back(device.ground_truth());
-  truth_at.push_back(t);
-  states.push_back(core.state());
+  if (options_.record_history) {
+    truth.push_back(device.ground_truth());
+    truth_at.push_back(t);
+    states.push_back(controller_ ? controller_->core.state() : core::State::kConnecting);
+  }
   if (after_step) {
     after_step();
   }
@@ -117,20 +166,20 @@ bool WholeDevice::run_until(const std::function<bool()>& done, Duration limit) {
 }
 
 bool WholeDevice::run_until_state(core::State s, Duration limit) {
-  return run_until([&] { return core.state() == s; }, limit);
+  return run_until([&] { return controller_ && controller_->core.state() == s; }, limit);
 }
 
 bool WholeDevice::power_on(std::vector<core::LatchRecord> restored) {
-  core.restore(restored, 0, now());
+  core().restore(restored, 0, now());
   send_commands();
   flush_controller();
   return run_until(
              [&] {
-               return core.state() != core::State::kConnecting &&
-                      core.state() != core::State::kSelfTest;
+               return core().state() != core::State::kConnecting &&
+                      core().state() != core::State::kSelfTest;
              },
              seconds(10)) &&
-         core.state() == core::State::kStandby;
+         core().state() == core::State::kStandby;
 }
 
 core::SessionRequest WholeDevice::session_request(core::BodyArea area) {
@@ -153,13 +202,13 @@ core::PulseParameters WholeDevice::parameters() {
 }
 
 bool WholeDevice::open_and_arm(const core::PulseParameters& p, const core::SessionRequest& r) {
-  if (!core.open_session(r, now()).ok()) return false;
+  if (!core().open_session(r, now()).ok()) return false;
   send_commands();
-  if (!core.set_parameters(p, now()).ok()) return false;
+  if (!core().set_parameters(p, now()).ok()) return false;
   send_commands();
   // The bind and the configure are answered within a few milliseconds.
   run(milliseconds(20));
-  const bool armed = core.arm(now()).ok();
+  const bool armed = core().arm(now()).ok();
   send_commands();
   run(milliseconds(20));
   return armed;
@@ -172,8 +221,8 @@ bool WholeDevice::ready(const core::PulseParameters& p, const core::SessionReque
 void WholeDevice::press_and_hold() {
   device.press_trigger();
   // The press reaches the core with the actuator's next samples, a few ms later.
-  (void)run_until([&] { return core::in_pulse(core.state()); }, milliseconds(20));
-  run_until([&] { return !core::in_pulse(core.state()); }, seconds(3));
+  (void)run_until([&] { return core::in_pulse(core().state()); }, milliseconds(20));
+  run_until([&] { return !core::in_pulse(core().state()); }, seconds(3));
   device.release_trigger();
   run(kTick);
 }

@@ -5,11 +5,17 @@
 // rfneedled's safety thread runs against rfneedle-sim, minus the processes. The test
 // plays the shell: the store (records are acknowledged at once unless told otherwise),
 // the display's heartbeat, the operator's requests and hand.
+//
+// The controller side (core, joining layer, drivers, link sessions) can crash and restart
+// while the boards, the lines and the clock carry on, as rfneedled's process would: its
+// state is lost, what the shell persisted is handed back by the caller (restart()).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "controller/bridge/board_bridge.h"
@@ -26,6 +32,16 @@ struct WholeDeviceOptions {
   // Accepts rfneedle-sim's firmware version and simulated boards.
   hal::HandshakePolicy policy{{"sim-1.0.0"}, true};
   std::uint64_t nonce = 0x5EED'0001;
+  // Keep `truth`, `truth_at` and `states` for every millisecond (long simulations turn
+  // it off and read the ground truth as they go).
+  bool record_history = true;
+  // What the shell keeps of the boards (identities, pulse log); may be null.
+  bridge::BoardRecords* board_records = nullptr;
+  // Told every command the core hands the joining layer, with the core's state then.
+  bridge::CommandObserver* command_observer = nullptr;
+  // This shell's store reserves every pulse ID at once; false: the caller reserves them
+  // (allow_pulse_ids_up_to) as rfneedled's store does (SR-68).
+  bool reserve_all_pulse_ids = true;
 };
 
 class WholeDevice {
@@ -38,8 +54,26 @@ class WholeDevice {
   sim::SimulatedDevice device;
   FaultyByteChannel generator_line;
   FaultyByteChannel actuator_line;
-  core::Core core;
-  bridge::BoardBridge bridge;
+
+  // The controller; only while it runs (see crash()).
+  [[nodiscard]] core::Core& core() { return controller_->core; }
+  [[nodiscard]] const core::Core& core() const { return controller_->core; }
+  [[nodiscard]] bridge::BoardBridge& bridge() { return controller_->bridge; }
+  [[nodiscard]] bool controller_running() const { return controller_ != nullptr; }
+  // For this controller and every one restart() starts (the options' fields of the same
+  // names, set after construction).
+  void set_command_observer(bridge::CommandObserver* observer);
+  void set_board_records(bridge::BoardRecords* board_records);
+  // The controller's process dies: core, joining layer and link sessions are gone, with
+  // every record the shell had not yet handed on; nothing more is written to either line
+  // and what the boards send is heard by no one. The boards, lines and clock carry on.
+  void crash();
+  // A new controller process: a fresh core and joining layer with new link sessions
+  // (new nonces), the pulse IDs reserved so far allowed, and the latches and last pulse
+  // ID the shell's store kept handed back before anything else (SR-53, SR-68). The
+  // power-on self-test follows once both boards answer.
+  void restart(std::span<const core::LatchRecord> restored, std::uint64_t last_pulse_id,
+               std::uint64_t reserved_pulse_ids);
 
   // The shell's side.
   bool store_acks = true;    // the store confirms every finished pulse record at once
@@ -74,7 +108,9 @@ class WholeDevice {
   // The operator presses the trigger, holds it until the pulse is over, and lets go.
   void press_and_hold();
   // After an operator request: the core's commands go to the boards now.
-  void send_commands() { bridge.send_commands(now()); }
+  void send_commands() {
+    if (controller_) controller_->bridge.send_commands(now());
+  }
 
   [[nodiscard]] bool raised(core::Condition c) const;
   // When the core first raised `c` (the moment its condition became true: onset plus
@@ -93,6 +129,17 @@ class WholeDevice {
 
   Instant last_display_{};
   std::vector<std::uint64_t> unstored_;
+
+  struct Controller {
+    Controller(const WholeDeviceOptions& options, Instant now);
+    core::Core core;
+    bridge::BoardBridge bridge;
+  };
+  void start_controller();
+
+  WholeDeviceOptions options_;
+  std::unique_ptr<Controller> controller_;
+  std::uint64_t next_nonce_;
 };
 
 }  // namespace rfneedle::testing

@@ -188,8 +188,11 @@ TEST(ImpedanceMeasurement, PlannedPowerMustBeReachableAt1Point4TimesTheHighestSa
             MeasurementVerdict::kUnreachable);
 }
 
-GeneratorSample rf_sample(int z, int mw, int uj = 0) {
+constexpr std::uint64_t kPulse = 7;
+
+GeneratorSample rf_sample(int z, int mw, int uj = 0, std::uint64_t pulse_id = kPulse) {
   GeneratorSample s;
+  s.pulse_id = pulse_id;
   s.rf_active = true;
   s.impedance = Ohms{z};
   s.power = Milliwatts{mw};
@@ -200,7 +203,7 @@ GeneratorSample rf_sample(int z, int mw, int uj = 0) {
 // Verifies: SR-14
 TEST(PulseMonitor, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), kPulse);
   (void)m.update(rf_sample(200, 10'000), true, at_ms(0), window, power);
   EXPECT_FALSE(m.update(rf_sample(280, 10'000), true, at_ms(1), window, power).desiccation);
   EXPECT_TRUE(m.update(rf_sample(281, 10'000), true, at_ms(2), window, power).desiccation);
@@ -209,11 +212,11 @@ TEST(PulseMonitor, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
 // Verifies: SR-12, SR-13
 TEST(PulseMonitor, ContactLostAndShortNeedTwoSamples) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), kPulse);
   EXPECT_FALSE(m.update(rf_sample(1501, 10'000), true, at_ms(0), window, power).contact_lost);
   EXPECT_TRUE(m.update(rf_sample(1501, 10'000), true, at_ms(1), window, power).contact_lost);
   PulseMonitor s;
-  s.begin(watts(10), millijoules(1000));
+  s.begin(watts(10), millijoules(1000), kPulse);
   EXPECT_FALSE(s.update(rf_sample(24, 10'000), true, at_ms(0), window, power).short_circuit);
   EXPECT_TRUE(s.update(rf_sample(24, 10'000), true, at_ms(1), window, power).short_circuit);
 }
@@ -221,7 +224,7 @@ TEST(PulseMonitor, ContactLostAndShortNeedTwoSamples) {
 // Verifies: SR-15
 TEST(PulseMonitor, PowerOffSetPointIsIgnoredDuringThe3msRampAndFaultsAfter5msMore) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), kPulse);
   // RF on at 0; 30 % low throughout. Blanking 0..2 ms; off-set-point from 3 ms; > 5 ms at 9.
   for (int ms = 0; ms <= 8; ++ms) {
     EXPECT_FALSE(m.update(rf_sample(300, 7'000), true, at_ms(ms), window, power).power_deviation)
@@ -233,7 +236,7 @@ TEST(PulseMonitor, PowerOffSetPointIsIgnoredDuringThe3msRampAndFaultsAfter5msMor
 // Verifies: SR-15
 TEST(PulseMonitor, PowerWithin20PercentIsNeverADeviation) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), kPulse);
   for (int ms = 0; ms < 50; ++ms) {
     const int mw = ms % 2 ? 12'000 : 8'000;
     EXPECT_FALSE(m.update(rf_sample(300, mw), true, at_ms(ms), window, power).power_deviation);
@@ -243,11 +246,25 @@ TEST(PulseMonitor, PowerWithin20PercentIsNeverADeviation) {
 // Verifies: SR-16
 TEST(PulseMonitor, EnergyAbove110PercentOfPlanIsAnOverrun) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), kPulse);
   EXPECT_FALSE(
       m.update(rf_sample(300, 10'000, 1'100'000), true, at_ms(0), window, power).energy_overrun);
   EXPECT_TRUE(
       m.update(rf_sample(300, 10'000, 1'100'001), true, at_ms(1), window, power).energy_overrun);
+}
+
+// Verifies: SR-16, SR-69
+// Before the generator starts the pulse, or when it refuses it, its telemetry still
+// reports the last pulse's energy under that pulse's ID: neither an overrun nor delivered.
+TEST(PulseMonitor, EnergyCountsOnlyFromSamplesOfThisPulse) {
+  PulseMonitor m;
+  m.begin(watts(2), millijoules(200), kPulse);
+  GeneratorSample last = rf_sample(0, 0, 2'500'000, kPulse - 1);
+  last.rf_active = false;
+  EXPECT_FALSE(m.update(last, false, at_ms(0), window, power).energy_overrun);
+  EXPECT_EQ(m.delivered(), Microjoules{0});
+  (void)m.update(rf_sample(300, 2'000, 2'000), true, at_ms(1), window, power);
+  EXPECT_EQ(m.delivered(), Microjoules{2'000});
 }
 
 GeneratorSample generator(bool rf) {

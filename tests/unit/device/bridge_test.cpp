@@ -47,11 +47,11 @@ TEST(WireMapping, AnImplausibleSampleFaultsTheCore) {
   core::GeneratorSample s = to_sample(device::GeneratorTelemetry{});
   s.sample_counter = 0;
   s.wire_in_range = false;
-  d.core.on_generator_sample(s, d.now());
+  d.core().on_generator_sample(s, d.now());
   d.send_commands();
   d.run(milliseconds(50));
   EXPECT_TRUE(d.raised(Condition::kTelemetryImplausible));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
 }
 
 // Verifies: SR-10, SR-57
@@ -106,12 +106,12 @@ TEST(WireMapping, AGeneratorThatDoesNotSayItsVoltageLimitFailsTheHandshake) {
 TEST(Bridge, TheCorePlansWithTheLowerOfItsAndTheGeneratorsVoltageLimit) {
   WholeDevice d;
   ASSERT_TRUE(d.power_on());
-  EXPECT_EQ(d.core.voltage_limit(), Millivolts{120'000});
+  EXPECT_EQ(d.core().voltage_limit(), Millivolts{120'000});
   WholeDeviceOptions o;
   o.core.power.generator_voltage_limit = Millivolts{100'000};
   WholeDevice lower(o);
   ASSERT_TRUE(lower.power_on());
-  EXPECT_EQ(lower.core.voltage_limit(), Millivolts{100'000});
+  EXPECT_EQ(lower.core().voltage_limit(), Millivolts{100'000});
 }
 
 // Verifies: SR-02
@@ -120,16 +120,16 @@ TEST(Bridge, TheNeedleCountComesFromTheCartridgeMemory) {
   // request might have claimed.
   WholeDevice d;
   ASSERT_TRUE(d.power_on());
-  ASSERT_TRUE(d.core.open_session(WholeDevice::session_request(), d.now()).ok());
+  ASSERT_TRUE(d.core().open_session(WholeDevice::session_request(), d.now()).ok());
   d.send_commands();
   d.run(milliseconds(20));
-  ASSERT_TRUE(d.core.status().cartridge.has_value());
-  EXPECT_EQ(d.core.status().cartridge->needle_count, 25u);
+  ASSERT_TRUE(d.core().status().cartridge.has_value());
+  EXPECT_EQ(d.core().status().cartridge->needle_count, 25u);
   core::PulseParameters p = WholeDevice::parameters();
   p.power = watts(16);
-  EXPECT_FALSE(d.core.set_parameters(p, d.now()).ok());
+  EXPECT_FALSE(d.core().set_parameters(p, d.now()).ok());
   p.power = Milliwatts{15'500};
-  EXPECT_TRUE(d.core.set_parameters(p, d.now()).ok());
+  EXPECT_TRUE(d.core().set_parameters(p, d.now()).ok());
 }
 
 // Verifies: SR-62, SR-63
@@ -140,8 +140,8 @@ TEST(Bridge, ACartridgeAtItsLimitInItsMemoryBlocksPulses) {
   WholeDevice d(o);
   ASSERT_TRUE(d.power_on());
   (void)d.open_and_arm();
-  EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeAtLimit));
-  EXPECT_NE(d.core.state(), State::kReady);
+  EXPECT_TRUE(d.core().interlocks().in_effect(Condition::kCartridgeAtLimit));
+  EXPECT_NE(d.core().state(), State::kReady);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));
@@ -156,9 +156,9 @@ TEST(Bridge, EveryDeliveredPulseIsCountedInTheCartridgeMemory) {
     d.run(milliseconds(300));
   }
   ASSERT_EQ(pulses_delivered(d), 3);
-  ASSERT_TRUE(d.core.status().cartridge.has_value());
-  EXPECT_EQ(d.core.status().cartridge->pulses_used, 3u);
-  EXPECT_EQ(d.core.status().cartridge->bound_session, d.core.status().session_id);
+  ASSERT_TRUE(d.core().status().cartridge.has_value());
+  EXPECT_EQ(d.core().status().cartridge->pulses_used, 3u);
+  EXPECT_EQ(d.core().status().cartridge->bound_session, d.core().status().session_id);
 }
 
 // Verifies: SR-17
@@ -169,8 +169,8 @@ TEST(Bridge, PlansAbove41WSendTheGeneratorALimitItAccepts) {
   p.power = watts(45);
   p.duration = milliseconds(20);
   ASSERT_TRUE(d.ready(p));
-  EXPECT_FALSE(d.core.interlocks().in_effect(Condition::kBoardSetupRefused));
-  EXPECT_EQ(d.core.state(), State::kReady);
+  EXPECT_FALSE(d.core().interlocks().in_effect(Condition::kBoardSetupRefused));
+  EXPECT_EQ(d.core().state(), State::kReady);
 }
 
 // Verifies: SR-12, SR-52
@@ -190,7 +190,7 @@ TEST(Bridge, TwentyPulsesDeliverWhatWasPlanned) {
     }
   }
   EXPECT_EQ(completed, 20);
-  EXPECT_EQ(d.bridge.counters().unmatched_results, 0u);
+  EXPECT_EQ(d.bridge().counters().unmatched_results, 0u);
 }
 
 }  // namespace

@@ -105,8 +105,8 @@ inline void expect_safe_state(const WholeDevice& d, std::size_t from, int rf_off
 // reached in order with RF off within `rf_off_within_ms` of truth index `from`.
 inline void expect_fault(WholeDevice& d, Condition c, std::size_t from, int rf_off_within_ms) {
   EXPECT_TRUE(d.raised(c)) << core::spec(c).name;
-  EXPECT_EQ(d.core.state(), State::kFault) << core::spec(c).name;
-  EXPECT_EQ(d.core.status().priority, core::AlarmPriority::kHigh);
+  EXPECT_EQ(d.core().state(), State::kFault) << core::spec(c).name;
+  EXPECT_EQ(d.core().status().priority, core::AlarmPriority::kHigh);
   expect_safe_state(d, from, rf_off_within_ms);
 }
 

@@ -23,9 +23,9 @@ TEST(RealBoardsWarn, SkinAbove41CWarnsLowAndPulsesGoOn) {
   WholeDevice d;
   ASSERT_TRUE(d.ready());
   inject(d, "skin-heating", {{"target", "41.6"}, {"rate", "5"}});
-  ASSERT_TRUE(d.run_until([&] { return d.core.interlocks().in_effect(Condition::kSkinWarm); },
+  ASSERT_TRUE(d.run_until([&] { return d.core().interlocks().in_effect(Condition::kSkinWarm); },
                           seconds(30)));
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kLow);
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kLow);
   const std::size_t before = d.records.size();
   d.press_and_hold();
   ASSERT_GT(d.records.size(), before);
@@ -40,8 +40,8 @@ TEST(RealBoardsWarn, CartridgeWithin10PercentOfItsLimitWarnsLow) {
   WholeDevice d(o);
   ASSERT_TRUE(d.ready());
   d.run(milliseconds(5));
-  EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeNearLimit));
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kLow);
+  EXPECT_TRUE(d.core().interlocks().in_effect(Condition::kCartridgeNearLimit));
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kLow);
 }
 
 // Verifies: SR-25, SR-52
@@ -53,10 +53,10 @@ TEST(RealBoardsEndPulse, SkinReaching43CDuringAPulseEndsItAndBlocksUntilBelow40C
   ASSERT_TRUE(d.ready(p));
   // The skin just below 43 °C before the pulse, then heating through it during the pulse.
   inject(d, "skin-heating", {{"target", "42.8"}, {"rate", "5"}});
-  ASSERT_TRUE(d.run_until([&] { return d.core.interlocks().in_effect(Condition::kSkinWarm); },
+  ASSERT_TRUE(d.run_until([&] { return d.core().interlocks().in_effect(Condition::kSkinWarm); },
                           seconds(30)));
   d.run(seconds(5));
-  ASSERT_EQ(d.core.state(), State::kReady);
+  ASSERT_EQ(d.core().state(), State::kReady);
   d.device.press_trigger();
   ASSERT_TRUE(d.run_until([&] { return d.device.ground_truth().rf_on; }, seconds(1)));
   (void)d.device.clear_fault("skin-heating");
@@ -67,10 +67,10 @@ TEST(RealBoardsEndPulse, SkinReaching43CDuringAPulseEndsItAndBlocksUntilBelow40C
   expect_rf_off_within_of_raise(d, Condition::kSkinHotDuringPulse, 3);
   EXPECT_FALSE(retracted_while_rf_on(d, from));
   d.device.release_trigger();
-  ASSERT_TRUE(d.run_until([&] { return !core::in_pulse(d.core.state()); }));
+  ASSERT_TRUE(d.run_until([&] { return !core::in_pulse(d.core().state()); }));
   d.run(milliseconds(10));
   EXPECT_EQ(d.records.back().outcome, PulseOutcome::kEnded);
-  EXPECT_EQ(d.core.state(), State::kPaused);
+  EXPECT_EQ(d.core().state(), State::kPaused);
 }
 
 // Verifies: SR-63
@@ -79,9 +79,9 @@ TEST(RealBoardsBlock, CartridgeTakenOffBlocksTheNextPulse) {
   ASSERT_TRUE(d.ready());
   d.device.swap_cartridge(std::nullopt);
   d.run(milliseconds(20));
-  EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeMissing));
-  EXPECT_EQ(d.core.state(), State::kPaused);
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kMedium);
+  EXPECT_TRUE(d.core().interlocks().in_effect(Condition::kCartridgeMissing));
+  EXPECT_EQ(d.core().state(), State::kPaused);
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kMedium);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));
@@ -95,9 +95,9 @@ TEST(RealBoardsBlock, AnExpiredCartridgeBlocksAndTheActuatorRefusesToInsertIt) {
   ASSERT_TRUE(d.power_on());
   // The session opens (the memory was read) but the bind on today's date is refused.
   (void)d.open_and_arm();
-  EXPECT_TRUE(d.core.interlocks().in_effect(Condition::kCartridgeExpired));
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kMedium);
-  EXPECT_NE(d.core.state(), State::kReady);
+  EXPECT_TRUE(d.core().interlocks().in_effect(Condition::kCartridgeExpired));
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kMedium);
+  EXPECT_NE(d.core().state(), State::kReady);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));
@@ -113,7 +113,7 @@ TEST(RealBoardsWait, APressWithinTheInterPulseIntervalIsRefused) {
   // Released at once: the next press lands well inside 250 ms of RF-active falling.
   d.press_and_hold();
   EXPECT_EQ(pulses_delivered(d), 1);
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kNone);
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kNone);
   d.run(milliseconds(300));
   d.press_and_hold();
   EXPECT_EQ(pulses_delivered(d), 2);
@@ -125,7 +125,7 @@ TEST(RealBoardsBlock, AStaleDisplayBlocksTheNextPulse) {
   ASSERT_TRUE(d.ready());
   d.display_live = false;
   d.run(milliseconds(2'100));
-  EXPECT_EQ(d.core.state(), State::kPaused);
+  EXPECT_EQ(d.core().state(), State::kPaused);
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_FALSE(d.rf_on_since(from));
@@ -141,7 +141,7 @@ TEST(RealBoardsWait, TheNextPulseWaitsForTheStoreAndNoAlarmIsRaised) {
   d.run(milliseconds(400));
   d.press_and_hold();
   EXPECT_EQ(pulses_delivered(d), 1);
-  EXPECT_EQ(d.core.status().priority, AlarmPriority::kNone);
+  EXPECT_EQ(d.core().status().priority, AlarmPriority::kNone);
   d.store_acks = true;
   d.run(milliseconds(300));
   d.press_and_hold();
@@ -157,7 +157,7 @@ TEST(RealBoardsEndPulse, ReleasingTheTriggerEndsThePulse) {
   d.run(milliseconds(300));
   EXPECT_LE(ms_until_rf_off(d, from).value_or(99), 4);
   EXPECT_EQ(d.records.back().outcome, PulseOutcome::kEnded);
-  EXPECT_EQ(d.core.state(), State::kReady);
+  EXPECT_EQ(d.core().state(), State::kReady);
 }
 
 // Verifies: SR-10
@@ -198,12 +198,12 @@ TEST(RealBoardsAbort, PowerTheGeneratorCannotReachAbortsBeforeRf) {
   p.duration = milliseconds(20);
   p.depth = Micrometres{1500};  // about 250 ohm in the simulated tissue
   ASSERT_TRUE(d.ready(p));
-  ASSERT_EQ(d.core.voltage_limit(), Millivolts{120'000});
+  ASSERT_EQ(d.core().voltage_limit(), Millivolts{120'000});
   const std::size_t from = d.truth.size();
   d.press_and_hold();
   EXPECT_TRUE(d.raised(Condition::kPowerUnreachable));
   EXPECT_FALSE(d.rf_on_since(from));
-  EXPECT_EQ(d.core.state(), State::kReady);
+  EXPECT_EQ(d.core().state(), State::kReady);
 }
 
 // Verifies: SR-12, SR-52
@@ -294,7 +294,7 @@ TEST(RealBoardsFault, ALinkCutDuringAPulseTurnsRfOffByTheBoardsDeadMan) {
   const std::optional<int> off = ms_until_rf_off(d, from);
   ASSERT_TRUE(off.has_value());
   EXPECT_LE(*off, 51);
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
 }
 
 // Verifies: SR-29
@@ -305,7 +305,7 @@ TEST(RealBoardsFault, NeedlesThatDoNotReachDepthFaultWithoutRf) {
   const std::size_t from = d.truth.size();
   d.device.press_trigger();
   d.run(milliseconds(300));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
   EXPECT_TRUE(d.raised(Condition::kNotAtDepth) || d.raised(Condition::kMotorStall));
   EXPECT_FALSE(d.rf_on_since(from));
 }
@@ -319,7 +319,7 @@ TEST(RealBoardsFault, EncoderSlipFaults) {
   d.device.press_trigger();
   d.run(milliseconds(300));
   EXPECT_TRUE(d.raised(Condition::kEncoderMismatch));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
   EXPECT_FALSE(d.rf_on_since(from));
 }
 
@@ -331,7 +331,7 @@ TEST(RealBoardsNeedleStuck, AJammedRetractionEndsInNeedleStuckWithRfOff) {
   const std::size_t from = d.truth.size();
   d.device.release_trigger();
   d.run(seconds(1));
-  EXPECT_EQ(d.core.state(), State::kNeedleStuck);
+  EXPECT_EQ(d.core().state(), State::kNeedleStuck);
   EXPECT_TRUE(d.raised(Condition::kRetractionFailed));
   expect_safe_state(d, from, 4);
 }
@@ -344,19 +344,19 @@ TEST(RealBoardsFault, EStopFaultsAndThreeOfThemNeverLockTheDevice) {
     const std::size_t from = d.truth.size();
     d.device.set_estop(true);
     d.run(milliseconds(100));
-    EXPECT_EQ(d.core.state(), State::kFault) << i;
+    EXPECT_EQ(d.core().state(), State::kFault) << i;
     expect_safe_state(d, from, 2);
-    EXPECT_FALSE(d.core.acknowledge(d.now()).ok());
+    EXPECT_FALSE(d.core().acknowledge(d.now()).ok());
     d.device.set_estop(false);
     d.run(milliseconds(50));
-    ASSERT_TRUE(d.core.acknowledge(d.now()).ok()) << i;
+    ASSERT_TRUE(d.core().acknowledge(d.now()).ok()) << i;
     d.send_commands();
     ASSERT_TRUE(d.run_until_state(State::kStandby, seconds(1))) << i;
-    ASSERT_TRUE(d.core.arm(d.now()).ok());
+    ASSERT_TRUE(d.core().arm(d.now()).ok());
     d.send_commands();
     ASSERT_TRUE(d.run_until_state(State::kReady, milliseconds(100))) << i;
   }
-  EXPECT_NE(d.core.state(), State::kServiceLock);
+  EXPECT_NE(d.core().state(), State::kServiceLock);
 }
 
 // Verifies: SR-46
@@ -366,7 +366,7 @@ TEST(RealBoardsFault, TriggerContactsDisagreeingFault) {
   inject(d, "trigger-stuck", {{"contact_a", "1"}, {"contact_b", "0"}});
   d.run(milliseconds(100));
   EXPECT_TRUE(d.raised(Condition::kTriggerDisagree));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
 }
 
 // Verifies: SR-26
@@ -376,7 +376,7 @@ TEST(RealBoardsFault, SkinAt45CFaults) {
   inject(d, "skin-heating", {{"target", "47"}, {"rate", "5"}});
   ASSERT_TRUE(d.run_until([&] { return d.raised(Condition::kSkinOverheat); }, seconds(30)));
   d.run(milliseconds(50));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
 }
 
 // Verifies: SR-20, SR-27
@@ -386,7 +386,7 @@ TEST(RealBoardsFault, HeatsinkAt75CFaults) {
   inject(d, "heatsink-overheat", {{"target", "80"}, {"rate", "10"}});
   ASSERT_TRUE(d.run_until([&] { return d.raised(Condition::kHeatsinkOverheat); }, seconds(60)));
   d.run(milliseconds(50));
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
   EXPECT_FALSE(d.truth.back().relay_closed);
 }
 
@@ -397,7 +397,7 @@ TEST(RealBoardsServiceLock, AnOpenThermistorLocksTheDevice) {
   inject(d, "thermistor-a-open");
   d.run(milliseconds(50));
   EXPECT_TRUE(d.raised(Condition::kThermistorOutOfRange));
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
   EXPECT_FALSE(d.truth.back().relay_closed);
 }
 
@@ -408,7 +408,7 @@ TEST(RealBoardsServiceLock, ThermistorsDisagreingLockTheDevice) {
   inject(d, "thermistor-pair-disagree", {{"offset", "4"}});
   d.run(milliseconds(800));
   EXPECT_TRUE(d.raised(Condition::kThermistorDisagree));
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
 }
 
 // Verifies: SR-84
@@ -426,7 +426,7 @@ TEST(RealBoardsServiceLock, BothThermistorsStuckWhileEnergyFlowsLockTheDevice) {
   ASSERT_EQ(pulses_delivered(d), 2);
   d.run(seconds(4));
   EXPECT_TRUE(d.raised(Condition::kThermistorStuck));
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
 }
 
 // Verifies: SR-56
@@ -440,17 +440,17 @@ TEST(RealBoardsServiceLock, ThreeFaultsOfOneKindInASessionLockTheDevice) {
     d.device.release_trigger();
     (void)d.device.clear_fault("encoder-slip");
     if (i == 2) break;
-    ASSERT_EQ(d.core.state(), State::kFault) << i;
+    ASSERT_EQ(d.core().state(), State::kFault) << i;
     d.run(milliseconds(300));
-    ASSERT_TRUE(d.core.acknowledge(d.now()).ok()) << i;
+    ASSERT_TRUE(d.core().acknowledge(d.now()).ok()) << i;
     d.send_commands();
     ASSERT_TRUE(d.run_until_state(State::kStandby, seconds(1))) << i;
-    ASSERT_TRUE(d.core.arm(d.now()).ok()) << i;
+    ASSERT_TRUE(d.core().arm(d.now()).ok()) << i;
     d.send_commands();
     ASSERT_TRUE(d.run_until_state(State::kReady, milliseconds(100))) << i;
   }
   EXPECT_TRUE(d.raised(Condition::kRepeatedFault));
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
 }
 
 // Verifies: SR-50, SR-65
@@ -458,13 +458,13 @@ TEST(RealBoardsFault, AnEStopHeldAtPowerOnFaultsAndStandbyWaitsForAFullSelfTest)
   WholeDevice d;
   d.device.set_estop(true);
   EXPECT_FALSE(d.power_on());
-  EXPECT_EQ(d.core.state(), State::kFault);
+  EXPECT_EQ(d.core().state(), State::kFault);
   EXPECT_TRUE(d.raised(Condition::kEStop));
-  EXPECT_FALSE(d.core.acknowledge(d.now()).ok());
+  EXPECT_FALSE(d.core().acknowledge(d.now()).ok());
   d.device.set_estop(false);
   d.run(milliseconds(50));
   d.clear_logs();
-  ASSERT_TRUE(d.core.acknowledge(d.now()).ok());
+  ASSERT_TRUE(d.core().acknowledge(d.now()).ok());
   d.send_commands();
   ASSERT_TRUE(d.run_until_state(State::kStandby, seconds(2)));
   int checks_passed = 0;
@@ -481,7 +481,7 @@ TEST(RealBoardsServiceLock, AnUnacceptedFirmwareVersionLocksTheDeviceBeforeSelfT
   o.policy.accepted_firmware_versions = {"9.9.9"};
   WholeDevice d(o);
   EXPECT_FALSE(d.power_on());
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
   EXPECT_TRUE(d.raised(Condition::kHandshakeMismatch));
   EXPECT_EQ(pulses_delivered(d), 0);
 }
@@ -492,7 +492,7 @@ TEST(RealBoardsServiceLock, SimulatedBoardsAreRefusedUnlessTheConfigurationAllow
   o.policy.allow_simulated = false;
   WholeDevice d(o);
   EXPECT_FALSE(d.power_on());
-  EXPECT_EQ(d.core.state(), State::kServiceLock);
+  EXPECT_EQ(d.core().state(), State::kServiceLock);
 }
 
 }  // namespace

@@ -39,13 +39,39 @@ TEST_F(ControlRequestsTest, InjectedFaultsShowInStatusUntilTheyEndOrAreCleared) 
 TEST_F(ControlRequestsTest, StatusReportsHowLateTheSimulatorsTicksWoke) {
   const Instant t = Instant(milliseconds(1));
   EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0})"));
+              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0,"clock_steps":0})"));
   requests.tick_woke_late(microseconds(300));
   requests.tick_woke_late(microseconds(3800));
   requests.tick_woke_late(microseconds(1000));  // 1 ms is not late
   requests.tick_woke_late(microseconds(1500));
+  requests.clock_stepped();
   EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800})"));
+              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800,"clock_steps":1})"));
+}
+
+TEST_F(ControlRequestsTest, HistoryListsEveryInjectionWithWhenItBeganAndEnded) {
+  const Instant t0 = Instant(milliseconds(10));
+  EXPECT_EQ(requests.execute(parsed("history"), t0),
+            R"({"ok":true,"sim_time_us":10000,"pulses":[],"injections":[]})");
+  (void)requests.execute(parsed("inject impedance-open for=100ms"), t0);
+  (void)requests.execute(parsed("inject motor-stall"), t0 + milliseconds(5));
+  (void)requests.execute(parsed("clear motor-stall"), t0 + milliseconds(20));
+  (void)requests.execute(parsed("inject skin-heating"), t0 + milliseconds(30));
+  EXPECT_EQ(requests.execute(parsed("history"), t0 + milliseconds(40)),
+            R"({"ok":true,"sim_time_us":50000,"pulses":[],"injections":[)"
+            R"({"n":1,"name":"impedance-open","at_us":10000,"until_us":110000},)"
+            R"({"n":2,"name":"motor-stall","at_us":15000,"until_us":30000},)"
+            R"({"n":3,"name":"skin-heating","at_us":40000,"until_us":null}]})");
+}
+
+TEST_F(ControlRequestsTest, HistoryKeepsTheLatestInjections) {
+  for (std::size_t i = 0; i < ControlRequests::kHistoryLength + 3; ++i) {
+    (void)requests.execute(parsed("inject motor-stall for=1ms"), Instant(milliseconds(1)));
+  }
+  const std::string history = requests.execute(parsed("history"), Instant(milliseconds(2)));
+  EXPECT_THAT(history, HasSubstr(R"("injections":[{"n":4,)"));
+  EXPECT_THAT(history, HasSubstr(R"({"n":259,)"));
+  EXPECT_THAT(history, Not(HasSubstr(R"({"n":3,)")));
 }
 
 TEST_F(ControlRequestsTest, StatusReportsGroundTruthFields) {

@@ -84,7 +84,7 @@ TEST(SimCommand, EveryErrorSaysWhatIsWrong) {
   EXPECT_EQ(error_of(""), "empty request");
   EXPECT_EQ(error_of("explode"),
             "unknown request 'explode' (faults, inject, clear, trigger, estop, cartridge, unplug, "
-            "plug, status)");
+            "plug, status, history)");
   EXPECT_EQ(error_of("inject"), "inject needs a fault name (see 'faults')");
   EXPECT_EQ(error_of("inject melt"), "unknown fault 'melt' (see 'faults')");
   EXPECT_EQ(error_of("inject impedance-open for=soon"),
