@@ -21,6 +21,9 @@ bool telemetry_gap(const std::string& condition) {
   return condition == "generator_telemetry_gap" || condition == "actuator_telemetry_gap";
 }
 
+// How often one treatment may be started again after a fault between its steps.
+constexpr int kAttempts = 5;
+
 bool raised(const api::Event& e) { return e.kind() == api::EVENT_KIND_CONDITION_RAISED; }
 
 bool has_condition(const api::Status& s, std::string_view name) {
@@ -80,9 +83,29 @@ void ReactionRun::run(const std::vector<const FaultRecipe*>& order, std::size_t&
 
 void ReactionRun::run_each(const std::vector<const FaultRecipe*>& order, std::size_t& next) {
   const auto start = Clock::now();
-  for (; next < order.size(); ++next) {
+  int attempts = 0;
+  while (next < order.size()) {
     treatment_ = next + 1;
-    treat_with(*order[next]);
+    try {
+      treat_with(*order[next]);
+    } catch (const DeviceLost&) {
+      throw;
+    } catch (const testing::DeviceError& e) {
+      // A fault the host's scheduling caused between two steps (a telemetry gap while
+      // arming, say) makes the core refuse the next one: the treatment starts again.
+      const api::Status s = device_.status();
+      if (has_condition(s, "link_fault")) {
+        throw DeviceLost(e.what());
+      }
+      if (++attempts > kAttempts) {
+        throw;
+      }
+      std::fprintf(stderr, "reaction_bench: treatment %zu again (%s): %s\n", treatment_,
+                   api::State_Name(s.state()).c_str(), e.what());
+      continue;
+    }
+    attempts = 0;
+    ++next;
     if (treatment_ % 20 == 0 || treatment_ == order.size()) {
       std::fprintf(stderr,
                    "reaction_bench: %zu/%zu faults injected, %zu measured, %d unmeasured "
@@ -103,6 +126,7 @@ int ReactionRun::count_gap_faults() const {
 
 void ReactionRun::treat_with(const FaultRecipe& recipe) {
   ++treatment_;
+  device_.control("clear all");  // nothing left over from a treatment started again
   back_to_standby();
   swap_cartridge();
   if (recipe.warm_skin) {
