@@ -188,8 +188,10 @@ TEST(ImpedanceMeasurement, PlannedPowerMustBeReachableAt1Point4TimesTheHighestSa
             MeasurementVerdict::kUnreachable);
 }
 
+// A sample of pulse 1 (the pulse each test begins), RF on.
 GeneratorSample rf_sample(int z, int mw, int uj = 0) {
   GeneratorSample s;
+  s.pulse_id = 1;
   s.rf_active = true;
   s.impedance = Ohms{z};
   s.power = Milliwatts{mw};
@@ -200,7 +202,7 @@ GeneratorSample rf_sample(int z, int mw, int uj = 0) {
 // Verifies: SR-14
 TEST(PulseMonitor, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), 1);
   (void)m.update(rf_sample(200, 10'000), true, at_ms(0), window, power);
   EXPECT_FALSE(m.update(rf_sample(280, 10'000), true, at_ms(1), window, power).desiccation);
   EXPECT_TRUE(m.update(rf_sample(281, 10'000), true, at_ms(2), window, power).desiccation);
@@ -209,11 +211,11 @@ TEST(PulseMonitor, DesiccationIsMoreThan40PercentAboveThePulseMinimum) {
 // Verifies: SR-12, SR-13
 TEST(PulseMonitor, ContactLostAndShortNeedTwoSamples) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), 1);
   EXPECT_FALSE(m.update(rf_sample(1501, 10'000), true, at_ms(0), window, power).contact_lost);
   EXPECT_TRUE(m.update(rf_sample(1501, 10'000), true, at_ms(1), window, power).contact_lost);
   PulseMonitor s;
-  s.begin(watts(10), millijoules(1000));
+  s.begin(watts(10), millijoules(1000), 1);
   EXPECT_FALSE(s.update(rf_sample(24, 10'000), true, at_ms(0), window, power).short_circuit);
   EXPECT_TRUE(s.update(rf_sample(24, 10'000), true, at_ms(1), window, power).short_circuit);
 }
@@ -221,7 +223,7 @@ TEST(PulseMonitor, ContactLostAndShortNeedTwoSamples) {
 // Verifies: SR-15
 TEST(PulseMonitor, PowerOffSetPointIsIgnoredDuringThe3msRampAndFaultsAfter5msMore) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), 1);
   // RF on at 0; 30 % low throughout. Blanking 0..2 ms; off-set-point from 3 ms; > 5 ms at 9.
   for (int ms = 0; ms <= 8; ++ms) {
     EXPECT_FALSE(m.update(rf_sample(300, 7'000), true, at_ms(ms), window, power).power_deviation)
@@ -233,7 +235,7 @@ TEST(PulseMonitor, PowerOffSetPointIsIgnoredDuringThe3msRampAndFaultsAfter5msMor
 // Verifies: SR-15
 TEST(PulseMonitor, PowerWithin20PercentIsNeverADeviation) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), 1);
   for (int ms = 0; ms < 50; ++ms) {
     const int mw = ms % 2 ? 12'000 : 8'000;
     EXPECT_FALSE(m.update(rf_sample(300, mw), true, at_ms(ms), window, power).power_deviation);
@@ -243,11 +245,34 @@ TEST(PulseMonitor, PowerWithin20PercentIsNeverADeviation) {
 // Verifies: SR-16
 TEST(PulseMonitor, EnergyAbove110PercentOfPlanIsAnOverrun) {
   PulseMonitor m;
-  m.begin(watts(10), millijoules(1000));
+  m.begin(watts(10), millijoules(1000), 1);
   EXPECT_FALSE(
       m.update(rf_sample(300, 10'000, 1'100'000), true, at_ms(0), window, power).energy_overrun);
   EXPECT_TRUE(
       m.update(rf_sample(300, 10'000, 1'100'001), true, at_ms(1), window, power).energy_overrun);
+}
+
+// Verifies: SR-16
+// Telemetry reports the energy of the current or the last pulse: until the generator has
+// started this one, its samples still carry the previous pulse's, which is neither this
+// pulse's delivered energy nor an overrun of its (smaller) plan.
+TEST(PulseMonitor, EnergyOfAnotherPulseNeverCountsTowardThisOne) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(300), 2);
+  GeneratorSample previous = rf_sample(300, 0, 1'000'000);
+  previous.rf_active = false;
+  EXPECT_FALSE(m.update(previous, false, at_ms(0), window, power).energy_overrun);
+  EXPECT_EQ(m.delivered(), Microjoules{0});
+  GeneratorSample own = rf_sample(300, 10'000, 10'000);
+  own.pulse_id = 2;
+  EXPECT_FALSE(m.update(own, true, at_ms(1), window, power).energy_overrun);
+  EXPECT_EQ(m.delivered(), Microjoules{10'000});
+  // After the pulse left Energizing, its own samples still count until its record is made.
+  own.energy = Microjoules{12'000};
+  own.rf_active = false;
+  m.account(own);
+  m.account(previous);
+  EXPECT_EQ(m.delivered(), Microjoules{12'000});
 }
 
 GeneratorSample generator(bool rf) {
