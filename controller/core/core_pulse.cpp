@@ -19,6 +19,11 @@ void Core::on_new_press(Instant now) {
     (void)reject("an interlock holds the next pulse", now);
     return;
   }
+  // The cartridge may have changed since the settings were accepted (SR-02, SR-03).
+  if (const Response plan = session_.plan_check(config_); !plan.ok()) {
+    (void)reject(plan.reason, now);
+    return;
+  }
   report_cleared(interlocks_.begin_pulse(), now);
   pulse_end_cause_.reset();
   pulse_stopped_ = false;

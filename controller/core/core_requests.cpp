@@ -121,7 +121,7 @@ Response Core::arm(Instant now) {
     (void)apply(Stimulus::kArm, now);
     return Response::refused(transition(state_, Stimulus::kArm).rejection);
   }
-  Response r = session_.arm_check();
+  Response r = session_.arm_check(config_);
   if (!r.ok()) {
     return reject(r.reason, now);
   }

@@ -75,12 +75,19 @@ Response TreatmentSession::set_parameters(const PulseParameters& parameters,
   return r;
 }
 
-Response TreatmentSession::arm_check() const {
+Response TreatmentSession::plan_check(const CoreConfig& config) const {
   if (!is_open()) {
     return Response::refused("no session is open");
   }
   if (!parameters_) {
     return Response::refused("no treatment parameters set");
+  }
+  return validate_parameters(*parameters_, request_.area, cartridge_, config);
+}
+
+Response TreatmentSession::arm_check(const CoreConfig& config) const {
+  if (Response r = plan_check(config); !r.ok()) {
+    return r;
   }
   if (request_.screening.any_present() && !request_.screening.clinician_override) {
     return Response::refused("screening found a contraindication and no override is recorded");

@@ -20,8 +20,12 @@ class TreatmentSession {
   // Another body area (every pulse stores its area): it must take this cartridge's type;
   // settings no longer valid for it are dropped and must be set again.
   [[nodiscard]] Response change_area(BodyArea area, const CoreConfig& config);
-  // What arming needs beyond the interlocks: a session, settings, a clear screening.
-  [[nodiscard]] Response arm_check() const;
+  // What arming needs beyond the interlocks: a session, settings valid for the cartridge
+  // attached now, a clear screening.
+  [[nodiscard]] Response arm_check(const CoreConfig& config) const;
+  // The settings against the envelope, the area and the cartridge attached now: a
+  // cartridge swapped in after they were set may allow less (fewer needles, shallower).
+  [[nodiscard]] Response plan_check(const CoreConfig& config) const;
 
   // Until the cartridge answers with its own count.
   void consume_pulse() { ++cartridge_.pulses_used; }

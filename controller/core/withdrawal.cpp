@@ -21,7 +21,10 @@ void Withdrawal::on_generator(const GeneratorSample& sample, Milliwatts rf_on_th
 
 void Withdrawal::on_actuator(const ActuatorSample& sample, Micrometres tolerance) {
   actuator_rf_line_ = sample.rf_active_line;
-  retracted_ = sample.encoder_position <= tolerance && !sample.at_depth_line;
+  // Both position sources at home: an encoder that slipped must not pass for a retraction
+  // (a check that did not run has failed).
+  retracted_ = sample.encoder_position <= tolerance && sample.motor_position <= tolerance &&
+               !sample.at_depth_line;
 }
 
 Withdrawal::Step Withdrawal::step(Instant now, bool generator_silent, const PowerLimits& power,

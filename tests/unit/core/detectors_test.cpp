@@ -290,8 +290,28 @@ ActuatorSample actuator(bool rf_line, int position_um) {
   ActuatorSample a;
   a.rf_active_line = rf_line;
   a.encoder_position = Micrometres{position_um};
+  a.motor_position = Micrometres{position_um};
   a.at_depth_line = position_um > 100;
   return a;
+}
+
+// Verifies: SR-30, SR-51
+// The encoder reading home while the motor is still at depth (an encoder slipping for less
+// than the 10 ms the disagreement check needs) is no retraction: the core retracts.
+TEST(Withdrawal, AnEncoderAtHomeWithTheMotorStillAtDepthIsNotRetracted) {
+  Withdrawal w;
+  const PowerLimits p;
+  const NeedleLimits n;
+  w.begin(at_ms(0));
+  w.on_generator(generator(false), watts(1));
+  ActuatorSample slipping = actuator(false, 0);
+  slipping.motor_position = Micrometres{4300};
+  w.on_actuator(slipping, n.position_tolerance);
+  EXPECT_FALSE(w.retracted());
+  EXPECT_EQ(w.step(at_ms(1), false, p, n), Withdrawal::Step::kRfDropped);
+  EXPECT_EQ(w.step(at_ms(2), false, p, n), Withdrawal::Step::kNone);
+  w.on_actuator(actuator(false, 0), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(20), false, p, n), Withdrawal::Step::kRetracted);
 }
 
 // Verifies: SR-51

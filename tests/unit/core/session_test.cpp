@@ -166,6 +166,54 @@ TEST(Session, ABindTheCartridgeRefusesBlocksThePulse) {
   EXPECT_EQ(rig.core.state(), State::kPaused);
 }
 
+// Verifies: SR-02
+// The plan was within 62 mJ x 49 needles when it was set; a 25-needle cartridge swapped in
+// afterwards lowers the limit below it: no arming and no pulse until a plan within the new
+// limit is set.
+TEST(Session, ACartridgeWithFewerNeedlesRefusesThePlanSetForTheOldOne) {
+  Rig rig;
+  rig.boards.act.cartridge.needle_count = 49;
+  PulseParameters p = Rig::parameters();
+  p.power = watts(25);  // 2.5 J: within 3.038 J, above 1.55 J
+  ASSERT_TRUE(rig.ready(p));
+  ASSERT_TRUE(rig.core.disarm(rig.now()).ok());
+  rig.drain();
+  rig.boards.act.cartridge = FakeActuator::face_cartridge();  // 25 needles, unbound
+  rig.boards.act.cartridge.serial = CartridgeSerial("1002");
+  ASSERT_TRUE(rig.core.swap_cartridge(rig.now()).ok());
+  rig.drain();
+  rig.run(milliseconds(5));
+  ASSERT_EQ(rig.core.status().cartridge->needle_count, 25u);
+  EXPECT_FALSE(rig.core.arm(rig.now()).ok());
+  rig.drain();
+  rig.clear_logs();
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  p.power = watts(15);  // 1.5 J
+  ASSERT_TRUE(rig.core.set_parameters(p, rig.now()).ok());
+  rig.run(milliseconds(20));
+  EXPECT_TRUE(rig.core.arm(rig.now()).ok());
+}
+
+// Verifies: SR-02
+// The same, with the cartridge changed while armed: the press is refused.
+TEST(Session, ACartridgeWithFewerNeedlesAttachedWhileArmedGetsNoPulseOfTheOldPlan) {
+  Rig rig;
+  rig.boards.act.cartridge.needle_count = 49;
+  PulseParameters p = Rig::parameters();
+  p.power = watts(25);
+  ASSERT_TRUE(rig.ready(p));
+  rig.boards.act.cartridge = FakeActuator::face_cartridge();
+  rig.boards.act.cartridge.serial = CartridgeSerial("1002");
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
+  rig.run(milliseconds(10));
+  ASSERT_EQ(rig.core.status().cartridge->needle_count, 25u);
+  rig.clear_logs();
+  rig.press_and_hold();
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+}
+
 TEST(Session, ABodyAreaNeedsItsCartridgeTypeAndAFixtureNeverTreats) {
   Rig rig;
   ASSERT_TRUE(rig.power_on());
