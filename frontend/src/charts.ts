@@ -30,6 +30,8 @@ export class LiveCharts {
   private impedancePlot: uPlot | null = null;
   private skinPlot: uPlot | null = null;
   private dirty = false;
+  private impedanceEl: HTMLElement | null = null;
+  private skinEl: HTMLElement | null = null;
   samples = 0; // telemetry summaries received, for the tests and the stale check
 
   add(t: Telemetry): void {
@@ -48,6 +50,8 @@ export class LiveCharts {
   }
 
   mount(impedanceEl: HTMLElement, skinEl: HTMLElement): void {
+    this.impedanceEl = impedanceEl;
+    this.skinEl = skinEl;
     const axes = (label: string): uPlot.Axis[] => [
       { stroke: "#b8c4d2", grid: { stroke: "#2a3646" }, size: 30, font: "16px sans-serif", values: (_u, v) => v.map(() => "") },
       { stroke: "#b8c4d2", grid: { stroke: "#2a3646" }, label, font: "16px sans-serif", labelFont: "16px sans-serif", size: 60 },
@@ -92,6 +96,8 @@ export class LiveCharts {
     this.skinPlot?.destroy();
     this.impedancePlot = null;
     this.skinPlot = null;
+    this.impedanceEl = null;
+    this.skinEl = null;
   }
 
   private draw(): void {
@@ -103,5 +109,8 @@ export class LiveCharts {
     const hi = x.map(() => EXPECTED_OHM[1]);
     this.impedancePlot?.setData([x, r.impedance, lo, hi] as uPlot.AlignedData);
     this.skinPlot?.setData([x, r.skin] as uPlot.AlignedData);
+    // How many points each chart shows now: read by the browser tests.
+    if (this.impedanceEl) this.impedanceEl.dataset.points = String(r.impedance.filter((v) => v !== null).length);
+    if (this.skinEl) this.skinEl.dataset.points = String(r.skin.filter((v) => v !== null).length);
   }
 }
