@@ -73,6 +73,8 @@ export class App {
   }
 
   private onSnapshot(s: Status): void {
+    // Back after a loss: a restarted controller has forgotten every token.
+    if (!this.connected && this.token) void this.act("GET", "/status");
     this.connected = true;
     // The core's idle lock (SR-64): a token from before it no longer works; the session is
     // kept and its operator logs in again.

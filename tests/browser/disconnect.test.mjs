@@ -1,7 +1,8 @@
 // Losing the controller (SR-81): the overlay, STOP kept and retried, the service worker's
 // app shell across a reload, and the recovery by itself.
 import { after, before, test } from "node:test";
-import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, sleep, text, waitScreen } from "./harness.mjs";
+import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, sleep, text, waitScreen, robust
+} from "./harness.mjs";
 
 let device;
 let browser;
@@ -29,7 +30,7 @@ const overlayShown = async () => page.evaluate(() => !document.getElementById("o
 // place; a STOP tapped meanwhile is retried until the controller answers it; a reload
 // during the outage comes from the service worker's cache and shows the overlay and STOP;
 // the restarted controller's fresh snapshot removes the overlay without a reload.
-test("killing the controller shows the overlay; restarting it recovers by itself", async () => {
+test("killing the controller shows the overlay; restarting it recovers by itself", robust(async () => {
   let loads = 0;
   page.on("load", () => (loads += 1));
   await device.killDaemon();
@@ -77,4 +78,4 @@ test("killing the controller shows the overlay; restarting it recovers by itself
   await device.settle();
   await waitScreen(page, "login");
   assert.notEqual(await screenOf(page), "state");
-});
+}));

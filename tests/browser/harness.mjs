@@ -39,7 +39,14 @@ export async function eventually(what, fn, { timeout = 10000, interval = 100 } =
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > until) {
+      let device = "";
+      if (Device.current) {
+        const s = await Device.current.status().catch(() => null);
+        device = s ? ` (device: ${s.state}, ${s.conditions.map((c) => c.name).join(", ") || "no condition"})` : " (device: no answer)";
+      }
+      throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message.split("\n")[0] : JSON.stringify(last)}${device}`);
+    }
     await sleep(interval);
   }
 }
@@ -158,6 +165,7 @@ daemon {
   }
 
   async startDaemon() {
+    this.cachedToken = null;
     this.daemon = track(spawn(join(BIN, "rfneedled"), ["--config", join(this.dir, "rfneedled.conf")], { stdio: ["ignore", "pipe", "pipe"] }));
     const keep = (b) => (this.logs.daemon = (this.logs.daemon + b).slice(-6000));
     this.daemon.stdout.on("data", keep);
@@ -254,6 +262,39 @@ daemon {
     return r.body;
   }
 
+  // The newest event's ID (0: none), paging from the last one seen.
+  async lastEventId() {
+    let after = this.seenEventId ?? "0";
+    for (;;) {
+      const r = await this.request("GET", `/events?after_id=${after}&limit=1000`, { token: await this.operatorToken() });
+      if (r.status !== 200) throw new Error(`GET /events: ${r.status} ${JSON.stringify(r.body)}`);
+      const events = r.body.events;
+      if (events.length > 0) after = events.at(-1).id;
+      if (events.length < 1000) break;
+    }
+    this.seenEventId = after;
+    return after;
+  }
+
+  // Whether this VM's scheduling raised a fault (a telemetry gap or a link fault) since
+  // the event `since`: then a test about something else was interrupted by the host.
+  async hostInterrupted(since) {
+    for (let after = since; ; ) {
+      const r = await this.request("GET", `/events?after_id=${after}&limit=1000`, { token: await this.operatorToken() });
+      if (r.status !== 200) return false;
+      const events = r.body.events;
+      if (events.some((e) => e.kind === "EVENT_KIND_CONDITION_RAISED" && HOST_SCHEDULING.has(e.condition))) return true;
+      if (events.length < 1000) return false;
+      after = events.at(-1).id;
+    }
+  }
+
+  // An operator token of this controller run (a restart forgets tokens).
+  async operatorToken() {
+    if (!this.cachedToken) this.cachedToken = await this.login();
+    return this.cachedToken;
+  }
+
   async login(role = "ROLE_OPERATOR", user = "demo", secret = PIN) {
     const r = await this.request("POST", "/login", { body: { role, user, secret } });
     assert.equal(r.status, 200, `log-in: ${JSON.stringify(r.body)}`);
@@ -279,7 +320,7 @@ daemon {
     const linkLost = faults.some((c) => c.name === "link_fault" || c.name === "board_dead_man");
     const explained = faults.every((c) => HOST_SCHEDULING.has(c.name) || (linkLost && c.name === "rf_still_active"));
     if (faults.length === 0 || host.length === 0 || !explained) return false;
-    const token = await this.login();
+    const token = await this.operatorToken();
     const r = await this.request("POST", "/faults/acknowledge", { token });
     process.stderr.write(`host caveat: acknowledged ${faults.map((c) => c.name).join(", ")}: ${r.status}${r.status === 200 ? "" : ` ${JSON.stringify(r.body)}`}\n`);
     return r.status === 200;
@@ -326,6 +367,7 @@ export async function launchBrowser() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await context.addInitScript(AUDIO_PROBE);
   const page = await context.newPage();
+  page.setDefaultTimeout(8000);
   page.on("pageerror", (e) => process.stderr.write(`page error: ${e.message}\n`));
   return { browser, context, page };
 }
@@ -440,4 +482,49 @@ export async function uiOpenSession(page, { patient = "P-0042", area = "cheek", 
 
 export async function text(page, selector) {
   return (await page.textContent(selector)) ?? "";
+}
+
+// Brings the screen to treatment with a session open and the controller's parameters set,
+// from wherever it is: a host-caused controller restart (Device.settle) on the way closes
+// the session and forgets the screen's token, so this logs in and opens one again.
+export async function reachTreatment(page, device, attempts = 5) {
+  for (let i = 0; ; i++) {
+    try {
+      await device.settle();
+      const screen = await screenOf(page);
+      const s = await device.status();
+      if (screen === "treatment" && s.session?.open && s.parameters) return;
+      if (screen === "login" || screen === "lock") await uiLogin(page);
+      else if (screen === "setup") await uiOpenSession(page);
+      else if (screen === "summary") await page.click("#summary-done");
+      else if (screen === "history") await page.click("#close-history");
+      await sleep(500);
+    } catch (e) {
+      await screenshot(page, `failed-reach-${i}`).catch(() => undefined);
+      if (i >= attempts) throw e;
+      process.stderr.write(`reaching treatment again (screen ${await screenOf(page).catch(() => "?")}): ${e.message.split("\n")[0]}\n`);
+    }
+  }
+}
+
+// A test body that a host-caused fault may interrupt (see Device.ackHostGaps): when an
+// attempt fails and the controller's events show such a fault raised during it, the
+// device is settled and the attempt runs again (at most 3 attempts); any other failure
+// fails the test at once.
+export function robust(body, attempts = 3) {
+  return async (t) => {
+    for (let attempt = 1; ; attempt++) {
+      const device = Device.current;
+      const since = await device.lastEventId().catch(() => null);
+      try {
+        await body(t);
+        return;
+      } catch (e) {
+        const host = since !== null && (await device.hostInterrupted(since).catch(() => false));
+        if (!host || attempt >= attempts) throw e;
+        process.stderr.write(`host caveat: attempt ${attempt} interrupted by a host-caused fault (${e.message.split("\n")[0]}); again\n`);
+        await device.settle();
+      }
+    }
+  };
 }

@@ -1,6 +1,7 @@
 // The core's idle lock (SR-64) and STOP from the screens without a log-in (SR-76, SR-79).
 import { after, before, test } from "node:test";
-import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen } from "./harness.mjs";
+import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen, robust
+} from "./harness.mjs";
 
 let device;
 let browser;
@@ -32,7 +33,7 @@ async function stopEvents() {
 // Armed and idle for idle_lock_s: the controller disarms and locks; the screen shows the
 // lock screen for the same operator with the session kept; STOP there reaches the
 // controller without a log-in; the PIN brings the same session back.
-test("the idle lock shows the lock screen; STOP works there; the PIN brings the session back", async () => {
+test("the idle lock shows the lock screen; STOP works there; the PIN brings the session back", robust(async () => {
   await device.settle();
   await eventually("the parameters", async () => (await device.status()).parameters !== undefined);
   const session = (await device.status()).session.id;
@@ -54,12 +55,12 @@ test("the idle lock shows the lock screen; STOP works there; the PIN brings the 
   await page.click("#login-submit");
   await waitScreen(page, "treatment");
   assert.equal((await device.status()).session.id, session);
-});
+}));
 
 // Verifies: SR-76, SR-79
 // Logged out, the log-in screen's STOP ends a pulse that is truly running in the
 // simulator (1 W for 1000 ms, the trigger held), in the simulator's ground truth.
-test("STOP on the log-in screen turns a running pulse off in the simulator", async () => {
+test("STOP on the log-in screen turns a running pulse off in the simulator", robust(async () => {
   await device.settle();
   await page.click("#logout");
   await waitScreen(page, "login");
@@ -76,4 +77,4 @@ test("STOP on the log-in screen turns a running pulse off in the simulator", asy
   const last = (await device.sim("history")).pulses.at(-1);
   assert.ok(last.rf_off_us - last.rf_on_us < 1_000_000, `ended early: ${last.rf_off_us - last.rf_on_us} us`);
   await eventually("disarmed", async () => (await device.status()).state === "STATE_STANDBY");
-});
+}));

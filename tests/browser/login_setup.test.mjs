@@ -2,6 +2,7 @@
 import { after, before, test } from "node:test";
 import {
   assert, checkSizes, Device, eventually, launchBrowser, PIN, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen,
+  robust,
 } from "./harness.mjs";
 
 let device;
@@ -24,7 +25,7 @@ after(async () => {
 // Verifies: SR-73, SR-79
 // The user picker lists the configured operators (user names only); a wrong PIN is
 // refused by the controller and the screen stays on log-in; the right one opens set-up.
-test("the log-in screen refuses a wrong PIN and accepts the right one", async () => {
+test("the log-in screen refuses a wrong PIN and accepts the right one", robust(async () => {
   const users = await page.$$eval("#users button", (els) => els.map((e) => e.textContent));
   assert.deepEqual(users, ["demo", "sam"]);
   await screenshot(page, "login");
@@ -36,12 +37,12 @@ test("the log-in screen refuses a wrong PIN and accepts the right one", async ()
   await uiLogin(page, "demo", PIN);
   await waitScreen(page, "setup");
   assert.equal(await text(page, "#who"), "Operator: demo");
-});
+}));
 
 // Verifies: SR-60, SR-79
 // Every screening item starts unanswered; with a "yes" (pregnancy) and no override the
 // session opens but the controller refuses to arm, and the screen says why.
-test("a yes on the screening checklist blocks arming", async () => {
+test("a yes on the screening checklist blocks arming", robust(async () => {
   await device.settle();
   await waitScreen(page, "setup");
   const selected = await page.$$eval(".check-item button.selected", (els) => els.length);
@@ -65,4 +66,4 @@ test("a yes on the screening checklist blocks arming", async () => {
   assert.equal((await device.status()).state, "STATE_STANDBY", "not armed");
   await page.click("#end-session");
   await waitScreen(page, "summary");
-});
+}));
