@@ -484,28 +484,39 @@ export async function text(page, selector) {
   return (await page.textContent(selector)) ?? "";
 }
 
-// Brings the screen to treatment with a session open and the controller's parameters set,
-// from wherever it is: a host-caused controller restart (Device.settle) on the way closes
-// the session and forgets the screen's token, so this logs in and opens one again.
-export async function reachTreatment(page, device, attempts = 5) {
+// Brings the screen to `target` ("login", "setup" or "treatment": logged in, a session
+// open and the controller's parameters set) from wherever it is. A host-caused
+// controller restart on the way (Device.settle) closes the session and forgets the
+// screen's token; this logs in and opens a session again as needed.
+export async function reach(page, device, target, attempts = 6) {
   for (let i = 0; ; i++) {
     try {
       await device.settle();
       const screen = await screenOf(page);
       const s = await device.status();
-      if (screen === "treatment" && s.session?.open && s.parameters) return;
-      if (screen === "login" || screen === "lock") await uiLogin(page);
-      else if (screen === "setup") await uiOpenSession(page);
+      const loggedIn = (await page.$("#logout")) !== null;
+      if (screen === target && (target !== "treatment" || (s.session?.open && s.parameters))) return;
+      if (screen === "history") await page.click("#close-history");
       else if (screen === "summary") await page.click("#summary-done");
-      else if (screen === "history") await page.click("#close-history");
-      await sleep(500);
+      else if (target === "login") {
+        if (loggedIn) await page.click("#logout");
+      } else if (screen === "login" || screen === "lock") await uiLogin(page);
+      else if (target === "setup" && screen === "treatment") {
+        const token = await device.operatorToken();
+        await device.request("POST", "/stop");
+        await eventually("Standby", async () => (await device.status()).state === "STATE_STANDBY");
+        await device.request("POST", "/session/close", { token });
+      } else if (target === "treatment" && screen === "setup") await uiOpenSession(page);
+      await sleep(300);
     } catch (e) {
-      await screenshot(page, `failed-reach-${i}`).catch(() => undefined);
+      await screenshot(page, `failed-reach-${target}-${i}`).catch(() => undefined);
       if (i >= attempts) throw e;
-      process.stderr.write(`reaching treatment again (screen ${await screenOf(page).catch(() => "?")}): ${e.message.split("\n")[0]}\n`);
+      process.stderr.write(`reaching ${target} again (screen ${await screenOf(page).catch(() => "?")}): ${e.message.split("\n")[0]}\n`);
     }
   }
 }
+
+export const reachTreatment = (page, device) => reach(page, device, "treatment");
 
 // A test body that a host-caused fault may interrupt (see Device.ackHostGaps): when an
 // attempt fails and the controller's events show such a fault raised during it, the

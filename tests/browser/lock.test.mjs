@@ -1,6 +1,6 @@
 // The core's idle lock (SR-64) and STOP from the screens without a log-in (SR-76, SR-79).
 import { after, before, test } from "node:test";
-import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen, robust
+import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen, robust, reach
 } from "./harness.mjs";
 
 let device;
@@ -13,9 +13,6 @@ before(async () => {
   await device.start();
   await page.goto(`${device.url}/`);
   await waitScreen(page, "login");
-  await uiLogin(page);
-  await uiOpenSession(page);
-  await waitScreen(page, "treatment");
 });
 
 after(async () => {
@@ -34,8 +31,7 @@ async function stopEvents() {
 // lock screen for the same operator with the session kept; STOP there reaches the
 // controller without a log-in; the PIN brings the same session back.
 test("the idle lock shows the lock screen; STOP works there; the PIN brings the session back", robust(async () => {
-  await device.settle();
-  await eventually("the parameters", async () => (await device.status()).parameters !== undefined);
+  await reach(page, device, "treatment");
   const session = (await device.status()).session.id;
   await page.click("#arm");
   await eventually("armed", async () => (await device.status()).state === "STATE_READY");
@@ -61,9 +57,7 @@ test("the idle lock shows the lock screen; STOP works there; the PIN brings the 
 // Logged out, the log-in screen's STOP ends a pulse that is truly running in the
 // simulator (1 W for 1000 ms, the trigger held), in the simulator's ground truth.
 test("STOP on the log-in screen turns a running pulse off in the simulator", robust(async () => {
-  await device.settle();
-  await page.click("#logout");
-  await waitScreen(page, "login");
+  await reach(page, device, "login");
   const token = await device.login();
   let r = await device.request("PUT", "/parameters", { token, body: { depth_um: 1500, power_mw: 1000, duration_ms: 1000, confirm_outside_range: false } });
   assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import {
   assert, checkSizes, Device, eventually, launchBrowser, PIN, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen,
-  robust,
+  reach, robust,
 } from "./harness.mjs";
 
 let device;
@@ -26,6 +26,7 @@ after(async () => {
 // The user picker lists the configured operators (user names only); a wrong PIN is
 // refused by the controller and the screen stays on log-in; the right one opens set-up.
 test("the log-in screen refuses a wrong PIN and accepts the right one", robust(async () => {
+  await reach(page, device, "login");
   const users = await page.$$eval("#users button", (els) => els.map((e) => e.textContent));
   assert.deepEqual(users, ["demo", "sam"]);
   await screenshot(page, "login");
@@ -43,8 +44,7 @@ test("the log-in screen refuses a wrong PIN and accepts the right one", robust(a
 // Every screening item starts unanswered; with a "yes" (pregnancy) and no override the
 // session opens but the controller refuses to arm, and the screen says why.
 test("a yes on the screening checklist blocks arming", robust(async () => {
-  await device.settle();
-  await waitScreen(page, "setup");
+  await reach(page, device, "setup");
   const selected = await page.$$eval(".check-item button.selected", (els) => els.length);
   assert.equal(selected, 0, "every item starts unanswered");
   await checkSizes(page, "set-up");

@@ -2,7 +2,7 @@
 // (and why), Needle stuck, Service lock, Service.
 import { after, before, test } from "node:test";
 import {
-  assert, checkSizes, Device, eventually, launchBrowser, robust, screenshot, SERVICE_KEY, simControl, text, uiLogin, waitScreen,
+  assert, checkSizes, Device, eventually, launchBrowser, reach, robust, screenshot, SERVICE_KEY, simControl, text, uiLogin, waitScreen,
 } from "./harness.mjs";
 
 let device;
@@ -15,8 +15,6 @@ before(async () => {
   await device.start();
   await page.goto(`${device.url}/`);
   await waitScreen(page, "login");
-  await uiLogin(page);
-  await waitScreen(page, "setup");
 });
 
 after(async () => {
@@ -27,7 +25,7 @@ after(async () => {
 const service = () => device.login("ROLE_SERVICE", "", SERVICE_KEY);
 
 async function openSessionAndArm() {
-  await device.settle();
+  await reach(page, device, "setup");
   const token = await device.operatorToken();
   if (!(await device.status()).session?.open) {
     const presets = (await device.request("GET", "/presets", { display: true })).body;

@@ -73,6 +73,7 @@ export function treatmentScreen(app: App): Screen {
       unlock.hidden = false;
       return;
     }
+    if (outside) unlockOutside = false; // one unlock, one confirmed step
     void send({ depth_um: next }, outside);
   });
   const power = stepper("power", "Power (W)", (dir) => {
