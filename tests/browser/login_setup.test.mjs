@@ -27,8 +27,9 @@ after(async () => {
 // refused by the controller and the screen stays on log-in; the right one opens set-up.
 test("the log-in screen refuses a wrong PIN and accepts the right one", robust(async () => {
   await reach(page, device, "login");
-  const users = await page.$$eval("#users button", (els) => els.map((e) => e.textContent));
-  assert.deepEqual(users, ["demo", "sam"]);
+  const users = () => page.$$eval("#users button", (els) => els.map((e) => e.textContent));
+  await eventually("the user picker", async () => (await users()).length > 0);
+  assert.deepEqual(await users(), ["demo", "sam"]);
   await screenshot(page, "login");
   await checkSizes(page, "log-in");
   await uiLogin(page, "demo", "111111");
@@ -44,6 +45,7 @@ test("the log-in screen refuses a wrong PIN and accepts the right one", robust(a
 // Every screening item starts unanswered; with a "yes" (pregnancy) and no override the
 // session opens but the controller refuses to arm, and the screen says why.
 test("a yes on the screening checklist blocks arming", robust(async () => {
+  await page.reload(); // a fresh set-up screen, also on a second attempt
   await reach(page, device, "setup");
   const selected = await page.$$eval(".check-item button.selected", (els) => els.length);
   assert.equal(selected, 0, "every item starts unanswered");

@@ -206,7 +206,7 @@ export function treatmentScreen(app: App): Screen {
       }
       if (p && c && a.presets?.envelope) {
         const cap = Number(a.presets.envelope.energy_per_needle_uj) * c.needle_count;
-        setText(energyText, `Planned energy per pulse ${joules(p.planned_energy_uj)} J of the ${joules(cap)} J cap`);
+        setText(energyText, `Planned ${joules(p.planned_energy_uj)} J per pulse, cap ${joules(cap)} J`);
         energyFill.style.width = `${Math.min(100, (Number(p.planned_energy_uj) / cap) * 100)}%`;
       } else {
         setText(energyText, "Planned energy per pulse: —");
