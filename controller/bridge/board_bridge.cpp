@@ -15,6 +15,20 @@ constexpr std::size_t slot(Board board) { return static_cast<std::size_t>(board)
 // Shell queries carry no core command: a kind past the variant's alternatives.
 constexpr core::CommandKind kQueryKind = std::variant_size_v<core::BoardCommand>;
 
+// After a link fault, the next link session starts this much later (the daemon's line
+// reopening period).
+constexpr Duration kReconnectDelay = milliseconds(100);
+
+// The next session's nonce after a link fault: the previous one through SplitMix64, a
+// different value every time and never 0 (docs/protocol.md 6.2).
+std::uint64_t next_nonce(std::uint64_t nonce) {
+  std::uint64_t z = nonce + 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return z == 0 ? 1 : z;
+}
+
 // All latched-fault bits a clear may name (FaultCode bits 1..31).
 constexpr std::uint32_t kAllFaultBits = 0xFFFF'FFFEu;
 
@@ -33,6 +47,8 @@ void BoardBridge::set_handshake_policy(const hal::HandshakePolicy& policy) {
 void BoardBridge::connect(Board board, std::uint64_t nonce, Instant now) {
   now_ = now;
   pending_[slot(board)] = {};
+  nonce_[slot(board)] = nonce;
+  reconnect_at_[slot(board)].reset();
   if (board == Board::kGenerator) {
     generator_.start_session(nonce, now);
   } else {
@@ -57,6 +73,11 @@ std::size_t BoardBridge::take_output(Board board, std::span<std::uint8_t> out, I
 
 void BoardBridge::tick(Instant now) {
   now_ = now;
+  for (const Board board : {Board::kGenerator, Board::kActuator}) {
+    if (const std::optional<Instant> at = reconnect_at_[slot(board)]; at && now >= *at) {
+      connect(board, next_nonce(nonce_[slot(board)]), now);
+    }
+  }
   generator_.tick(now);
   actuator_.tick(now);
   core_.tick(now);
@@ -313,12 +334,17 @@ void BoardBridge::on_actuator_handshake(const device::HandshakeReply& reply,
   core_.on_handshake(Board::kActuator, to_outcome(reply, mismatch), now_);
 }
 
+void BoardBridge::link_fault(Board board) {
+  reconnect_at_[slot(board)] = now_ + kReconnectDelay;
+  core_.on_link_fault(board, now_);
+}
+
 void BoardBridge::on_generator_link_fault(hal::LinkFault /*fault*/) {
-  core_.on_link_fault(Board::kGenerator, now_);
+  link_fault(Board::kGenerator);
 }
 
 void BoardBridge::on_actuator_link_fault(hal::LinkFault /*fault*/) {
-  core_.on_link_fault(Board::kActuator, now_);
+  link_fault(Board::kActuator);
 }
 
 }  // namespace rfneedle::bridge

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "controller/bridge/wire_mapping.h"
@@ -61,8 +62,10 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
   void set_handshake_policy(const hal::HandshakePolicy& policy);
   // May be null (the default): nothing is told.
   void set_command_observer(CommandObserver* observer) { observer_ = observer; }
-  // A new link session on `board` with this nonce (SR-42): after start-up, and after a
-  // link fault once the board answers again.
+  // A new link session on `board` with this nonce (SR-42), after start-up or a line
+  // opening. After a link fault this layer starts the next session itself, 100 ms later,
+  // with a nonce derived from the last: its handshake repeats until the board answers, which
+  // clears the core's link-fault cause (the Fault stays latched until acknowledged).
   void connect(core::Board board, std::uint64_t nonce, Instant now);
   void on_bytes(core::Board board, std::span<const std::uint8_t> bytes, Instant now);
   [[nodiscard]] std::size_t take_output(core::Board board, std::span<std::uint8_t> out,
@@ -115,8 +118,12 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
                              hal::HandshakeMismatch mismatch) override;
   void on_actuator_link_fault(hal::LinkFault fault) override;
 
+  void link_fault(core::Board board);
+
   core::Core& core_;
   BoardRecords* records_;
+  std::array<std::uint64_t, 2> nonce_{};
+  std::array<std::optional<Instant>, 2> reconnect_at_{};
   CommandObserver* observer_ = nullptr;
   hal::GeneratorDriver generator_;
   hal::ActuatorDriver actuator_;

@@ -247,6 +247,11 @@ Response Core::service_reset(std::string_view reason, Instant now) {
   if (latched_cause_detected()) {
     return reject("a latched cause is still present", now);
   }
+  // The safe state first (SR-51): RF off, then the needles out (or stuck, which ends
+  // the withdrawal), and the pulse's record with it.
+  if (withdrawal_.active()) {
+    return reject("the needles are still being withdrawn", now);
+  }
   if (!boards_fresh(now)) {
     return reject("no fresh telemetry from both boards: the cause may not be gone", now);
   }

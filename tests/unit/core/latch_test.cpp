@@ -32,6 +32,7 @@ TEST(Latches, ARestoredServiceLockIsEnteredInsteadOfStandby) {
   EXPECT_EQ(rig.core.state(), State::kServiceLock);
   EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kThermistorDisagree));
   EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  rig.run(milliseconds(10));  // the safe state completes first: RF-active seen low
   EXPECT_TRUE(rig.core.service_reset("thermistor pair replaced", rig.now()).ok());
 }
 
@@ -159,6 +160,29 @@ TEST(Latches, ARestoredFaultWithTheBoardStillLatchedClearsOnlyOnTheAcknowledge) 
   ASSERT_TRUE(rig.run_until_state(State::kStandby, seconds(5)));
   EXPECT_EQ(rig.boards.act.latched, 0u);
   EXPECT_TRUE(rig.boards.gen.relay_closed);
+}
+
+// Verifies: SR-51, SR-55, SR-69
+// A service lock during a pulse: the reset waits until RF is off and the needles are out,
+// so the safe state completes and the pulse gets its final record.
+TEST(Latches, AServiceResetWaitsUntilTheNeedlesAreWithdrawn) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.press();
+  ASSERT_TRUE(rig.run_until_state(State::kEnergizing, milliseconds(100)));
+  rig.run(milliseconds(5));
+  HandshakeOutcome mismatched = matched_handshake(Board::kGenerator);
+  mismatched.mismatch = HandshakeMismatch::kFirmwareVersion;
+  rig.core.on_handshake(Board::kGenerator, mismatched, rig.now());
+  rig.drain();
+  ASSERT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_FALSE(rig.core.service_reset("firmware replaced", rig.now()).ok());
+  rig.drain();
+  rig.boards.act.release();
+  rig.run(milliseconds(300));
+  EXPECT_LE(rig.boards.act.position, Micrometres{100});
+  ASSERT_GE(rig.records.size(), 2u);
+  EXPECT_EQ(rig.records.back().outcome, PulseOutcome::kFaulted);
 }
 
 }  // namespace

@@ -193,5 +193,22 @@ TEST(Bridge, TwentyPulsesDeliverWhatWasPlanned) {
   EXPECT_EQ(d.bridge().counters().unmatched_results, 0u);
 }
 
+// Verifies: SR-33, SR-55
+// A link lost after the handshakes is a latched link fault; once the line is back the
+// joining layer starts a new link session by itself, the board answers its handshake, and
+// the operator's acknowledge clears the fault.
+TEST(Bridge, AfterALinkFaultANewSessionStartsAndTheFaultCanBeAcknowledged) {
+  WholeDevice d;
+  ASSERT_TRUE(d.ready());
+  inject(d, "link-disconnect", {{"link", "generator"}}, milliseconds(300));
+  ASSERT_TRUE(d.run_until([&] { return d.raised(Condition::kLinkFault); }, seconds(1)));
+  EXPECT_EQ(d.core().state(), State::kFault);
+  d.run(milliseconds(700));
+  EXPECT_FALSE(d.core().interlocks().present(Condition::kLinkFault));
+  ASSERT_TRUE(d.core().acknowledge(d.now()).ok());
+  d.send_commands();
+  EXPECT_TRUE(d.run_until_state(State::kStandby, seconds(2)));
+}
+
 }  // namespace
 }  // namespace rfneedle::testing
