@@ -6,6 +6,8 @@ include(CMakeParseArguments)
 
 # The tsan build compiles only what the tsan-labelled tests need: `--target tsan_tests`.
 add_custom_target(tsan_tests)
+# `tools/dev bench` builds only what it runs: `--target benchmarks`.
+add_custom_target(benchmarks)
 
 # add_subdirectory for each listed folder that exists, so areas can grow independently.
 function(rfneedle_add_subdirectories)
@@ -107,6 +109,7 @@ function(rfneedle_add_benchmark)
   add_executable(${B_NAME} ${B_SOURCES} "${PROJECT_SOURCE_DIR}/tests/bench/bench_main.cpp")
   target_link_libraries(${B_NAME} PRIVATE ${B_LIBS} benchmark::benchmark rfneedle_alloc_counter)
   set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin/bench")
+  add_dependencies(benchmarks ${B_NAME})
 endfunction()
 
 # rfneedle_add_device_benchmark(NAME n SOURCES ... [LIBS ...])
@@ -123,4 +126,6 @@ function(rfneedle_add_device_benchmark)
   target_link_libraries(${B_NAME} PRIVATE ${B_LIBS})
   set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
                                              "${CMAKE_BINARY_DIR}/bin/device-bench")
+  # They run the programs of the same build.
+  add_dependencies(benchmarks ${B_NAME} rfneedle-sim rfneedled)
 endfunction()
