@@ -289,6 +289,20 @@ daemon {
     }
   }
 
+  // Opens a session over the API (every screening answer "no") with the default plan:
+  // the set-up screen's own flow is tested in login_setup.test.mjs.
+  async openSession(patient = "P-0042") {
+    const token = await this.operatorToken();
+    if (!(await this.status()).session?.open) {
+      const presets = (await this.request("GET", "/presets", { display: true })).body;
+      const checklist = Object.fromEntries(presets.checklist.map((c) => [c.field, "NO"]));
+      const r = await this.request("POST", "/session", { token, body: { patient_ref: patient, area: "BODY_AREA_CHEEK", checklist, override_reason: "" } });
+      assert.equal(r.status, 200, `open session: ${JSON.stringify(r.body)}`);
+    }
+    const r = await this.request("PUT", "/parameters", { token, body: { depth_um: 1500, power_mw: 10000, duration_ms: 100, confirm_outside_range: false } });
+    assert.equal(r.status, 200, `parameters: ${JSON.stringify(r.body)}`);
+  }
+
   // An operator token of this controller run (a restart forgets tokens).
   async operatorToken() {
     if (!this.cachedToken) this.cachedToken = await this.login();
@@ -506,7 +520,7 @@ export async function reach(page, device, target, attempts = 6) {
         await device.request("POST", "/stop");
         await eventually("Standby", async () => (await device.status()).state === "STATE_STANDBY");
         await device.request("POST", "/session/close", { token });
-      } else if (target === "treatment" && screen === "setup") await uiOpenSession(page);
+      } else if (target === "treatment" && screen === "setup") await device.openSession();
       await sleep(300);
     } catch (e) {
       await screenshot(page, `failed-reach-${target}-${i}`).catch(() => undefined);

@@ -1,6 +1,6 @@
 // The core's idle lock (SR-64) and STOP from the screens without a log-in (SR-76, SR-79).
 import { after, before, test } from "node:test";
-import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, uiOpenSession, waitScreen, robust, reach
+import { assert, checkSizes, Device, eventually, launchBrowser, screenshot, screenOf, text, uiLogin, waitScreen, robust, reach
 } from "./harness.mjs";
 
 let device;

@@ -25,17 +25,8 @@ after(async () => {
 const service = () => device.login("ROLE_SERVICE", "", SERVICE_KEY);
 
 async function openSessionAndArm() {
-  await reach(page, device, "setup");
-  const token = await device.operatorToken();
-  if (!(await device.status()).session?.open) {
-    const presets = (await device.request("GET", "/presets", { display: true })).body;
-    const checklist = Object.fromEntries(presets.checklist.map((c) => [c.field, "NO"]));
-    const r = await device.request("POST", "/session", { token, body: { patient_ref: "P-STATES", area: "BODY_AREA_CHEEK", checklist, override_reason: "" } });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  }
-  let r = await device.request("PUT", "/parameters", { token, body: { depth_um: 1500, power_mw: 10000, duration_ms: 100, confirm_outside_range: false } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await device.request("POST", "/arm", { token });
+  await reach(page, device, "treatment");
+  const r = await device.request("POST", "/arm", { token: await device.operatorToken() });
   assert.equal(r.status, 200, JSON.stringify(r.body));
 }
 
@@ -49,7 +40,6 @@ async function resetByService(reason) {
 // Armed with the cartridge gone: Paused, and the state banner says why.
 test("Paused shows why", robust(async () => {
   await openSessionAndArm();
-  await waitScreen(page, "treatment");
   await device.sim("inject cartridge-missing");
   try {
     await eventually("Paused", async () => (await device.status()).state === "STATE_PAUSED");
