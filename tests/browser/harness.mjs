@@ -296,10 +296,21 @@ daemon {
     if (!(await this.status()).session?.open) {
       const presets = (await this.request("GET", "/presets", { display: true })).body;
       const checklist = Object.fromEntries(presets.checklist.map((c) => [c.field, "NO"]));
-      const r = await this.request("POST", "/session", { token, body: { patient_ref: patient, area: "BODY_AREA_CHEEK", checklist, override_reason: "" } });
+      const body = { patient_ref: patient, area: "BODY_AREA_CHEEK", checklist, override_reason: "" };
+      let r = await this.request("POST", "/session", { token, body });
+      if (r.status === 409 && r.body.field === "cartridge") {
+        // The single-use cartridge is bound to an earlier session (SR-62), e.g. one a
+        // controller restart interrupted: a fresh cartridge, as a clinician would fit.
+        // This controller reads the cartridge's memory only when it starts (reported),
+        // so it is restarted to see the fresh one.
+        await this.sim("cartridge swap");
+        await this.restartDaemon();
+        await this.settle();
+        r = await this.request("POST", "/session", { token: await this.operatorToken(), body });
+      }
       assert.equal(r.status, 200, `open session: ${JSON.stringify(r.body)}`);
     }
-    const r = await this.request("PUT", "/parameters", { token, body: { depth_um: 1500, power_mw: 10000, duration_ms: 100, confirm_outside_range: false } });
+    const r = await this.request("PUT", "/parameters", { token: await this.operatorToken(), body: { depth_um: 1500, power_mw: 10000, duration_ms: 100, confirm_outside_range: false } });
     assert.equal(r.status, 200, `parameters: ${JSON.stringify(r.body)}`);
   }
 

@@ -17,8 +17,6 @@ before(async () => {
   await device.start();
   await page.goto(`${device.url}/`);
   await waitScreen(page, "login");
-  await uiLogin(page);
-  await waitScreen(page, "setup");
 });
 
 after(async () => {
