@@ -242,7 +242,18 @@ daemon {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async request(method, path, { token = null, body = undefined, display = false } = {}) {
+  async request(method, path, options = {}) {
+    const r = await this.requestOnce(method, path, options);
+    // The harness's own operator token from before an idle lock (423) or a restart (401):
+    // a new log-in, as the screen's operator would.
+    if ((r.status === 401 || r.status === 423) && options.token && options.token === this.cachedToken) {
+      this.cachedToken = null;
+      return this.requestOnce(method, path, { ...options, token: await this.operatorToken() });
+    }
+    return r;
+  }
+
+  async requestOnce(method, path, { token = null, body = undefined, display = false } = {}) {
     const headers = {};
     if (token) headers.Authorization = `Bearer ${token}`;
     if (display) headers["X-Rfneedle-Client"] = "display";

@@ -26,13 +26,19 @@ const service = () => device.login("ROLE_SERVICE", "", SERVICE_KEY);
 
 async function openSessionAndArm() {
   await reach(page, device, "treatment");
+  if ((await device.status()).state !== "STATE_STANDBY") return; // armed already
   const r = await device.request("POST", "/arm", { token: await device.operatorToken() });
   assert.equal(r.status, 200, JSON.stringify(r.body));
 }
 
 async function resetByService(reason) {
-  const r = await device.request("POST", "/faults/reset", { token: await service(), body: { reason } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  // The cause (the injection just cleared) takes a few samples to read as gone.
+  const token = await service();
+  let r;
+  await eventually("the reset", async () => {
+    r = await device.request("POST", "/faults/reset", { token, body: { reason } });
+    return r.status === 200;
+  }, { timeout: 10000, interval: 500 }).catch(() => assert.equal(r.status, 200, JSON.stringify(r.body)));
   await eventually("Standby again", async () => (await device.status()).state === "STATE_STANDBY", { timeout: 20000 });
 }
 
