@@ -313,13 +313,13 @@ daemon {
       let r = await this.request("POST", "/session", { token, body });
       if (r.status === 409 && r.body.field === "cartridge") {
         // The single-use cartridge is bound to an earlier session (SR-62), e.g. one a
-        // controller restart interrupted: a fresh cartridge, as a clinician would fit.
-        // This controller reads the cartridge's memory only when it starts (reported),
-        // so it is restarted to see the fresh one.
+        // controller restart interrupted: out with it and in with a fresh one, as a
+        // clinician would (the simulator's swap alone sends no removal and insertion).
+        await this.sim("cartridge remove");
+        await eventually("the cartridge out", async () => (await this.status()).cartridge === undefined);
         await this.sim("cartridge swap");
-        await this.restartDaemon();
-        await this.settle();
-        r = await this.request("POST", "/session", { token: await this.operatorToken(), body });
+        await eventually("the fresh cartridge", async () => (await this.status()).cartridge?.bound_session === "0");
+        r = await this.request("POST", "/session", { token, body });
       }
       assert.equal(r.status, 200, `open session: ${JSON.stringify(r.body)}`);
     }
