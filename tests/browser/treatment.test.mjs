@@ -48,8 +48,10 @@ async function disarm() {
 test("arming with the auto-trigger: the pulse counter and the charts update", robust(async () => {
   await treating();
   await checkSizes(page, "treatment");
+  const depth = Number(await text(page, "#depth-value"));
+  const expected = (depth + 0.1).toFixed(1);
   await page.click("#depth-plus");
-  await eventually("the confirmed depth", async () => (await text(page, "#depth-value")) === "1.6");
+  await eventually("the confirmed depth", async () => (await text(page, "#depth-value")) === expected);
   const counted = async () => Number(await text(page, "#pulse-count"));
   const shownBefore = await counted();
   const truthBefore = (await pulsesInSim()).length;
