@@ -54,6 +54,7 @@ test("a yes on the screening checklist blocks arming", robust(async () => {
   await screenshot(page, "keyboard");
   await checkSizes(page, "set-up with the keyboard");
   await page.click("#kb-cancel");
+  assert.equal(await page.isVisible("#override-reason"), false, "no override asked before a yes");
   await page.click("#yes-pregnancy");
   assert.ok(await page.isVisible("#override-reason"), "a yes asks for an override reason");
   await screenshot(page, "setup");

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import {
   assert, checkSizes, Device, eventually, launchBrowser, reachTreatment, screenshot, sleep, text, uiLogin, waitScreen,
-  robust, simControl,
+  robust, screenOf, simControl,
 } from "./harness.mjs";
 
 let device;
@@ -17,8 +17,6 @@ before(async () => {
   await device.start();
   await page.goto(`${device.url}/`);
   await waitScreen(page, "login");
-  await uiLogin(page);
-  await waitScreen(page, "setup");
 });
 
 after(async () => {
@@ -50,8 +48,10 @@ async function disarm() {
 test("arming with the auto-trigger: the pulse counter and the charts update", robust(async () => {
   await treating();
   await checkSizes(page, "treatment");
+  const depth = Number(await text(page, "#depth-value"));
+  const expected = (depth + 0.1).toFixed(1);
   await page.click("#depth-plus");
-  await eventually("the confirmed depth", async () => (await text(page, "#depth-value")) === "1.6");
+  await eventually("the confirmed depth", async () => (await text(page, "#depth-value")) === expected);
   const counted = async () => Number(await text(page, "#pulse-count"));
   const shownBefore = await counted();
   const truthBefore = (await pulsesInSim()).length;
@@ -61,11 +61,11 @@ test("arming with the auto-trigger: the pulse counter and the charts update", ro
   await checkSizes(page, "treatment, armed");
   await disarm();
   // The counter shows the store's record, which follows each pulse by a few ms.
-  await eventually(
-    "the counter to match the simulator",
-    async () => (await counted()) - shownBefore === (await pulsesInSim()).length - truthBefore,
-    { timeout: 3000 },
-  );
+  const compare = async () => ({ shown: (await counted()) - shownBefore, truth: (await pulsesInSim()).length - truthBefore });
+  await eventually("the counter to match the simulator", async () => {
+    const c = await compare();
+    return c.shown === c.truth;
+  }, { timeout: 3000 }).catch(async () => assert.deepEqual(await compare(), { shown: "as many", truth: "as many" }));
   const points = async (id) => Number(await page.getAttribute(id, "data-points"));
   assert.ok((await points("#chart-impedance")) > 0, "impedance chart has RF-on points");
   assert.ok((await points("#chart-skin")) > 50, "skin chart has points");
@@ -102,6 +102,10 @@ test("a frozen page: the controller blocks the next pulse", robust(async () => {
   await eventually("a pulse", async () => (await device.status()).last_pulse !== undefined, { timeout: 10000 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
+  // Chromium freezes only hidden pages this way, and a headless page stays visible: the
+  // debugger's pause then stops the page's script too (no timer, no frame), as a hung tab.
+  await cdp.send("Debugger.enable");
+  await cdp.send("Debugger.pause");
   try {
     const frozenAt = (await device.sim("status")).sim_time_us;
     await eventually("Paused: display stale", async () => {
@@ -113,7 +117,9 @@ test("a frozen page: the controller blocks the next pulse", robust(async () => {
     const late = (await pulsesInSim()).filter((p) => p.rf_on_us > frozenAt + 3_000_000);
     assert.equal(late.length, 0, `pulses while frozen: ${JSON.stringify(late)}`);
   } finally {
+    await cdp.send("Debugger.resume");
     await cdp.send("Page.setWebLifecycleState", { state: "active" });
+    await cdp.detach();
   }
   await eventually("display live again", async () => !(await device.status()).conditions.some((c) => c.name === "display_stale"), { timeout: 5000 });
   await disarm();
@@ -125,9 +131,18 @@ test("a frozen page: the controller blocks the next pulse", robust(async () => {
 // pulses). Audio paused during the medium alarm silences it with a countdown, leaves the
 // banner flashing, and the high alarm breaks through. The word "mute" never shows.
 test("skin over-temperature: priority, colour, flash, marker, text and tone bursts", robust(async () => {
+  // The banner is the same on every screen: whichever shows now will do. A second
+  // attempt first cools the skin and acknowledges the first attempt's skin fault.
   await simControl(device.control, "clear skin-heating");
-  await eventually("skin below 40 degC", async () => (await device.sim("status")).skin_temp_mdegc < 40000, { timeout: 60000, interval: 500 });
-  await treating();
+  await eventually("skin below 40 degC", async () => (await device.sim("status")).skin_temp_mdegc < 40000, { timeout: 20000, interval: 250 });
+  await eventually("no fault", async () => {
+    await device.settle(); // host-caused ones; a skin fault is left for here
+    if ((await device.status()).state !== "STATE_FAULT") return true;
+    await device.request("POST", "/faults/acknowledge", { token: await device.operatorToken() });
+    return (await device.status()).state !== "STATE_FAULT";
+  }, { timeout: 30000, interval: 500 });
+  await device.settle();
+  await eventually("no alarm", async () => (await page.evaluate(() => document.getElementById("alarm-banner").dataset.priority)) === "none");
   await page.evaluate(() => (window.__tones.length = 0));
   await device.sim("inject skin-heating target=46 rate=2");
   const look = async () =>
@@ -192,13 +207,14 @@ test("fault acknowledge on the fault screen", robust(async () => {
     "acknowledged",
     async () => {
       if ((await device.status()).state !== "STATE_FAULT") return true;
-      await page.click("#acknowledge");
+      if ((await page.$("#login-submit")) !== null) await uiLogin(page); // "Log in to acknowledge"
+      else await page.click("#acknowledge");
       await sleep(500);
       return (await device.status()).state !== "STATE_FAULT";
     },
     { timeout: 20000, interval: 500 },
   );
-  await waitScreen(page, "treatment");
+  await eventually("out of Fault", async () => (await screenOf(page)) !== "state");
 }));
 
 // The summary after the session: pulses, energy, impedance, alarms, after-care, course.
