@@ -35,8 +35,9 @@ namespace {
 
 using namespace rfneedle::bench;
 
-// A device lost to a link fault is started anew (and counted); this many ends the run.
-constexpr int kMaxRestarts = 20;
+// A device lost to a link fault is started anew (and counted); this many lost in a row
+// without a treatment finished ends the run.
+constexpr int kMaxFruitlessRestarts = 5;
 
 void print_reactions(const ReactionTotals& t) {
   for (const auto& [label, values] : t.by_fault) {
@@ -97,6 +98,7 @@ int run(int argc, char** argv) {
   ReactionTotals totals;
   LoadResult served;
   double rss_after = 0;
+  int fruitless = 0;
   for (std::size_t next = 0; next < order.size();) {
     rfneedle::testing::DeviceOptions device_options;
     device_options.seed = reaction.seed + static_cast<std::uint64_t>(totals.device_restarts);
@@ -114,14 +116,16 @@ int run(int argc, char** argv) {
     }
     StatusLoad load(device.port(), connections);
     ReactionRun run(device, display, reaction, random, totals);
+    const std::size_t from = next;
     try {
       run.run(order, next);
     } catch (const DeviceLost& lost) {
       ++totals.device_restarts;
+      fruitless = next == from ? fruitless + 1 : 0;
       std::fprintf(stderr, "reaction_bench: device lost (%s); starting a new one\n", lost.what());
-      if (totals.device_restarts > kMaxRestarts) {
-        throw BenchError("more than " + std::to_string(kMaxRestarts) +
-                         " devices lost to link faults");
+      if (fruitless >= kMaxFruitlessRestarts) {
+        throw BenchError(std::to_string(kMaxFruitlessRestarts) +
+                         " devices in a row lost to link faults before finishing a treatment");
       }
     }
     served += load.stop();
