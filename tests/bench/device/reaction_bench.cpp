@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -72,7 +73,8 @@ int run(int argc, char** argv) {
   app.add_option("--programs", programs, "the build's bin/ directory (rfneedle-sim, rfneedled)")
       ->required();
   app.add_flag("--quick", quick, "a short run while developing: 12 faults, 3 s of CPU");
-  app.add_option("--faults", reaction.faults, "faults to inject, one a treatment (default 300)")
+  app.add_option("--faults", reaction.faults,
+                 "faults to inject, one a treatment (default 300, or RFNEEDLE_BENCH_FAULTS)")
       ->check(CLI::Range(1, 100'000));
   app.add_option("--seed", reaction.seed, "seeds the fault order and the injection moments");
   app.add_option("--status-connections", connections,
@@ -80,6 +82,16 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--cpu-seconds", cpu_seconds, "window of the CPU figure")
       ->check(CLI::Range(1, 3600));
+  // RFNEEDLE_BENCH_FAULTS sets the default, e.g. for a shorter `tools/dev bench`.
+  if (const char* env = std::getenv("RFNEEDLE_BENCH_FAULTS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long faults = std::strtol(env, &end, 10);
+    if (*end != '\0' || faults < 1 || faults > 100'000) {
+      throw BenchError("RFNEEDLE_BENCH_FAULTS must be a number of faults from 1 to 100000, not '" +
+                       std::string(env) + "'");
+    }
+    reaction.faults = static_cast<int>(faults);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
