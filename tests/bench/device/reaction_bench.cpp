@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -35,8 +36,9 @@ namespace {
 
 using namespace rfneedle::bench;
 
-// A device lost to a link fault is started anew (and counted); this many ends the run.
-constexpr int kMaxRestarts = 20;
+// A device lost to a link fault is started anew (and counted); this many lost in a row
+// without a treatment finished ends the run.
+constexpr int kMaxFruitlessRestarts = 5;
 
 void print_reactions(const ReactionTotals& t) {
   for (const auto& [label, values] : t.by_fault) {
@@ -71,7 +73,8 @@ int run(int argc, char** argv) {
   app.add_option("--programs", programs, "the build's bin/ directory (rfneedle-sim, rfneedled)")
       ->required();
   app.add_flag("--quick", quick, "a short run while developing: 12 faults, 3 s of CPU");
-  app.add_option("--faults", reaction.faults, "faults to inject, one a treatment (default 300)")
+  app.add_option("--faults", reaction.faults,
+                 "faults to inject, one a treatment (default 300, or RFNEEDLE_BENCH_FAULTS)")
       ->check(CLI::Range(1, 100'000));
   app.add_option("--seed", reaction.seed, "seeds the fault order and the injection moments");
   app.add_option("--status-connections", connections,
@@ -79,6 +82,16 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--cpu-seconds", cpu_seconds, "window of the CPU figure")
       ->check(CLI::Range(1, 3600));
+  // RFNEEDLE_BENCH_FAULTS sets the default, e.g. for a shorter `tools/dev bench`.
+  if (const char* env = std::getenv("RFNEEDLE_BENCH_FAULTS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long faults = std::strtol(env, &end, 10);
+    if (*end != '\0' || faults < 1 || faults > 100'000) {
+      throw BenchError("RFNEEDLE_BENCH_FAULTS must be a number of faults from 1 to 100000, not '" +
+                       std::string(env) + "'");
+    }
+    reaction.faults = static_cast<int>(faults);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -97,6 +110,7 @@ int run(int argc, char** argv) {
   ReactionTotals totals;
   LoadResult served;
   double rss_after = 0;
+  int fruitless = 0;
   for (std::size_t next = 0; next < order.size();) {
     rfneedle::testing::DeviceOptions device_options;
     device_options.seed = reaction.seed + static_cast<std::uint64_t>(totals.device_restarts);
@@ -114,14 +128,16 @@ int run(int argc, char** argv) {
     }
     StatusLoad load(device.port(), connections);
     ReactionRun run(device, display, reaction, random, totals);
+    const std::size_t from = next;
     try {
       run.run(order, next);
     } catch (const DeviceLost& lost) {
       ++totals.device_restarts;
+      fruitless = next == from ? fruitless + 1 : 0;
       std::fprintf(stderr, "reaction_bench: device lost (%s); starting a new one\n", lost.what());
-      if (totals.device_restarts > kMaxRestarts) {
-        throw BenchError("more than " + std::to_string(kMaxRestarts) +
-                         " devices lost to link faults");
+      if (fruitless >= kMaxFruitlessRestarts) {
+        throw BenchError(std::to_string(kMaxFruitlessRestarts) +
+                         " devices in a row lost to link faults before finishing a treatment");
       }
     }
     served += load.stop();
