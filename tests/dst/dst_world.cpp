@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "controller/daemon/stored_names.h"
+
 namespace rfneedle::dst {
 
 Duration Rng::log_ms(double lo, double hi) {
@@ -46,45 +48,9 @@ std::string ms_text(Instant t) {
   return buffer;
 }
 
-namespace {
-
-std::string_view kind_name(core::EventKind k) {
-  switch (k) {
-    case core::EventKind::kConditionRaised:
-      return "raised";
-    case core::EventKind::kConditionCleared:
-      return "cleared";
-    case core::EventKind::kStateChanged:
-      return "state";
-    case core::EventKind::kRequestRejected:
-      return "rejected";
-    case core::EventKind::kRequestAccepted:
-      return "accepted";
-    case core::EventKind::kPulseStarted:
-      return "pulse-started";
-    case core::EventKind::kPulseEnded:
-      return "pulse-ended";
-    case core::EventKind::kSelfTestCheck:
-      return "self-test";
-    case core::EventKind::kCalibrationResult:
-      return "calibration";
-    case core::EventKind::kScreenLocked:
-      return "screen-locked";
-    case core::EventKind::kDepthConfirmed:
-      return "depth-confirmed";
-    case core::EventKind::kScreeningOverridden:
-      return "screening-overridden";
-    case core::EventKind::kOutputOverflow:
-      return "output-overflow";
-  }
-  return "?";
-}
-
-}  // namespace
-
 std::string describe(const core::CoreEvent& e) {
   std::string s = "core ";
-  s += kind_name(e.kind);
+  s += daemon::stored_name(e.kind);
   s += " ";
   s += core::name(e.state);
   if (e.condition) {
