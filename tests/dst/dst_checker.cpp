@@ -495,10 +495,14 @@ void Checker::check_faults(const sim::GroundTruth& t, Instant now) {
 void Checker::check_motion(const sim::GroundTruth& t, Instant now) {
   if (previous_) {
     const std::int64_t moved = t.needle_position.value() - previous_->needle_position.value();
-    // No needle motion while RF is on (SR-09).
-    if (t.rf_on && previous_->rf_on && std::llabs(moved) > 20) {
+    // No needle motion starts while the RF-active line is high (SR-09). A motion already
+    // under way when RF appears uncommanded (an output stage stuck on) goes on until the
+    // relay opens, within the RF-off deadline checked above.
+    const bool starts_moving = std::llabs(moved) > 20 && std::llabs(previous_moved_) <= 5;
+    previous_moved_ = moved;
+    if (starts_moving && t.rf_on && previous_->rf_on && previous_->lines.rf_active) {
       fail(Invariant::kFaultSafeStateInOrder,
-           "needles moved " + std::to_string(moved) + " um while RF was on");
+           "needles started moving (" + std::to_string(moved) + " um) while RF was on");
       return;
     }
     // In a latched state the needles start to come out only once the relay is open

@@ -106,6 +106,12 @@ Campaign run_campaign() {
     if (r.violation) {
       print_failure(r);
     }
+    if (r.long_session && !g_arguments.replay) {
+      std::printf("dst: long session seed %llu: %.0f s simulated, %d pulses, peak skin %.2f degC\n",
+                  static_cast<unsigned long long>(seed),
+                  static_cast<double>(r.simulated.count()) / 1e6, r.pulses_delivered,
+                  static_cast<double>(r.peak_skin.value()) / 1000);
+    }
     if (g_arguments.replay) {
       std::printf("seed %llu: %s, %.1f s simulated, %d pulses delivered, %d stored, hash %016llx\n",
                   static_cast<unsigned long long>(seed), r.violation ? "FAILED" : "passed",

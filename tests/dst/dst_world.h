@@ -204,6 +204,7 @@ class Checker final : public bridge::CommandObserver {
   std::vector<FaultObligation> obligations_;
   std::optional<Instant> latched_since_;
   bool retracting_ = false;
+  std::int64_t previous_moved_ = 0;
   std::uint64_t generator_line_losses_ = 0;
   std::optional<Instant> generator_impaired_until_;
   std::optional<Instant> actuator_impaired_until_;
