@@ -6,6 +6,8 @@ include(CMakeParseArguments)
 
 # The tsan build compiles only what the tsan-labelled tests need: `--target tsan_tests`.
 add_custom_target(tsan_tests)
+# `tools/dev bench` builds only what it runs: `--target benchmarks`.
+add_custom_target(benchmarks)
 
 # add_subdirectory for each listed folder that exists, so areas can grow independently.
 function(rfneedle_add_subdirectories)
@@ -107,4 +109,23 @@ function(rfneedle_add_benchmark)
   add_executable(${B_NAME} ${B_SOURCES} "${PROJECT_SOURCE_DIR}/tests/bench/bench_main.cpp")
   target_link_libraries(${B_NAME} PRIVATE ${B_LIBS} benchmark::benchmark rfneedle_alloc_counter)
   set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin/bench")
+  add_dependencies(benchmarks ${B_NAME})
+endfunction()
+
+# rfneedle_add_device_benchmark(NAME n SOURCES ... [LIBS ...])
+# A benchmark of the device as a whole: a program with its own main() that starts the real
+# rfneedle-sim (and rfneedled) and prints its figures as `BENCH name value unit` lines.
+# Built in the plain builds into bin/device-bench/, never registered with CTest:
+# `tools/dev bench` runs each with `--programs <the build's bin/>`.
+function(rfneedle_add_device_benchmark)
+  cmake_parse_arguments(B "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT RFNEEDLE_BUILD_PROGRAMS)
+    return()
+  endif()
+  add_executable(${B_NAME} ${B_SOURCES})
+  target_link_libraries(${B_NAME} PRIVATE ${B_LIBS})
+  set_target_properties(${B_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                                             "${CMAKE_BINARY_DIR}/bin/device-bench")
+  # They run the programs of the same build.
+  add_dependencies(benchmarks ${B_NAME} rfneedle-sim rfneedled)
 endfunction()

@@ -48,6 +48,7 @@ class BoardGate {
   bool on_handshake(std::uint64_t nonce);
   // Every valid frame renews the dead-man.
   void on_valid_frame(Instant board_now) { last_valid_frame_ = board_now; }
+  [[nodiscard]] Instant last_valid_frame() const { return last_valid_frame_; }
   GateAction on_heartbeat(bool rf_permitted, std::uint32_t epoch);
   GateAction on_abort(std::uint32_t epoch);
   // On success the pulse ID is remembered: it never runs again in this session.

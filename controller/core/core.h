@@ -156,7 +156,11 @@ class Core {
   [[nodiscard]] bool next_pulse_id_reserved(Instant now);
   void start_measurement(Instant now);
   void start_energizing(Instant now);
-  void finish_pulse_record(Instant now);
+  // The pulse's final record; its RF time runs to `rf_off` (now when not given).
+  void finish_pulse_record(Instant now, std::optional<Instant> rf_off = std::nullopt);
+  // A final record deferred until the generator speaks again (handle_withdrawal): made on
+  // its first sample showing RF off, or when the wait runs out.
+  void finish_deferred_record(const GeneratorSample* sample, Instant now);
   // Self-test and calibration pulses: an ID from the same series, recorded before sending.
   void command_service_pulse(DeliverPulse pulse, PulseKind kind, Instant now);
   void finish_service_pulse(PulseOutcome outcome, Microjoules delivered);
@@ -256,6 +260,14 @@ class Core {
   bool pulse_stopped_ = false;
   std::optional<Condition> pulse_end_cause_;
   std::optional<PulseRecord> pulse_;
+  // RF went off (the actuator's line said so) while the generator was silent: its samples,
+  // once they resume, carry the energy it delivered through the silence. Until then, or
+  // this deadline, the record waits; the retraction does not.
+  struct DeferredRecord {
+    Instant rf_off;
+    Instant until;
+  };
+  std::optional<DeferredRecord> record_deferred_;
   std::optional<PulseRecord> service_pulse_;
   std::uint64_t last_pulse_id_ = 0;
   std::uint64_t reserved_pulse_ids_ = 0;

@@ -162,6 +162,10 @@ void Core::evaluate_generator(const GeneratorSample& s, Instant now) {
   }
 
   if (state_ != State::kEnergizing) {
+    if (pulse_) {
+      pulse_monitor_.account(s);  // until the record is made, at RF-active low
+      finish_deferred_record(&s, now);
+    }
     set_condition(Condition::kShortCircuit, false, now);
     set_condition(Condition::kPowerDeviation, false, now);
     set_condition(Condition::kEnergyOverrun, false, now);
@@ -256,7 +260,14 @@ void Core::handle_withdrawal(Instant now) {
         return;
       case Withdrawal::Step::kRfDropped:
         set_condition(Condition::kRfStillActive, false, now);
-        finish_pulse_record(now);
+        if (pulse_ && generator_silent(now)) {
+          // Only the actuator's line says RF is off: the generator's own count of this
+          // pulse's energy comes with its next sample. The next pulse waits for the record.
+          record_deferred_ = DeferredRecord{now, now + config_.link.dead_man};
+          set_condition(Condition::kRecordNotStored, true, now);
+        } else {
+          finish_pulse_record(now);
+        }
         if (!needles_retracted()) {
           command(Retract{});
         }
@@ -329,6 +340,7 @@ void Core::tick(Instant now) {
   send_heartbeats(now);
   check_gaps(now);
   check_deadlines(now);
+  finish_deferred_record(nullptr, now);
   handle_withdrawal(now);
   if (self_test_.running()) {
     run_self_test_steps(now);

@@ -37,6 +37,10 @@ enum class EventKind : std::uint8_t {
   kDepthConfirmed,
   kScreeningOverridden,
   kOutputOverflow,
+  // Recorded by the daemon, never by the core (issue 9): a board's serial number differs
+  // from the last one the store knew; pulse records reconciled with the generator's log.
+  kBoardChanged,
+  kPulsesReconciled,
 };
 
 struct CoreEvent {

@@ -87,14 +87,15 @@ void Core::start_energizing(Instant now) {
         static_cast<std::int64_t>(record.pulse_id));
 }
 
-void Core::finish_pulse_record(Instant now) {
+void Core::finish_pulse_record(Instant now, std::optional<Instant> rf_off) {
+  record_deferred_.reset();
   if (!pulse_) {
     return;
   }
   PulseRecord& r = *pulse_;
   r.delivered_energy = pulse_monitor_.delivered();
   if (auto on = pulse_monitor_.rf_on_at()) {
-    r.rf_time = now - *on;
+    r.rf_time = rf_off.value_or(now) - *on;
   }
   r.impedance_min = pulse_monitor_.impedance_min();
   r.impedance_mean = pulse_monitor_.impedance_mean();
@@ -138,6 +139,17 @@ void Core::finish_pulse_record(Instant now) {
   set_condition(Condition::kInterPulseInterval, true, now);
   update_cartridge_conditions(now);
   pulse_.reset();
+}
+
+void Core::finish_deferred_record(const GeneratorSample* sample, Instant now) {
+  if (!record_deferred_) {
+    return;
+  }
+  const bool generator_off =
+      sample != nullptr && !sample->rf_active && sample->power < config_.power.rf_on_threshold;
+  if (generator_off || now >= record_deferred_->until) {
+    finish_pulse_record(now, record_deferred_->rf_off);
+  }
 }
 
 void Core::on_record_stored(std::uint64_t pulse_id, Instant now) {

@@ -4,21 +4,24 @@
 
 namespace rfneedle::core {
 
-void PulseMonitor::begin(Milliwatts set_power, Microjoules planned_energy,
-                         std::uint64_t pulse_id) {
+void PulseMonitor::begin(Milliwatts set_power, Microjoules planned_energy, std::uint64_t pulse_id) {
   *this = PulseMonitor{};
   set_power_ = set_power;
   planned_ = planned_energy;
   pulse_id_ = pulse_id;
 }
 
+void PulseMonitor::account(const GeneratorSample& sample) {
+  if (sample.pulse_id == pulse_id_) {
+    delivered_ = std::max(delivered_, sample.energy);
+  }
+}
+
 PulseMonitor::Verdict PulseMonitor::update(const GeneratorSample& sample, bool rf_on, Instant now,
                                            const ImpedanceLimits& impedance,
                                            const PowerLimits& power) {
   Verdict v;
-  if (sample.pulse_id == pulse_id_) {
-    delivered_ = std::max(delivered_, sample.energy);
-  }
+  account(sample);
   v.energy_overrun = delivered_.value() * 100 > planned_.value() * power.energy_overrun_percent;
   if (!rf_on) {
     return v;

@@ -1,6 +1,7 @@
 // Checks on every generator sample while RF is delivered (DESIGN 4): desiccation, contact
 // lost, short, power off its set-point after the ramp blanking, energy over plan. It also
-// accumulates what the pulse record stores.
+// accumulates what the pulse record stores. Telemetry's energy is the current or the last
+// pulse's: only samples carrying this pulse's ID count toward it.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ class PulseMonitor {
   void begin(Milliwatts set_power, Microjoules planned_energy, std::uint64_t pulse_id);
   [[nodiscard]] Verdict update(const GeneratorSample& sample, bool rf_on, Instant now,
                                const ImpedanceLimits& impedance, const PowerLimits& power);
+  // A sample after the pulse left Energizing (ended, aborted, faulted) but before its record
+  // is made: the generator may have delivered more before RF was off (a gap hid it).
+  void account(const GeneratorSample& sample);
 
   [[nodiscard]] bool rf_seen() const { return rf_on_at_.has_value(); }
   [[nodiscard]] std::optional<Instant> rf_on_at() const { return rf_on_at_; }

@@ -17,6 +17,9 @@ enum class PulseOutcome : std::uint8_t {
   kEnded,      // an end-pulse cause (not a fault)
   kAborted,    // an abort-pulse cause, or STOP
   kFaulted,
+  // Recorded by the daemon's reconciliation only (SR-70): a stored pulse ID the
+  // generator's pulse log does not hold, so no RF was delivered under it.
+  kNotDelivered,
 };
 
 // Every pulse command carries a pulse ID from one monotonic series, stored before the

@@ -24,9 +24,10 @@ static_assert(static_cast<int>(core::BodyArea::kArms) + 1 == api::BODY_AREA_ARMS
 static_assert(static_cast<int>(core::CartridgeKind::kCalibrationFixture) + 1 ==
               api::CARTRIDGE_KIND_CALIBRATION_FIXTURE);
 static_assert(static_cast<int>(core::Severity::kFatal) + 1 == api::SEVERITY_FATAL);
-static_assert(static_cast<int>(core::EventKind::kOutputOverflow) + 1 ==
-              api::EVENT_KIND_OUTPUT_OVERFLOW);
-static_assert(static_cast<int>(core::PulseOutcome::kFaulted) + 1 == api::PULSE_OUTCOME_FAULTED);
+static_assert(static_cast<int>(core::EventKind::kPulsesReconciled) + 1 ==
+              api::EVENT_KIND_PULSES_RECONCILED);
+static_assert(static_cast<int>(core::PulseOutcome::kNotDelivered) + 1 ==
+              api::PULSE_OUTCOME_NOT_DELIVERED);
 static_assert(static_cast<int>(core::PulseKind::kCalibration) + 1 == api::PULSE_KIND_CALIBRATION);
 
 void set_time(google::protobuf::Timestamp* out, WallMs at) {

@@ -158,6 +158,12 @@ ApiService::ApiService(DeviceGateway& gateway, Store& store, ApiOptions options,
                                                         : options_.after_care)),
       auth_(options_.accounts),
       worker_(std::move(post)) {
+  // The touchscreen's log-in picker: user names only, never a hash.
+  for (const Account& account : options_.accounts) {
+    if (account.role == Role::kOperator) {
+      presets_.add_operators(account.user);
+    }
+  }
   gateway_.add_listener(*this);
 }
 

@@ -62,7 +62,9 @@ CoreGateway::CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, 
   } else {
     note_store_failure("pulse ID reservation");
   }
-  loop_.restore(latches, last, reserved_);
+  // A crash may have left pulses the generator delivered unrecorded (SR-70): its log is
+  // read from here at its first handshake.
+  loop_.restore(latches, last, reserved_, reconcile_from(store_));
   schedule();
 }
 
@@ -92,10 +94,13 @@ void CoreGateway::shutdown() {
 
 void CoreGateway::pump() {
   take_logs();
+  take_identities();
   take_replies();
   store_events();
   store_latches();
   store_pulses();
+  take_pulse_logs();
+  reconcile_pulse_logs();
   take_snapshots();
   take_telemetry();
   reserve_ahead();
@@ -155,6 +160,12 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
     }
     s.opened_at = now;
     s.outcome = "open";
+    s.software_version = options_.software_version;
+    s.configuration_hash = options_.configuration_hash;
+    s.generator_firmware = board(core::Board::kGenerator).firmware;
+    s.generator_serial = board(core::Board::kGenerator).serial;
+    s.actuator_firmware = board(core::Board::kActuator).firmware;
+    s.actuator_serial = board(core::Board::kActuator).serial;
     s.calibration = latest_.status.calibration;
     open_session_id_ = s.id;
     if (!store_.open_session(s)) {
@@ -262,9 +273,19 @@ void CoreGateway::store_pulses() {
     }
     const WallMs started_at =
         started_ && started_->first == r.pulse_id ? started_->second : front.at;
-    if (!store_.save_pulse(StoredPulse{r, started_at, latest_.status.area, false})) {
+    StoredPulse stored{r, started_at, latest_.status.area, false};
+    if (auto logged = reconciled_.find(r.pulse_id); logged != reconciled_.end()) {
+      // The generator's log was read before the core finished this record (SR-70).
+      complete_from_log(stored, logged->second);
+    }
+    if (!store_.save_pulse(stored)) {
       note_store_failure("pulse record");
       return;
+    }
+    if (r.outcome == core::PulseOutcome::kStarted) {
+      unfinished_ = r.pulse_id;
+    } else if (unfinished_ == r.pulse_id) {
+      unfinished_.reset();
     }
     highest_pulse_id_ = std::max(highest_pulse_id_, r.pulse_id);
     if (r.outcome != core::PulseOutcome::kStarted) {
@@ -291,6 +312,143 @@ void CoreGateway::take_telemetry() {
     for (DeviceListener* l : listeners_) {
       l->on_telemetry(t);
     }
+  }
+}
+
+void CoreGateway::record_event(core::EventKind kind, core::Severity severity, std::string text,
+                               std::string detail, std::int64_t value) {
+  StoredEvent e;
+  e.at = std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count();
+  e.kind = kind;
+  e.severity = severity;
+  e.state = latest_.status.state;
+  e.text = std::move(text);
+  e.detail = std::move(detail);
+  e.value = value;
+  if (!store_.append_event(e)) {
+    note_store_failure("event");
+    return;
+  }
+  for (DeviceListener* l : std::vector<DeviceListener*>(listeners_)) {
+    l->on_event(e);
+  }
+}
+
+void CoreGateway::take_identities() {
+  PublishedIdentity p;
+  while (loop_.channels().identities.try_pop(p)) {
+    const std::size_t b = static_cast<std::size_t>(p.board);
+    const char* name = p.board == core::Board::kGenerator ? "generator" : "actuator";
+    BoardIdentity now{p.board, std::string(p.serial.view()), std::string(p.firmware.view()),
+                      p.at};
+    const std::optional<BoardIdentity> known = store_.board_identity(p.board);
+    const BoardIdentity& before = known ? *known : boards_[b];
+    const bool first = !known && boards_[b].serial.empty() && boards_[b].firmware.empty();
+    const bool serial_changed = !first && before.serial != now.serial;
+    const bool firmware_changed = !first && before.firmware != now.firmware;
+    if (p.board == core::Board::kGenerator) {
+      generator_log_trusted_ = !serial_changed;
+    }
+    if (serial_changed) {
+      spdlog::warn("{} serial number changed: {} (was {})", name, now.serial, before.serial);
+      record_event(core::EventKind::kBoardChanged, core::Severity::kWarningHigh,
+                   std::string(name) + " serial number changed",
+                   before.serial + " -> " + now.serial, 0);
+      if (board_changed_) {
+        board_changed_(before, now);
+      }
+    } else if (firmware_changed) {
+      spdlog::info("{} firmware changed: {} (was {})", name, now.firmware, before.firmware);
+      record_event(core::EventKind::kBoardChanged, core::Severity::kActivityHigh,
+                   std::string(name) + " firmware changed",
+                   before.firmware + " -> " + now.firmware, 0);
+    } else if (first) {
+      spdlog::info("{}: serial number {}, firmware {}", name, now.serial, now.firmware);
+    }
+    if (first || serial_changed || firmware_changed || identity_unsaved_[b]) {
+      identity_unsaved_[b] = !store_.save_board_identity(now);
+      if (identity_unsaved_[b]) {
+        note_store_failure("board identity");
+      }
+    }
+    if (boards_[b].serial != now.serial || boards_[b].firmware != now.firmware) {
+      boards_[b] = now;
+    }
+  }
+}
+
+void CoreGateway::take_pulse_logs() {
+  for (PendingLog pending{PulseLogRead{}, std::chrono::steady_clock::now()};
+       loop_.channels().pulse_logs.try_pop(pending.read);
+       pending.arrived = std::chrono::steady_clock::now()) {
+    if (!generator_log_trusted_) {
+      spdlog::warn(
+          "the generator's pulse log is not reconciled: it is not the generator the store knew");
+      continue;
+    }
+    pulse_logs_.push_back(std::move(pending));
+  }
+}
+
+void CoreGateway::reconcile_pulse_logs() {
+  while (!pulse_logs_.empty()) {
+    const PendingLog& pending = pulse_logs_.front();
+    const PulseLogRead& read = pending.read;
+    // The core's final record of a pulse the read covers comes first, unless it is late.
+    if (unfinished_ && *unfinished_ >= read.from_pulse_id &&
+        std::chrono::steady_clock::now() - pending.arrived < options_.reconcile_wait) {
+      return;
+    }
+    ReconcileScope scope = scope_of(read, reserved_);
+    scope.session_id = open_session_id_;
+    scope.area = latest_.status.area;
+    scope.at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    const std::span<const LoggedPulse> log(read.entries.data(), read.count);
+    const ReconcileResult result = reconcile(store_, log, scope);
+    if (result.store_failed) {
+      note_store_failure("reconciled pulse record");
+      return;  // again on the next pass: nothing is done twice
+    }
+    for (const LoggedPulse& logged : log) {
+      if (reconciled_.size() >= PulseLogRead::kCapacity) {
+        reconciled_.erase(reconciled_.begin());
+      }
+      reconciled_[logged.pulse_id] = logged;
+    }
+    const auto ids = [](const std::vector<std::uint64_t>& v) {
+      std::string out;
+      for (std::uint64_t id : v) {
+        out += (out.empty() ? "" : " ") + std::to_string(id);
+      }
+      return out;
+    };
+    if (result.changed()) {
+      const std::string detail = "completed [" + ids(result.completed) + "] added [" +
+                                 ids(result.added) + "] not delivered [" +
+                                 ids(result.not_delivered) + "]";
+      spdlog::warn("pulse records reconciled with the generator's pulse log: {}", detail);
+      record_event(core::EventKind::kPulsesReconciled, core::Severity::kWarningLow,
+                   "pulse records reconciled with the generator's pulse log", detail,
+                   static_cast<std::int64_t>(result.completed.size() + result.added.size() +
+                                             result.not_delivered.size()));
+    }
+    if (!result.contradicted.empty()) {
+      spdlog::error("stored pulses with energy are missing from the generator's pulse log: {}",
+                    ids(result.contradicted));
+      record_event(core::EventKind::kPulsesReconciled, core::Severity::kWarningHigh,
+                   "stored pulses with energy are missing from the generator's pulse log",
+                   ids(result.contradicted),
+                   static_cast<std::int64_t>(result.contradicted.size()));
+    }
+    if (read.implausible > 0) {
+      spdlog::warn("{} pulse-log entries with a field out of range were ignored",
+                   read.implausible);
+    }
+    pulse_logs_.pop_front();
   }
 }
 

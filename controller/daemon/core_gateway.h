@@ -8,13 +8,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "controller/daemon/device_gateway.h"
+#include "controller/daemon/reconcile.h"
 #include "controller/daemon/safety_loop.h"
 #include "controller/daemon/store.h"
 
@@ -24,7 +29,19 @@ struct CoreGatewayOptions {
   // Pulse IDs reserved ahead of the core; topped up when half are used.
   std::uint64_t pulse_id_window = 64;
   std::chrono::milliseconds pump_period{1};
+  // Recorded with every session (issue 9): this build's version (kSoftwareVersion) and
+  // the SHA-256 of the configuration file's bytes.
+  std::string software_version;
+  std::string configuration_hash;
+  // How long a read of the generator's pulse log waits for the core's own final record of
+  // a pulse it covers before it is reconciled anyway.
+  std::chrono::milliseconds reconcile_wait{5000};
 };
+
+// A board whose serial number differs from the last one the store knew: `before` is
+// that last one. The calibration records follow the generator's serial (issue 9).
+using BoardChangedHandler =
+    std::function<void(const BoardIdentity& before, const BoardIdentity& now)>;
 
 class CoreGateway final : public DeviceGateway {
  public:
@@ -55,6 +72,11 @@ class CoreGateway final : public DeviceGateway {
     return events_.size() + latches_.size() + pulses_.size();
   }
   [[nodiscard]] std::uint64_t reserved_pulse_ids() const { return reserved_; }
+  // The boards' identities from their latest handshakes (empty before the first).
+  [[nodiscard]] const BoardIdentity& board(core::Board board) const {
+    return boards_[static_cast<std::size_t>(board)];
+  }
+  void on_board_changed(BoardChangedHandler handler) { board_changed_ = std::move(handler); }
 
  private:
   void schedule();
@@ -66,6 +88,11 @@ class CoreGateway final : public DeviceGateway {
   void store_pulses();
   void take_snapshots();
   void take_telemetry();
+  void take_identities();
+  void take_pulse_logs();
+  void reconcile_pulse_logs();
+  void record_event(core::EventKind kind, core::Severity severity, std::string text,
+                    std::string detail, std::int64_t value);
   void reserve_ahead();
   void send_inputs();
   void note_store_failure(const char* what);
@@ -94,6 +121,24 @@ class CoreGateway final : public DeviceGateway {
   std::deque<PublishedPulse> pulses_;
   PublishedSnapshot latest_;
   std::vector<DeviceListener*> listeners_;
+
+  std::array<BoardIdentity, 2> boards_{
+      BoardIdentity{core::Board::kGenerator, {}, {}, 0},
+      BoardIdentity{core::Board::kActuator, {}, {}, 0}};
+  std::array<bool, 2> identity_unsaved_{};
+  BoardChangedHandler board_changed_;
+  // A generator other than the one the store knew: its pulse log says nothing of this
+  // device's pulses, so its reads are not reconciled.
+  bool generator_log_trusted_ = true;
+  struct PendingLog {
+    PulseLogRead read;
+    std::chrono::steady_clock::time_point arrived;
+  };
+  std::deque<PendingLog> pulse_logs_;
+  // The log's values of pulses reconciled, for a final record of the core's that comes
+  // after the read (it then carries them too).
+  std::map<std::uint64_t, LoggedPulse> reconciled_;
+  std::optional<std::uint64_t> unfinished_;  // this run's started record without its final
 
   std::uint64_t reserved_ = 0;
   std::uint64_t highest_pulse_id_ = 0;

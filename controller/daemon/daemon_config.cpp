@@ -1,7 +1,9 @@
 #include "controller/daemon/daemon_config.h"
 
 #include <google/protobuf/text_format.h>
+#include <sodium.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -13,14 +15,14 @@
 namespace rfneedle::daemon {
 namespace {
 
-std::string fnv1a_hex(const std::string& text) {
-  std::uint64_t h = 0xcbf2'9ce4'8422'2325ULL;
-  for (const char c : text) {
-    h = (h ^ static_cast<unsigned char>(c)) * 0x0000'0100'0000'01b3ULL;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+// SHA-256 of the file's bytes, in lower-case hex (libsodium).
+std::string sha256_hex(const std::string& text) {
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size());
+  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+  return hex.data();
 }
 
 }  // namespace
@@ -62,7 +64,7 @@ std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& t
   if (d.has_data_dir()) c.settings.data_dir = d.data_dir();
   if (d.has_sim_control()) c.settings.sim_control = d.sim_control();
   if (d.has_frontend()) c.settings.frontend_dir = d.frontend();
-  c.fingerprint = fnv1a_hex(text);
+  c.fingerprint = sha256_hex(text);
   return c;
 }
 

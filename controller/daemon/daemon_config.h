@@ -26,7 +26,7 @@ struct DaemonConfig {
   std::string service_key_hash;
   // The `daemon` section, as flags would give it (resolve_settings).
   DaemonOptions settings;
-  // A fingerprint of the file's text, recorded with every session: FNV-1a 64 in hex.
+  // The SHA-256 of the file's bytes in hex, recorded with every session (issue 9).
   std::string fingerprint;
 };
 

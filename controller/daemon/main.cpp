@@ -30,13 +30,13 @@
 #include "controller/daemon/daemon_config.h"
 #include "controller/daemon/daemon_options.h"
 #include "controller/daemon/safety_loop.h"
+#include "controller/daemon/software_version.h"
 #include "controller/daemon/sqlite_store.h"
 #include "hal/device_proto_hash.h"
 
 namespace rfneedle::daemon {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 
 int usage_error(const std::string& message) {
   std::cerr << "rfneedled: " << message << "\n(rfneedled --help lists the options)\n";
@@ -195,7 +195,10 @@ int run(const std::vector<std::string>& args) {
   loop_options.actuator_path = settings.actuator_path;
   SafetyLoop loop(config.core, config.boards, loop_options);
   boost::asio::io_context service_io;
-  CoreGateway gateway(service_io, loop, store);
+  CoreGatewayOptions gateway_options;
+  gateway_options.software_version = kSoftwareVersion;
+  gateway_options.configuration_hash = config.fingerprint;
+  CoreGateway gateway(service_io, loop, store, gateway_options);
 
   ApiOptions api;
   api.core_config = config.core;
@@ -210,7 +213,7 @@ int run(const std::vector<std::string>& args) {
     api::Versions v;
     api::ComponentVersion* self = v.add_components();
     self->set_component("rfneedled");
-    self->set_version(kVersion);
+    self->set_version(kSoftwareVersion);
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx",
                   static_cast<unsigned long long>(hal::kDeviceProtoHash));
@@ -254,7 +257,7 @@ int run(const std::vector<std::string>& args) {
 
   loop.start();
   server->start();
-  spdlog::info("rfneedled {}: listening on http://{}:{}/, boards {} and {}", kVersion,
+  spdlog::info("rfneedled {}: listening on http://{}:{}/, boards {} and {}", kSoftwareVersion,
                settings.listen_address, server->port(), settings.generator_path,
                settings.actuator_path);
   service_io.run();

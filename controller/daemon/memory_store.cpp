@@ -103,6 +103,51 @@ std::vector<StoredPulse> MemoryStore::pulses_of_session(std::uint64_t session_id
   return found;
 }
 
+std::optional<StoredPulse> MemoryStore::pulse(std::uint64_t pulse_id) {
+  auto it = pulses_.find(pulse_id);
+  if (it == pulses_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::vector<StoredPulse> MemoryStore::pulses_from(std::uint64_t from_pulse_id,
+                                                  std::uint32_t limit) {
+  std::vector<StoredPulse> found;
+  for (auto it = pulses_.lower_bound(from_pulse_id); it != pulses_.end() && found.size() < limit;
+       ++it) {
+    found.push_back(it->second);
+  }
+  return found;
+}
+
+std::optional<std::uint64_t> MemoryStore::first_started_pulse_id() {
+  for (const auto& [id, p] : pulses_) {
+    if (p.record.outcome == core::PulseOutcome::kStarted) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::uint64_t MemoryStore::last_stored_pulse_id() {
+  return pulses_.empty() ? 0 : pulses_.rbegin()->first;
+}
+
+bool MemoryStore::save_board_identity(const BoardIdentity& identity) {
+  boards_.push_back(identity);
+  return true;
+}
+
+std::optional<BoardIdentity> MemoryStore::board_identity(core::Board board) {
+  for (auto it = boards_.rbegin(); it != boards_.rend(); ++it) {
+    if (it->board == board) {
+      return *it;
+    }
+  }
+  return std::nullopt;
+}
+
 std::uint64_t MemoryStore::last_pulse_id() {
   const std::uint64_t stored = pulses_.empty() ? 0 : pulses_.rbegin()->first;
   return std::max(stored, reserved_pulse_ids_);

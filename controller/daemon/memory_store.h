@@ -26,9 +26,17 @@ class MemoryStore final : public Store {
 
   [[nodiscard]] bool save_pulse(const StoredPulse& pulse) override;
   [[nodiscard]] std::vector<StoredPulse> pulses_of_session(std::uint64_t session_id) override;
+  [[nodiscard]] std::optional<StoredPulse> pulse(std::uint64_t pulse_id) override;
+  [[nodiscard]] std::vector<StoredPulse> pulses_from(std::uint64_t from_pulse_id,
+                                                     std::uint32_t limit) override;
+  [[nodiscard]] std::optional<std::uint64_t> first_started_pulse_id() override;
+  [[nodiscard]] std::uint64_t last_stored_pulse_id() override;
   [[nodiscard]] std::uint64_t last_pulse_id() override;
   [[nodiscard]] bool reserve_pulse_ids(std::uint64_t up_to) override;
   [[nodiscard]] std::uint64_t reserved_pulse_ids() override;
+
+  [[nodiscard]] bool save_board_identity(const BoardIdentity& identity) override;
+  [[nodiscard]] std::optional<BoardIdentity> board_identity(core::Board board) override;
 
   [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
                                       const std::string& generator_serial) override;
@@ -45,6 +53,7 @@ class MemoryStore final : public Store {
   std::map<std::uint64_t, StoredPulse> pulses_;
   std::uint64_t reserved_pulse_ids_ = 0;
   std::map<std::string, core::CalibrationRecord> calibrations_;
+  std::vector<BoardIdentity> boards_;
   std::vector<AuditEntry> audit_;
 };
 

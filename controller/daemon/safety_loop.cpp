@@ -73,9 +73,12 @@ SafetyLoop::SafetyLoop(const core::CoreConfig& config, const hal::HandshakePolic
 SafetyLoop::~SafetyLoop() { stop(); }
 
 void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-                         std::uint64_t reserved_pulse_ids) {
+                         std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from) {
   // Before the thread exists: nothing else touches the core yet.
   const Instant now = steady_now();
+  if (read_pulse_log_from > 0) {
+    pulse_log_.read_at_connect(read_pulse_log_from);
+  }
   core_.allow_pulse_ids_up_to(reserved_pulse_ids, now);
   core_.restore(latches, last_pulse_id, now);
   publish_outbox();
@@ -307,6 +310,9 @@ void SafetyLoop::on_line_connection(Board board, bool connected) {
   const bool generator = board == Board::kGenerator;
   session_started_at_[slot(board)].reset();
   if (!connected) {
+    if (generator) {
+      pulse_log_.on_link_lost();
+    }
     // Before the first handshake the core stays Connecting; after it, the link session's
     // silence becomes the latched link fault (SR-33, SR-39).
     log(Level::kWarning, generator ? "generator line lost" : "actuator line lost");
@@ -318,12 +324,35 @@ void SafetyLoop::on_line_connection(Board board, bool connected) {
   }
   bridge_.connect(board, fresh_nonce(), now);
   session_started_at_[slot(board)] = now;
+  link_faults_seen_[slot(board)] = link_faults(board);
   after_input(now);
+}
+
+std::uint64_t SafetyLoop::link_faults(Board board) const {
+  return board == Board::kGenerator ? bridge_.generator().link_stats().link_faults
+                                    : bridge_.actuator().link_stats().link_faults;
 }
 
 void SafetyLoop::retry_handshakes(Instant now) {
   for (const Board board : {Board::kGenerator, Board::kActuator}) {
     std::optional<Instant>& started = session_started_at_[slot(board)];
+    const bool open = board == Board::kGenerator ? generator_line_.connected()
+                                                 : actuator_line_.connected();
+    if (open && link_faults(board) != link_faults_seen_[slot(board)]) {
+      // The link faulted with the line still open (the board silent, or the line cut
+      // beyond the adapter): the core holds the latched link fault (SR-33); a new session
+      // finds the board again once it answers.
+      link_faults_seen_[slot(board)] = link_faults(board);
+      if (board == Board::kGenerator) {
+        pulse_log_.on_link_lost();
+      }
+      log(Level::kWarning, board == Board::kGenerator
+                               ? "generator link faulted; starting a new session"
+                               : "actuator link faulted; starting a new session");
+      bridge_.connect(board, fresh_nonce(), now);
+      started = now;
+      continue;
+    }
     const hal::HandshakeState handshake = board == Board::kGenerator
                                               ? bridge_.generator().handshake_state()
                                               : bridge_.actuator().handshake_state();
@@ -339,7 +368,31 @@ void SafetyLoop::retry_handshakes(Instant now) {
   }
 }
 
+void SafetyLoop::follow_pulse_log(Instant now) {
+  if (generator_connected_) {
+    generator_connected_ = false;
+    if (std::optional<PulseLogReader::Query> first = pulse_log_.on_connected()) {
+      pulse_log_query_ = first;
+      log(Level::kInfo, "reading the generator's pulse log from pulse",
+          static_cast<std::int64_t>(first->from_pulse_id));
+    }
+  }
+  if (!pulse_log_query_ && pulse_log_.reading() && now - pulse_log_asked_at_ >= kHandshakeRetry) {
+    pulse_log_query_ = pulse_log_.current_query();  // unanswered: asked again
+  }
+  if (pulse_log_query_) {
+    bridge_.query_pulse_log(pulse_log_query_->from_pulse_id, pulse_log_query_->max_entries);
+    pulse_log_asked_at_ = now;
+    pulse_log_query_.reset();
+  }
+  if (const PulseLogRead* read = pulse_log_.finished();
+      read != nullptr && channels_.pulse_logs.try_push(*read)) {
+    pulse_log_.take_finished();
+  }
+}
+
 void SafetyLoop::after_input(Instant now) {
+  follow_pulse_log(now);
   bridge_.send_commands(now);
   write_output(now);
   publish_outbox();
@@ -371,6 +424,9 @@ void SafetyLoop::publish_outbox() {
   }
   out.latches.clear();
   for (const core::PulseRecord& p : out.pulses) {
+    if (p.outcome == core::PulseOutcome::kStarted) {
+      pulse_log_.on_pulse_id_used(p.pulse_id);
+    }
     if (!held_pulses_.push_back(PublishedPulse{p, at})) {
       counters_.records_lost.fetch_add(1, std::memory_order_relaxed);
     }
@@ -433,10 +489,28 @@ void SafetyLoop::log(Level level, std::string_view text, std::int64_t value) {
 void SafetyLoop::on_identity(Board board, const device::HandshakeReply& reply) {
   (board == Board::kGenerator ? generator_simulated_ : actuator_simulated_)
       .store(reply.simulated(), std::memory_order_release);
+  const bool established = (board == Board::kGenerator ? bridge_.generator().handshake_state()
+                                                       : bridge_.actuator().handshake_state()) ==
+                           hal::HandshakeState::kEstablished;
+  if (!established) {
+    return;  // a mismatch: the core locks the device; nothing here is recorded
+  }
+  // Acted on after this input, outside the driver's callback.
+  generator_connected_ = generator_connected_ || board == Board::kGenerator;
+  if (!channels_.identities.try_push(PublishedIdentity{board, BoardText(reply.firmware_version()),
+                                                       BoardText(reply.serial_number()),
+                                                       reply.simulated(), wall_now()})) {
+    counters_.events_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
-void SafetyLoop::on_pulse_ended(const device::PulseLogEntry& /*entry*/) {}
-void SafetyLoop::on_pulse_log(const device::PulseLogReply& /*reply*/) {}
+void SafetyLoop::on_pulse_ended(const device::PulseLogEntry& entry) {
+  pulse_log_.on_pulse_ended(entry.pulse_id());
+}
+
+void SafetyLoop::on_pulse_log(const device::PulseLogReply& reply) {
+  pulse_log_query_ = pulse_log_.on_reply(reply);
+}
 void SafetyLoop::on_counters(Board /*board*/, const device::CountersReply& /*reply*/) {}
 
 }  // namespace rfneedle::daemon

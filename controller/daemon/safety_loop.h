@@ -21,6 +21,7 @@
 #include "controller/bridge/board_bridge.h"
 #include "controller/core/bounded_queue.h"
 #include "controller/core/core.h"
+#include "controller/daemon/pulse_log_reader.h"
 #include "controller/daemon/safety_records.h"
 #include "controller/daemon/snapshot_pacing.h"
 #include "controller/daemon/tick_schedule.h"
@@ -55,9 +56,11 @@ class SafetyLoop final : private bridge::BoardRecords {
   SafetyLoop& operator=(const SafetyLoop&) = delete;
 
   // Before start() only: what the store kept (SR-53: latches handed back before Standby;
-  // SR-68: the pulse IDs reserved so far). Without it the core never leaves SelfTest.
+  // SR-68: the pulse IDs reserved so far; SR-70: where the generator's pulse log is read
+  // from at its first handshake, 0: not at all). Without it the core never leaves
+  // SelfTest.
   void restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-               std::uint64_t reserved_pulse_ids);
+               std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from = 0);
   // Spawns the safety thread: real-time priority and locked memory when permitted, both
   // serial lines opened (or retried), the tick started.
   void start();
@@ -103,8 +106,13 @@ class SafetyLoop final : private bridge::BoardRecords {
   void publish_samples();
   void publish_snapshot(Instant now);
   void shutdown_step(Instant now);
-  // A board whose line is open but whose handshake went unanswered gets a new session.
+  // A board whose line is open but whose handshake went unanswered, or whose link faulted
+  // on a line still open, gets a new session.
   void retry_handshakes(Instant now);
+  [[nodiscard]] std::uint64_t link_faults(core::Board board) const;
+  // The generator's pulse log: read after its handshake when a pulse was in flight as the
+  // link went, or at start-up (SR-70); each finished read queued for the service thread.
+  void follow_pulse_log(Instant now);
   void log(LogRecord::Level level, std::string_view text);
   void log(LogRecord::Level level, std::string_view text, std::int64_t value);
 
@@ -137,6 +145,11 @@ class SafetyLoop final : private bridge::BoardRecords {
   std::uint32_t last_actuator_counter_ = 0;
   unsigned telemetry_ticks_ = 0;
   std::array<std::optional<Instant>, 2> session_started_at_{};  // by Board, while open
+  std::array<std::uint64_t, 2> link_faults_seen_{};             // by Board
+  PulseLogReader pulse_log_;
+  bool generator_connected_ = false;  // its handshake just succeeded: follow_pulse_log acts
+  std::optional<PulseLogReader::Query> pulse_log_query_;  // to send
+  Instant pulse_log_asked_at_{};
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> shutdown_requested_{false};

@@ -5,6 +5,8 @@
 // the text into its own records (SR-71).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +16,9 @@
 #include "controller/core/pulse_record.h"
 #include "controller/core/response.h"
 #include "controller/core/status.h"
+#include "controller/core/telemetry.h"
 #include "controller/daemon/device_gateway.h"
+#include "controller/daemon/logged_pulse.h"
 #include "controller/daemon/spsc_queue.h"
 
 namespace rfneedle::daemon {
@@ -51,6 +55,32 @@ struct PublishedSnapshot {
   WallMs at = 0;
 };
 
+// Text of at most 24 bytes (device.proto's limit for a firmware version or serial
+// number), without allocation.
+class BoardText {
+ public:
+  static constexpr std::size_t kMaxSize = 24;
+  BoardText() = default;
+  explicit BoardText(std::string_view text)
+      : size_(static_cast<std::uint8_t>(std::min(text.size(), kMaxSize))) {
+    std::copy_n(text.data(), size_, text_.data());
+  }
+  [[nodiscard]] std::string_view view() const { return {text_.data(), size_}; }
+
+ private:
+  std::array<char, kMaxSize> text_{};
+  std::uint8_t size_ = 0;
+};
+
+// A board's identity, from each handshake it answered (for the session records, issue 9).
+struct PublishedIdentity {
+  core::Board board = core::Board::kGenerator;
+  BoardText firmware;
+  BoardText serial;
+  bool simulated = false;
+  WallMs at = 0;
+};
+
 // The safety thread's log lines, formatted and written by the service thread.
 struct LogRecord {
   enum class Level : std::uint8_t { kInfo, kWarning, kError };
@@ -68,6 +98,8 @@ struct QueueCapacities {
   std::size_t snapshots = 8;
   std::size_t telemetry = 512;
   std::size_t logs = 64;
+  std::size_t identities = 8;
+  std::size_t pulse_logs = 2;
 };
 
 // Every queue between the threads; the safety thread is the producer of all but `inputs`.
@@ -80,7 +112,9 @@ struct SafetyChannels {
         pulses(c.pulses),
         snapshots(c.snapshots),
         telemetry(c.telemetry),
-        logs(c.logs) {}
+        logs(c.logs),
+        identities(c.identities),
+        pulse_logs(c.pulse_logs) {}
 
   SpscQueue<LoopInput> inputs;
   // As large as `inputs`: the gateway never has more requests in flight, so a reply
@@ -92,6 +126,9 @@ struct SafetyChannels {
   SpscQueue<PublishedSnapshot> snapshots;
   SpscQueue<TelemetrySample> telemetry;
   SpscQueue<LogRecord> logs;
+  SpscQueue<PublishedIdentity> identities;
+  // Reads of the generator's pulse log, for reconciliation (SR-70).
+  SpscQueue<PulseLogRead> pulse_logs;
 };
 
 // What the safety thread dropped or held back; written by it, read anywhere.

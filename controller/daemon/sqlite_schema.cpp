@@ -112,6 +112,18 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
+// Version 2 (issue 9): the boards' identities, and the pulse outcome `not_delivered`
+// written by reconciliation (a stored name an older build would not know).
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE boards (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  board TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  firmware TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -121,6 +133,9 @@ void migrate(SQLite::Database& db, int from) {
   SQLite::Transaction transaction(db);
   if (from < 1) {
     db.exec(kVersion1);
+  }
+  if (from < 2) {
+    db.exec(kVersion2);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

@@ -1,4 +1,4 @@
-// SqliteStore's treatment records: sessions and pulses.
+// SqliteStore's treatment records: sessions, pulses and the boards' identities.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -21,6 +21,41 @@ constexpr const char* kSessionColumns =
     "software_version, configuration_hash, generator_firmware, generator_serial, "
     "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, calibration_due_day, "
     "override_reason";
+
+constexpr const char* kPulseColumns =
+    "pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
+    "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
+    "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
+    "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled";
+
+StoredPulse read_pulse(SQLite::Statement& s) {
+  StoredPulse p;
+  core::PulseRecord& r = p.record;
+  auto integer = [&](int column) { return s.getColumn(column).getInt64(); };
+  r.pulse_id = u64(integer(0));
+  r.session_id = u64(integer(1));
+  r.kind = read_name(s.getColumn(2), core::PulseKind::kTreatment);
+  p.started_at = integer(3);
+  p.area = read_name(s.getColumn(4), core::BodyArea::kCheek);
+  r.set.power = Milliwatts(integer(5));
+  r.set.duration = Duration(integer(6));
+  r.set.depth = Micrometres(integer(7));
+  r.set.depth_confirmed = integer(8) != 0;
+  r.planned_energy = Microjoules(integer(9));
+  r.delivered_energy = Microjoules(integer(10));
+  r.rf_time = Duration(integer(11));
+  r.impedance_measured = Ohms(integer(12));
+  r.impedance_min = Ohms(integer(13));
+  r.impedance_mean = Ohms(integer(14));
+  r.impedance_max = Ohms(integer(15));
+  r.power_peak = Milliwatts(integer(16));
+  r.skin_peak = MilliCelsius(integer(17));
+  r.heatsink_peak = MilliCelsius(integer(18));
+  r.outcome = read_name(s.getColumn(19), core::PulseOutcome::kFaulted);
+  r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
+  p.reconciled = integer(21) != 0;
+  return p;
+}
 
 SessionRecord read_session(SQLite::Statement& s) {
   SessionRecord r;
@@ -165,41 +200,86 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
 
 std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id) {
   return guarded(std::vector<StoredPulse>{}, [&] {
-    SQLite::Statement s(
-        *db_,
-        "SELECT pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
-        "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
-        "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
-        "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled "
-        "FROM pulses WHERE session_id = ? ORDER BY pulse_id");
+    SQLite::Statement s(*db_, std::string("SELECT ") + kPulseColumns +
+                                  " FROM pulses WHERE session_id = ? ORDER BY pulse_id");
     s.bind(1, i64(session_id));
     std::vector<StoredPulse> found;
     while (s.executeStep()) {
-      StoredPulse& p = found.emplace_back();
-      core::PulseRecord& r = p.record;
-      auto integer = [&](int column) { return s.getColumn(column).getInt64(); };
-      r.pulse_id = u64(integer(0));
-      r.session_id = u64(integer(1));
-      r.kind = read_name(s.getColumn(2), core::PulseKind::kTreatment);
-      p.started_at = integer(3);
-      p.area = read_name(s.getColumn(4), core::BodyArea::kCheek);
-      r.set.power = Milliwatts(integer(5));
-      r.set.duration = Duration(integer(6));
-      r.set.depth = Micrometres(integer(7));
-      r.set.depth_confirmed = integer(8) != 0;
-      r.planned_energy = Microjoules(integer(9));
-      r.delivered_energy = Microjoules(integer(10));
-      r.rf_time = Duration(integer(11));
-      r.impedance_measured = Ohms(integer(12));
-      r.impedance_min = Ohms(integer(13));
-      r.impedance_mean = Ohms(integer(14));
-      r.impedance_max = Ohms(integer(15));
-      r.power_peak = Milliwatts(integer(16));
-      r.skin_peak = MilliCelsius(integer(17));
-      r.heatsink_peak = MilliCelsius(integer(18));
-      r.outcome = read_name(s.getColumn(19), core::PulseOutcome::kFaulted);
-      r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
-      p.reconciled = integer(21) != 0;
+      found.push_back(read_pulse(s));
+    }
+    return found;
+  });
+}
+
+std::optional<StoredPulse> SqliteStore::pulse(std::uint64_t pulse_id) {
+  return guarded(std::optional<StoredPulse>{}, [&] {
+    SQLite::Statement s(*db_,
+                        std::string("SELECT ") + kPulseColumns + " FROM pulses WHERE pulse_id = ?");
+    s.bind(1, i64(pulse_id));
+    std::optional<StoredPulse> found;
+    if (s.executeStep()) {
+      found = read_pulse(s);
+    }
+    return found;
+  });
+}
+
+std::vector<StoredPulse> SqliteStore::pulses_from(std::uint64_t from_pulse_id,
+                                                  std::uint32_t limit) {
+  return guarded(std::vector<StoredPulse>{}, [&] {
+    SQLite::Statement s(*db_, std::string("SELECT ") + kPulseColumns +
+                                  " FROM pulses WHERE pulse_id >= ? ORDER BY pulse_id LIMIT ?");
+    s.bind(1, i64(from_pulse_id));
+    s.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<StoredPulse> found;
+    while (s.executeStep()) {
+      found.push_back(read_pulse(s));
+    }
+    return found;
+  });
+}
+
+std::optional<std::uint64_t> SqliteStore::first_started_pulse_id() {
+  return guarded(std::optional<std::uint64_t>{}, [&] {
+    SQLite::Statement s(*db_, "SELECT min(pulse_id) FROM pulses WHERE outcome = ?");
+    s.bind(1, std::string(stored_name(core::PulseOutcome::kStarted)));
+    std::optional<std::uint64_t> found;
+    if (s.executeStep() && !s.getColumn(0).isNull()) {
+      found = u64(s.getColumn(0).getInt64());
+    }
+    return found;
+  });
+}
+
+std::uint64_t SqliteStore::last_stored_pulse_id() {
+  return guarded(std::uint64_t{0}, [&] {
+    return u64(db_->execAndGet("SELECT coalesce(max(pulse_id), 0) FROM pulses").getInt64());
+  });
+}
+
+bool SqliteStore::save_board_identity(const BoardIdentity& identity) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO boards (at, board, serial, firmware) VALUES (?, ?, ?, ?)");
+    s.bind(1, identity.seen_at);
+    bind_name(s, 2, identity.board);
+    s.bind(3, identity.serial);
+    s.bind(4, identity.firmware);
+    s.exec();
+    return true;
+  });
+}
+
+std::optional<BoardIdentity> SqliteStore::board_identity(core::Board board) {
+  return guarded(std::optional<BoardIdentity>{}, [&] {
+    SQLite::Statement s(*db_,
+                        "SELECT at, serial, firmware FROM boards WHERE board = ? "
+                        "ORDER BY id DESC LIMIT 1");
+    s.bind(1, std::string(stored_name(board)));
+    std::optional<BoardIdentity> found;
+    if (s.executeStep()) {
+      found = BoardIdentity{board, s.getColumn(1).getString(), s.getColumn(2).getString(),
+                            s.getColumn(0).getInt64()};
     }
     return found;
   });

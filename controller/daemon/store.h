@@ -17,6 +17,7 @@
 #include "controller/core/core_event.h"
 #include "controller/core/pulse_record.h"
 #include "controller/core/status.h"
+#include "controller/core/telemetry.h"
 #include "controller/core/treatment.h"
 
 namespace rfneedle::daemon {
@@ -52,6 +53,15 @@ struct StoredLatch {
   std::string reason;
 };
 
+// A board as its handshake named it; the store keeps each change of a board's serial
+// number or firmware version (issue 9).
+struct BoardIdentity {
+  core::Board board = core::Board::kGenerator;
+  std::string serial;
+  std::string firmware;
+  WallMs seen_at = 0;  // when this identity was first seen
+};
+
 // Who and what a session was done with, recorded when it opens (issue 9).
 struct SessionRecord {
   std::uint64_t id = 0;  // the core's session ID
@@ -74,7 +84,9 @@ struct StoredPulse {
   core::PulseRecord record;  // `started` is meaningless after a restart; `started_at` is kept
   WallMs started_at = 0;
   core::BodyArea area = core::BodyArea::kCheek;
-  bool reconciled = false;  // added from the generator's pulse log after a crash (SR-70)
+  // Added or completed from the generator's pulse log, or marked not delivered, by
+  // reconciliation (SR-70, controller/daemon/reconcile.h).
+  bool reconciled = false;
 };
 
 struct AuditEntry {
@@ -120,6 +132,14 @@ class Store {
   [[nodiscard]] virtual bool save_pulse(const StoredPulse& pulse) = 0;
   // By pulse ID, ascending.
   [[nodiscard]] virtual std::vector<StoredPulse> pulses_of_session(std::uint64_t session_id) = 0;
+  [[nodiscard]] virtual std::optional<StoredPulse> pulse(std::uint64_t pulse_id) = 0;
+  // Pulse IDs >= from_pulse_id, ascending, at most `limit`.
+  [[nodiscard]] virtual std::vector<StoredPulse> pulses_from(std::uint64_t from_pulse_id,
+                                                             std::uint32_t limit) = 0;
+  // The lowest pulse ID whose record is still the started one (no final record saved).
+  [[nodiscard]] virtual std::optional<std::uint64_t> first_started_pulse_id() = 0;
+  // The highest pulse ID with a record (reservations aside).
+  [[nodiscard]] virtual std::uint64_t last_stored_pulse_id() = 0;
   // The highest pulse ID stored or reserved (the core's counter continues from it).
   [[nodiscard]] virtual std::uint64_t last_pulse_id() = 0;
   // Pulse IDs up to `up_to` are reserved durably before the core may use them, so every
@@ -127,6 +147,10 @@ class Store {
   // waiting (SR-68). The reservation never shrinks: a lower `up_to` changes nothing.
   [[nodiscard]] virtual bool reserve_pulse_ids(std::uint64_t up_to) = 0;
   [[nodiscard]] virtual std::uint64_t reserved_pulse_ids() = 0;
+
+  // Each change of a board's identity; the latest saved for a board is its last known one.
+  [[nodiscard]] virtual bool save_board_identity(const BoardIdentity& identity) = 0;
+  [[nodiscard]] virtual std::optional<BoardIdentity> board_identity(core::Board board) = 0;
 
   // The latest record saved for a generator is the one in force.
   [[nodiscard]] virtual bool save_calibration(const core::CalibrationRecord& record,

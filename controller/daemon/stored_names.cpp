@@ -52,6 +52,10 @@ std::string_view stored_name(core::EventKind kind) {
       return "screening_overridden";
     case K::kOutputOverflow:
       return "output_overflow";
+    case K::kBoardChanged:
+      return "board_changed";
+    case K::kPulsesReconciled:
+      return "pulses_reconciled";
   }
   return {};
 }
@@ -69,6 +73,8 @@ std::string_view stored_name(core::PulseOutcome outcome) {
       return "aborted";
     case O::kFaulted:
       return "faulted";
+    case O::kNotDelivered:
+      return "not_delivered";
   }
   return {};
 }
@@ -82,6 +88,16 @@ std::string_view stored_name(core::PulseKind kind) {
       return "self_test";
     case K::kCalibration:
       return "calibration";
+  }
+  return {};
+}
+
+std::string_view stored_name(core::Board board) {
+  switch (board) {
+    case core::Board::kGenerator:
+      return "generator";
+    case core::Board::kActuator:
+      return "actuator";
   }
   return {};
 }

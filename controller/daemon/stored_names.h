@@ -12,6 +12,7 @@
 
 #include "controller/core/core_event.h"
 #include "controller/core/pulse_record.h"
+#include "controller/core/telemetry.h"
 #include "controller/core/treatment.h"
 
 namespace rfneedle::daemon {
@@ -25,6 +26,7 @@ namespace rfneedle::daemon {
 [[nodiscard]] std::string_view stored_name(core::EventKind kind);
 [[nodiscard]] std::string_view stored_name(core::PulseOutcome outcome);
 [[nodiscard]] std::string_view stored_name(core::PulseKind kind);
+[[nodiscard]] std::string_view stored_name(core::Board board);
 
 // The value a stored name stands for; none for a name this build does not know (a newer
 // build's, or a damaged row).

@@ -31,6 +31,8 @@ class BoardFirmware : private hal::LinkListener {
   [[nodiscard]] std::uint32_t latched_faults() const { return latched_.bits(); }
   [[nodiscard]] std::uint64_t board_us(Instant now) const { return link_.board_us(now); }
   [[nodiscard]] const hal::LinkSession& session() const { return link_.session(); }
+  // When the board last received a valid frame: its dead-man counts from here (SR-39).
+  [[nodiscard]] Instant last_valid_frame() const { return link_.gate().last_valid_frame(); }
 
  protected:
   // Boots at `boot`; `rebooted` latches FAULT_REBOOT. The first session after boot starts

@@ -196,6 +196,11 @@ std::string ControlRequests::execute(const SimCommand& command, Instant now) {
                           }
                           return std::string("{\"ok\":true}");
                         },
+                        [&](const Cable& cable) {
+                          return cables_ != nullptr
+                                     ? cables_->execute(cable, now)
+                                     : error_answer("no serial lines to unplug here");
+                        },
                     },
                     command);
 }

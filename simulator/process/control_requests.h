@@ -9,6 +9,7 @@
 
 #include "hal/time.h"
 #include "simulator/firmware/simulated_device.h"
+#include "simulator/process/serial_cables.h"
 #include "simulator/process/sim_command.h"
 
 namespace rfneedle::sim {
@@ -20,6 +21,8 @@ class ControlRequests {
   static constexpr Duration kTapHold = milliseconds(1000);
 
   explicit ControlRequests(SimulatedDevice& device) : device_(device) {}
+  // The process's cables, for `unplug` and `plug`; without them those are refused.
+  void set_cables(SerialCables* cables) { cables_ = cables; }
 
   // Returns {"ok":true,...} or {"ok":false,"error":"..."}.
   [[nodiscard]] std::string execute(const SimCommand& command, Instant now);
@@ -62,6 +65,7 @@ class ControlRequests {
   void record_clear(std::optional<FaultKind> kind, Instant at);
 
   SimulatedDevice& device_;
+  SerialCables* cables_ = nullptr;
   std::optional<Instant> release_at_;
   std::uint64_t late_ticks_ = 0;
   Duration worst_tick_late_{0};

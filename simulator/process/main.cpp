@@ -25,6 +25,7 @@
 #include "simulator/process/control_socket.h"
 #include "simulator/process/options.h"
 #include "simulator/process/pty_port.h"
+#include "simulator/process/serial_cables.h"
 #include "simulator/process/sim_command.h"
 
 namespace {
@@ -46,6 +47,7 @@ class SimProcess {
         generator_(io, options.generator_link, options.baud),
         actuator_(io, options.actuator_link, options.baud),
         tick_(io),
+        cables_(generator_, actuator_, device_),
         requests_(device_),
         scenario_(std::move(scenario)) {
     generator_.start([this](std::span<const std::uint8_t> bytes) {
@@ -56,6 +58,7 @@ class SimProcess {
       device_.actuator_bytes_in(bytes, now());
       flush();
     });
+    requests_.set_cables(&cables_);
     if (options.control_path) {
       control_.emplace(io, *options.control_path,
                        [this](const std::string& line) { return handle(line); });
@@ -105,6 +108,7 @@ class SimProcess {
       board_now_ = Instant(std::chrono::duration_cast<Duration>(next_tick_ - start_));
       const Instant t = now();
       run_scenario(t);
+      cables_.tick(t);
       requests_.tick(t);
       device_.tick(t);
       requests_.observe(t);
@@ -159,6 +163,7 @@ class SimProcess {
   PtyPort actuator_;
   boost::asio::steady_timer tick_;
   SteadyClock::time_point next_tick_;
+  SerialCables cables_;
   ControlRequests requests_;
   std::optional<ControlSocket> control_;
   std::vector<ScenarioStep> scenario_;

@@ -22,6 +22,10 @@ PtyPort::PtyPort(boost::asio::io_context& io, std::filesystem::path link_path, s
       bytes_per_second_(baud / 10.0),  // 8N1: ten bits a byte
       master_(io),
       timer_(io) {
+  open_pty();
+}
+
+void PtyPort::open_pty() {
   const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
   if (master < 0) {
     fail("cannot open a pseudo-terminal for " + link_path_.string());
@@ -61,17 +65,54 @@ PtyPort::PtyPort(boost::asio::io_context& io, std::filesystem::path link_path, s
     fail(link_path_.string() + " exists and is not a symlink; refusing to replace it");
   }
   std::filesystem::create_symlink(slave_name_, link_path_);
+  plugged_ = true;
 }
 
-PtyPort::~PtyPort() {
+void PtyPort::remove_link() {
   std::error_code ec;
   if (std::filesystem::is_symlink(link_path_, ec) &&
       std::filesystem::read_symlink(link_path_, ec) == slave_name_) {
     std::filesystem::remove(link_path_, ec);
   }
+}
+
+PtyPort::~PtyPort() {
+  remove_link();
   if (slave_keepalive_ >= 0) {
     ::close(slave_keepalive_);
   }
+}
+
+bool PtyPort::unplug() {
+  if (!plugged_) {
+    return false;
+  }
+  plugged_ = false;
+  ++generation_;
+  remove_link();
+  // Closing the master hangs up every open slave: the controller's reads end.
+  boost::system::error_code ignored;
+  master_.close(ignored);
+  ::close(slave_keepalive_);
+  slave_keepalive_ = -1;
+  timer_.cancel();
+  for (const Chunk& chunk : pending_) {
+    stats_.bytes_lost += chunk.bytes.size();
+  }
+  pending_.clear();
+  return true;
+}
+
+bool PtyPort::plug() {
+  if (plugged_) {
+    return false;
+  }
+  open_pty();
+  line_free_at_ = Clock::time_point{};
+  if (receiver_) {
+    read_more();
+  }
+  return true;
 }
 
 void PtyPort::start(Receiver receiver) {
@@ -80,9 +121,12 @@ void PtyPort::start(Receiver receiver) {
 }
 
 void PtyPort::read_more() {
+  // A handler of a pseudo-terminal since unplugged must not read the new one.
   master_.async_read_some(boost::asio::buffer(read_buffer_),
-                          [this](const boost::system::error_code& ec, std::size_t n) {
-                            if (ec == boost::asio::error::operation_aborted) {
+                          [this, generation = generation_](const boost::system::error_code& ec,
+                                                           std::size_t n) {
+                            if (ec == boost::asio::error::operation_aborted || !plugged_ ||
+                                generation != generation_) {
                               return;
                             }
                             if (!ec && n > 0) {
@@ -97,6 +141,10 @@ void PtyPort::read_more() {
 
 void PtyPort::write_paced(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) {
+    return;
+  }
+  if (!plugged_) {
+    stats_.bytes_lost += bytes.size();
     return;
   }
   const auto now = Clock::now();

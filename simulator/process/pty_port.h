@@ -5,6 +5,10 @@
 //
 // Like a UART with nobody listening, bytes the pseudo-terminal cannot take are lost and
 // counted, never queued without bound.
+//
+// The cable can be pulled and plugged back (the control socket's `unplug` and `plug`): the
+// pseudo-terminal is closed and its link removed, so the controller's reads end as on a
+// USB serial adapter pulled out; plugging makes a new pseudo-terminal under the same link.
 #pragma once
 
 #include <array>
@@ -40,7 +44,16 @@ class PtyPort {
   PtyPort& operator=(const PtyPort&) = delete;
 
   void start(Receiver receiver);
+  // While unplugged the bytes are lost (and counted), as on a line with no cable.
   void write_paced(std::span<const std::uint8_t> bytes);
+
+  // Closes the pseudo-terminal (the controller's end hangs up) and removes the link;
+  // false if already unplugged.
+  bool unplug();
+  // A new pseudo-terminal, published under the same link; false if already plugged.
+  // Throws std::system_error like the constructor.
+  bool plug();
+  [[nodiscard]] bool plugged() const { return plugged_; }
 
   [[nodiscard]] const std::filesystem::path& link_path() const { return link_path_; }
   [[nodiscard]] const std::string& slave_name() const { return slave_name_; }
@@ -52,6 +65,8 @@ class PtyPort {
     Clock::time_point due;
     std::vector<std::uint8_t> bytes;
   };
+  void open_pty();
+  void remove_link();
   void read_more();
   void arm_timer();
   void write_due();
@@ -67,6 +82,8 @@ class PtyPort {
   std::array<std::uint8_t, 512> read_buffer_{};
   Receiver receiver_;
   Stats stats_;
+  bool plugged_ = false;
+  std::uint64_t generation_ = 0;  // counts unplugs
 };
 
 }  // namespace rfneedle::sim

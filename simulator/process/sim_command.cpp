@@ -92,6 +92,29 @@ std::variant<SimCommand, CommandError> one_of(
   return CommandError{text(w[0]) + " takes one of: " + names};
 }
 
+std::variant<SimCommand, CommandError> parse_cable(const std::vector<std::string_view>& w) {
+  const bool plug = w[0] == "plug";
+  const std::string usage = plug ? "plug takes generator or actuator"
+                                 : "unplug takes generator or actuator, then optionally for=DURATION";
+  if (w.size() < 2 || w.size() > (plug ? 2u : 3u) ||
+      (w[1] != "generator" && w[1] != "actuator")) {
+    return CommandError{usage};
+  }
+  Cable cable{w[1] == "generator" ? CableBoard::kGenerator : CableBoard::kActuator, plug,
+              std::nullopt};
+  if (w.size() == 3) {
+    if (!w[2].starts_with("for=")) {
+      return CommandError{usage};
+    }
+    const std::string_view value = w[2].substr(4);
+    cable.duration = parse_duration(value);
+    if (!cable.duration || *cable.duration <= Duration::zero()) {
+      return CommandError{"for='" + text(value) + "' is not a positive duration (e.g. 200ms)"};
+    }
+  }
+  return SimCommand{cable};
+}
+
 }  // namespace
 
 std::optional<Duration> parse_duration(std::string_view t) {
@@ -165,8 +188,11 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
     return one_of<Cartridge>(
         w, {{"swap", {CartridgeAction::kSwap}}, {"remove", {CartridgeAction::kRemove}}});
   }
+  if (verb == "unplug" || verb == "plug") {
+    return parse_cable(w);
+  }
   return CommandError{"unknown request '" + text(verb) +
-                      "' (faults, inject, clear, trigger, estop, cartridge, status, history)"};
+                      "' (faults, inject, clear, trigger, estop, cartridge, unplug, plug, status, history)"};
 }
 
 std::variant<std::vector<ScenarioStep>, CommandError> parse_scenario(std::string_view text_in,

@@ -6,6 +6,7 @@
 //   trigger press | trigger release | trigger tap
 //   estop press | estop release
 //   cartridge swap | cartridge remove
+//   unplug generator|actuator [for=DURATION] | plug generator|actuator
 //   status                                  ground truth and counters
 //
 // A scenario file is one action a line, each after the time it runs at, measured from
@@ -46,8 +47,18 @@ struct Cartridge {
   CartridgeAction action;
 };
 
+// A board's serial cable pulled out (its pseudo-terminal gone) or plugged back in; the
+// board stays powered.
+enum class CableBoard { kGenerator, kActuator };
+struct Cable {
+  CableBoard board;
+  bool plug;                         // false: unplug
+  std::optional<Duration> duration;  // unplug only: plugged back after it; none: until `plug`
+};
+
 using SimCommand =
-    std::variant<ListFaults, Status, History, InjectFault, ClearFault, Trigger, Estop, Cartridge>;
+    std::variant<ListFaults, Status, History, InjectFault, ClearFault, Trigger, Estop, Cartridge,
+                 Cable>;
 
 struct CommandError {
   std::string message;

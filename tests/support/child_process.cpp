@@ -33,7 +33,8 @@ int exit_status(int raw) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::filesystem::path& output_dir) {
+                           const std::filesystem::path& output_dir,
+                           const std::filesystem::path& standard_input) {
   static int serial = 0;
   const std::string stem = std::filesystem::path(program).filename().string() + "-" +
                            std::to_string(::getpid()) + "-" + std::to_string(serial++);
@@ -42,7 +43,8 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const std::string input = standard_input.empty() ? "/dev/null" : standard_input.string();
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, input.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
@@ -90,8 +92,9 @@ std::string ChildProcess::standard_output() const { return read_file(out_path_);
 std::string ChildProcess::standard_error() const { return read_file(err_path_); }
 
 RunResult run_program(const std::string& program, const std::vector<std::string>& args,
-                      const std::filesystem::path& output_dir, std::chrono::milliseconds limit) {
-  ChildProcess child(program, args, output_dir);
+                      const std::filesystem::path& output_dir, std::chrono::milliseconds limit,
+                      const std::filesystem::path& standard_input) {
+  ChildProcess child(program, args, output_dir, standard_input);
   auto status = child.wait(limit);
   return RunResult{status.value_or(-1), child.standard_output(), child.standard_error()};
 }

@@ -1,7 +1,7 @@
 // A program started by a test (rfneedle-sim, rfneedled, rfneedle-diag): spawned with its
-// arguments, stdout and stderr captured to files, stopped with a signal, its exit status
-// read. The destructor kills what is still running, so a failing test leaves nothing
-// behind.
+// arguments, standard input from /dev/null or a file, stdout and stderr captured to files,
+// stopped with a signal, its exit status read. The destructor kills what is still running, so a
+// failing test leaves nothing behind.
 #pragma once
 
 #include <sys/types.h>
@@ -17,9 +17,11 @@ namespace rfneedle::testing {
 
 class ChildProcess {
  public:
-  // Throws std::system_error if the program cannot be started.
+  // Throws std::system_error if the program cannot be started. `standard_input`: a file
+  // to read standard input from (/dev/null when empty).
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::filesystem::path& output_dir);
+               const std::filesystem::path& output_dir,
+               const std::filesystem::path& standard_input = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -40,8 +42,8 @@ class ChildProcess {
   std::filesystem::path err_path_;
 };
 
-// Runs a program to completion (at most `limit`) and returns its exit status, stdout and
-// stderr.
+// Runs a program to completion (at most `limit`) and returns its exit status (-1 if it was
+// still running: it is then killed), stdout and stderr.
 struct RunResult {
   int status;
   std::string out;
@@ -49,7 +51,8 @@ struct RunResult {
 };
 RunResult run_program(const std::string& program, const std::vector<std::string>& args,
                       const std::filesystem::path& output_dir,
-                      std::chrono::milliseconds limit = std::chrono::seconds(10));
+                      std::chrono::milliseconds limit = std::chrono::seconds(10),
+                      const std::filesystem::path& standard_input = {});
 
 // Polls `ready` every few milliseconds for at most `limit`. For waiting on a process to
 // publish a file or socket; the bound only stops a hung test.

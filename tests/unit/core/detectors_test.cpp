@@ -267,6 +267,20 @@ TEST(PulseMonitor, EnergyCountsOnlyFromSamplesOfThisPulse) {
   EXPECT_EQ(m.delivered(), Microjoules{2'000});
 }
 
+// Verifies: SR-16
+// After the pulse left Energizing, its own samples still count until its record is made;
+// another pulse's never do.
+TEST(PulseMonitor, EnergyOfThisPulseCountsUntilItsRecordIsMade) {
+  PulseMonitor m;
+  m.begin(watts(10), millijoules(300), kPulse);
+  (void)m.update(rf_sample(300, 10'000, 10'000), true, at_ms(1), window, power);
+  GeneratorSample own = rf_sample(300, 0, 12'000);
+  own.rf_active = false;
+  m.account(own);
+  m.account(rf_sample(300, 0, 1'000'000, kPulse - 1));
+  EXPECT_EQ(m.delivered(), Microjoules{12'000});
+}
+
 GeneratorSample generator(bool rf) {
   GeneratorSample g;
   g.rf_active = rf;

@@ -56,6 +56,29 @@ TEST(PulseSequence, RecordsTheSetAndDeliveredValuesOfACompletedPulse) {
   EXPECT_EQ(rig.core.status().counters.pulses_delivered, 1u);
 }
 
+// Verifies: SR-05, SR-40
+// A telemetry gap ends the pulse, but the generator delivered through the gap until the
+// abort reached it: the record takes the pulse's energy from the generator's samples once
+// they resume, not from the last one before the gap.
+TEST(PulseSequence, APulseATelemetryGapCutShortRecordsWhatTheGeneratorDelivered) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.press();
+  ASSERT_TRUE(rig.run_until_state(State::kEnergizing));
+  rig.run(milliseconds(20));
+  rig.boards.gen.silent = true;
+  rig.run(milliseconds(4));
+  rig.boards.gen.silent = false;
+  ASSERT_TRUE(rig.run_until([&] {
+    return rig.records.size() >= 2 && rig.records.back().outcome != PulseOutcome::kStarted;
+  }));
+  const PulseRecord& r = rig.records.back();
+  EXPECT_EQ(r.outcome, PulseOutcome::kFaulted);
+  EXPECT_EQ(r.cause, Condition::kGeneratorTelemetryGap);
+  EXPECT_GT(r.delivered_energy, millijoules(200));
+  EXPECT_EQ(r.delivered_energy, rig.boards.gen.sample.energy);
+}
+
 // Verifies: SR-36
 TEST(PulseSequence, PulseCommandExpiresWithin20msOfTheGeneratorsLatestSample) {
   Rig rig;

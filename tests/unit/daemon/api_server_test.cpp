@@ -409,6 +409,8 @@ TEST_F(ApiServerTest, TheDisplayGetsStatusPresetsAndTheStreamWithoutAPin) {
   ASSERT_TRUE(welcome && welcome->has_welcome());
   EXPECT_EQ(welcome->welcome().role(), api::ROLE_DISPLAY);
   EXPECT_GT(welcome->welcome().presets().areas_size(), 0);
+  ASSERT_EQ(welcome->welcome().presets().operators_size(), 1);  // the service key is no user
+  EXPECT_EQ(welcome->welcome().presets().operators(0), "alice");
   auto snapshot = display.read();
   ASSERT_TRUE(snapshot && snapshot->has_snapshot());
   EXPECT_EQ(snapshot->snapshot().snapshot_id(), 41u);

@@ -29,7 +29,14 @@ TEST(DaemonConfig, ReadsEverySection) {
   EXPECT_EQ(c.service_key_hash, "$argon2id$y");
   EXPECT_EQ(c.settings.generator_path, "/tmp/g");
   EXPECT_EQ(c.settings.listen, "127.0.0.1:0");
-  EXPECT_EQ(c.fingerprint.size(), 16u);
+  EXPECT_EQ(c.fingerprint.size(), 64u);  // SHA-256 in hex
+}
+
+TEST(DaemonConfig, TheFingerprintIsTheSha256OfTheFilesBytes) {
+  const auto c = parse_daemon_config("", "empty.conf");
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(c));
+  EXPECT_EQ(std::get<DaemonConfig>(c).fingerprint,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 // Verifies: SR-67

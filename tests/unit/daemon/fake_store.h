@@ -22,6 +22,7 @@ class FakeStore final : public Store {
   std::vector<StoredLatch> latches_in_force;
   std::vector<SessionRecord> session_list;
   std::vector<AuditEntry> audit_log;
+  std::vector<BoardIdentity> board_identities;
   std::mutex mutex;
   std::uint64_t last_pulse = 0;
   std::uint64_t reserved = 0;
@@ -83,6 +84,26 @@ class FakeStore final : public Store {
     std::erase_if(out, [&](const StoredPulse& p) { return p.record.session_id != id; });
     return out;
   }
+  std::optional<StoredPulse> pulse(std::uint64_t id) override {
+    for (auto it = pulse_writes.rbegin(); it != pulse_writes.rend(); ++it) {
+      if (it->record.pulse_id == id) return *it;
+    }
+    return std::nullopt;
+  }
+  std::vector<StoredPulse> pulses_from(std::uint64_t from, std::uint32_t limit) override {
+    std::vector<StoredPulse> out;
+    for (std::uint64_t id = from; id <= last_pulse && out.size() < limit; ++id) {
+      if (auto p = pulse(id)) out.push_back(*p);
+    }
+    return out;
+  }
+  std::optional<std::uint64_t> first_started_pulse_id() override {
+    for (std::uint64_t id = 1; id <= last_pulse; ++id) {
+      if (auto p = pulse(id); p && p->record.outcome == core::PulseOutcome::kStarted) return id;
+    }
+    return std::nullopt;
+  }
+  std::uint64_t last_stored_pulse_id() override { return last_pulse; }
   std::uint64_t last_pulse_id() override { return last_pulse; }
   bool reserve_pulse_ids(std::uint64_t up_to) override {
     if (failing) return false;
@@ -91,6 +112,17 @@ class FakeStore final : public Store {
     return true;
   }
   std::uint64_t reserved_pulse_ids() override { return reserved; }
+  bool save_board_identity(const BoardIdentity& identity) override {
+    if (failing) return false;
+    board_identities.push_back(identity);
+    return true;
+  }
+  std::optional<BoardIdentity> board_identity(core::Board board) override {
+    for (auto it = board_identities.rbegin(); it != board_identities.rend(); ++it) {
+      if (it->board == board) return *it;
+    }
+    return std::nullopt;
+  }
   bool save_calibration(const core::CalibrationRecord&, const std::string&) override {
     return !failing;
   }

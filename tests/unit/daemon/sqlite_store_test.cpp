@@ -105,18 +105,37 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
   ASSERT_TRUE(open());
   SQLite::Database db = raw();
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+}
+
+TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
+  {
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->save_pulse(testing::finished_pulse(5, 1)));
+  }
+  {
+    // As version 1 left it: no boards table.
+    SQLite::Database db = raw();
+    db.exec("DROP TABLE boards");
+    db.exec("PRAGMA user_version = 1");
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(fields(*store->pulse(5)), fields(testing::finished_pulse(5, 1)));
+  EXPECT_TRUE(store->save_board_identity({core::Board::kGenerator, "GEN-7", "1.4.2", 1}));
 }
 
 TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
   ASSERT_TRUE(open());
-  raw().exec("PRAGMA user_version = 2");
+  raw().exec("PRAGMA user_version = 3");
   const std::string before = contents(path_);
 
   const SqliteStoreOpen opened = SqliteStore::open(path_);
   EXPECT_FALSE(opened.ok());
   EXPECT_THAT(opened.error, HasSubstr(path_));
-  EXPECT_THAT(opened.error, HasSubstr("schema version 2 is newer than this build's (1)"));
+  EXPECT_THAT(opened.error, HasSubstr("schema version 3 is newer than this build's (2)"));
   EXPECT_EQ(contents(path_), before);
 }
 

@@ -236,6 +236,54 @@ TYPED_TEST(StoreBehaviour, ForgetsThePulsesDeviceInstantWhichMeansNothingAfterAR
 }
 
 // Verifies: SR-68
+TYPED_TEST(StoreBehaviour, FindsPulsesByIdFromAnIdAndTheFirstStillStarted) {
+  Store& store = *this->store_;
+  EXPECT_FALSE(store.pulse(1).has_value());
+  EXPECT_FALSE(store.first_started_pulse_id().has_value());
+  EXPECT_EQ(store.last_stored_pulse_id(), 0u);
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(3, 1)));
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(4, 1)));
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(6, 2)));
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(6, 2)));
+  ASSERT_TRUE(store.reserve_pulse_ids(64));
+
+  ASSERT_TRUE(store.pulse(6).has_value());
+  EXPECT_EQ(fields(*store.pulse(6)), fields(testing::finished_pulse(6, 2)));
+  std::vector<std::uint64_t> ids;
+  for (const StoredPulse& p : store.pulses_from(4, 10)) {
+    ids.push_back(p.record.pulse_id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{4, 6}));
+  EXPECT_EQ(store.pulses_from(1, 1).size(), 1u);
+  EXPECT_EQ(store.first_started_pulse_id(), 4u);
+  EXPECT_EQ(store.last_stored_pulse_id(), 6u);  // the reservation aside
+}
+
+TYPED_TEST(StoreBehaviour, KeepsEachBoardsLatestIdentity) {
+  Store& store = *this->store_;
+  EXPECT_FALSE(store.board_identity(core::Board::kGenerator).has_value());
+  ASSERT_TRUE(store.save_board_identity({core::Board::kGenerator, "GEN-7", "1.4.2", 1000}));
+  ASSERT_TRUE(store.save_board_identity({core::Board::kActuator, "ACT-3", "2.0.0", 1000}));
+  ASSERT_TRUE(store.save_board_identity({core::Board::kGenerator, "GEN-8", "1.4.2", 2000}));
+  const std::optional<BoardIdentity> generator = store.board_identity(core::Board::kGenerator);
+  ASSERT_TRUE(generator.has_value());
+  EXPECT_EQ(generator->serial, "GEN-8");
+  EXPECT_EQ(generator->firmware, "1.4.2");
+  EXPECT_EQ(generator->seen_at, 2000);
+  EXPECT_EQ(generator->board, core::Board::kGenerator);
+  EXPECT_EQ(store.board_identity(core::Board::kActuator)->serial, "ACT-3");
+}
+
+TYPED_TEST(StoreBehaviour, KeepsAPulseMarkedNotDeliveredByReconciliation) {
+  Store& store = *this->store_;
+  StoredPulse p = testing::started_pulse(9, 1);
+  p.record.outcome = core::PulseOutcome::kNotDelivered;
+  p.reconciled = true;
+  ASSERT_TRUE(store.save_pulse(p));
+  ASSERT_TRUE(store.pulse(9).has_value());
+  EXPECT_EQ(fields(*store.pulse(9)), fields(p));
+}
+
 TYPED_TEST(StoreBehaviour, LastPulseIdIsTheHighestStoredOrReserved) {
   Store& store = *this->store_;
   EXPECT_EQ(store.last_pulse_id(), 0u);

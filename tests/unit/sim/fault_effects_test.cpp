@@ -187,6 +187,18 @@ TEST(ModelFaults, PowerDriftDepartsAtItsRateUpToItsLimit) {
   EXPECT_NEAR(watts_of(bench.generator.delivered_power()), 15.0, 0.05);
 }
 
+TEST(ModelFaults, PowerDriftAtItsHighestRateIsAStepWithinOneTick) {
+  Bench bench;
+  bench.insert_to(3'000);
+  bench.deliver(watts(10));
+  bench.clock.advance(milliseconds(10));  // past the ramp
+  FaultParameters step(FaultKind::kPowerDrift);
+  ASSERT_FALSE(step.set("rate", "-100000").has_value());
+  bench.schedule.add(bench.clock.now(), std::nullopt, step);
+  bench.clock.advance(milliseconds(1));
+  EXPECT_NEAR(watts_of(bench.generator.delivered_power()), 5.0, 0.05);
+}
+
 TEST(ModelFaults, HeatsinkOverheatTakesItPast75C) {
   Bench bench;
   bench.inject(FaultKind::kHeatsinkOverheat);

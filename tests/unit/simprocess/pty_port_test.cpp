@@ -1,4 +1,5 @@
 #include "simulator/process/pty_port.h"
+#include "simulator/process/serial_cables.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -122,6 +123,84 @@ TEST_F(PtyPortTest, LosesAndCountsBytesWhenNobodyReadsInsteadOfBlocking) {
   run_until([&] { return port.stats().bytes_written + port.stats().bytes_lost >= 200000U; });
   EXPECT_EQ(port.stats().bytes_written + port.stats().bytes_lost, 200000U);
   EXPECT_GT(port.stats().bytes_lost, 0U);
+}
+
+// What the controller's read sees once the cable is pulled: end of file or EIO (hung up).
+bool hung_up(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 1000) <= 0) {
+    return false;
+  }
+  std::uint8_t byte;
+  const ssize_t n = ::read(fd, &byte, 1);
+  return n == 0 || (n < 0 && errno == EIO) || (p.revents & POLLHUP) != 0;
+}
+
+TEST_F(PtyPortTest, UnpluggingHangsUpTheControllersEndAndRemovesTheLinkPluggingServesANewOne) {
+  const fs::path link = dir_ / "generator";
+  PtyPort port(io_, link, 921600);
+  Bytes from_controller;
+  port.start([&](auto bytes) {
+    from_controller.insert(from_controller.end(), bytes.begin(), bytes.end());
+  });
+  const int before = open_raw(link);
+  ASSERT_GE(before, 0);
+
+  ASSERT_TRUE(port.unplug());
+  EXPECT_FALSE(port.plugged());
+  EXPECT_FALSE(port.unplug());
+  EXPECT_TRUE(hung_up(before));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(link)));
+  port.write_paced(Bytes(10, 0xAA));  // no cable: lost, counted
+  EXPECT_EQ(port.stats().bytes_lost, 10U);
+  ::close(before);
+
+  ASSERT_TRUE(port.plug());
+  EXPECT_FALSE(port.plug());
+  ASSERT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link), port.slave_name());
+  const int after = open_raw(link);
+  ASSERT_GE(after, 0);
+  const Bytes hello{1, 2, 3, 0};
+  ASSERT_EQ(::write(after, hello.data(), hello.size()), 4);
+  run_until([&] { return from_controller.size() >= hello.size(); });
+  EXPECT_EQ(from_controller, hello);
+  port.write_paced(hello);
+  Bytes at_controller;
+  run_until([&] {
+    auto more = read_available(after);
+    at_controller.insert(at_controller.end(), more.begin(), more.end());
+    return at_controller.size() >= hello.size();
+  });
+  EXPECT_EQ(at_controller, hello);
+  ::close(after);
+}
+
+TEST_F(PtyPortTest, CablesUnpluggedForADurationComeBackByThemselves) {
+  PtyPort generator(io_, dir_ / "generator", 921600);
+  PtyPort actuator(io_, dir_ / "actuator", 921600);
+  const SimulatedDevice device(SimulatedDeviceOptions{});
+  SerialCables cables(generator, actuator, device);
+  const Instant t0{};
+  EXPECT_EQ(cables.execute(Cable{CableBoard::kGenerator, false, milliseconds(200)}, t0),
+            R"({"ok":true,"board":"generator","plugged":false,"sim_time_us":0,"last_frame_us":0})");
+  EXPECT_EQ(cables.execute(Cable{CableBoard::kGenerator, false, std::nullopt}, t0),
+            R"({"ok":false,"error":"the generator is already unplugged"})");
+  EXPECT_TRUE(actuator.plugged());
+  cables.tick(t0 + milliseconds(199));
+  EXPECT_FALSE(generator.plugged());
+  cables.tick(t0 + milliseconds(200));
+  EXPECT_TRUE(generator.plugged());
+  EXPECT_TRUE(fs::is_symlink(dir_ / "generator"));
+
+  EXPECT_EQ(cables.execute(Cable{CableBoard::kActuator, false, std::nullopt}, t0),
+            R"({"ok":true,"board":"actuator","plugged":false,"sim_time_us":0,"last_frame_us":0})");
+  cables.tick(t0 + seconds(100));
+  EXPECT_FALSE(actuator.plugged());
+  EXPECT_EQ(cables.execute(Cable{CableBoard::kActuator, true, std::nullopt}, t0),
+            R"({"ok":true,"board":"actuator","plugged":true})");
+  EXPECT_EQ(cables.execute(Cable{CableBoard::kActuator, true, std::nullopt}, t0),
+            R"({"ok":false,"error":"the actuator is already plugged in"})");
 }
 
 }  // namespace

@@ -58,10 +58,33 @@ TEST(SimCommand, ParsesTheOperatorActions) {
   EXPECT_TRUE(std::holds_alternative<Status>(ok("status")));
 }
 
+TEST(SimCommand, UnplugTakesABoardAndOptionallyHowLongPlugTakesABoard) {
+  const Cable pulled = std::get<Cable>(ok("unplug generator for=300ms"));
+  EXPECT_EQ(pulled.board, CableBoard::kGenerator);
+  EXPECT_FALSE(pulled.plug);
+  EXPECT_EQ(pulled.duration, milliseconds(300));
+  const Cable until_plugged = std::get<Cable>(ok("unplug actuator"));
+  EXPECT_EQ(until_plugged.board, CableBoard::kActuator);
+  EXPECT_FALSE(until_plugged.duration.has_value());
+  const Cable back = std::get<Cable>(ok("plug actuator"));
+  EXPECT_TRUE(back.plug);
+  EXPECT_EQ(back.board, CableBoard::kActuator);
+
+  EXPECT_EQ(error_of("unplug"), "unplug takes generator or actuator, then optionally for=DURATION");
+  EXPECT_EQ(error_of("unplug handpiece"),
+            "unplug takes generator or actuator, then optionally for=DURATION");
+  EXPECT_EQ(error_of("unplug generator soon"),
+            "unplug takes generator or actuator, then optionally for=DURATION");
+  EXPECT_EQ(error_of("unplug generator for=0ms"),
+            "for='0ms' is not a positive duration (e.g. 200ms)");
+  EXPECT_EQ(error_of("plug generator for=1s"), "plug takes generator or actuator");
+}
+
 TEST(SimCommand, EveryErrorSaysWhatIsWrong) {
   EXPECT_EQ(error_of(""), "empty request");
   EXPECT_EQ(error_of("explode"),
-            "unknown request 'explode' (faults, inject, clear, trigger, estop, cartridge, status, history)");
+            "unknown request 'explode' (faults, inject, clear, trigger, estop, cartridge, unplug, "
+            "plug, status, history)");
   EXPECT_EQ(error_of("inject"), "inject needs a fault name (see 'faults')");
   EXPECT_EQ(error_of("inject melt"), "unknown fault 'melt' (see 'faults')");
   EXPECT_EQ(error_of("inject impedance-open for=soon"),

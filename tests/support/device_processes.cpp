@@ -1,0 +1,676 @@
+#include "tests/support/device_processes.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <iostream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace rfneedle::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+using std::chrono::milliseconds;
+
+fs::path fresh_dir() {
+  static int serial = 0;
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("rfneedle-device-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data");
+  return dir;
+}
+
+std::string random_digits(std::size_t n) {
+  std::random_device random;
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += static_cast<char>('0' + random() % 10);
+  }
+  return out;
+}
+
+std::string random_hex(std::size_t n) {
+  std::random_device random;
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += "0123456789abcdef"[random() % 16];
+  }
+  return out;
+}
+
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+std::string tail(const std::string& text, std::size_t lines) {
+  std::size_t at = text.size();
+  for (std::size_t seen = 0; at > 0 && seen <= lines;) {
+    --at;
+    if (text[at] == '\n') {
+      ++seen;
+    }
+  }
+  return text.substr(at == 0 ? 0 : at + 1);
+}
+
+Struct parse_object(const std::string& json, const std::string& what) {
+  Struct out;
+  google::protobuf::util::JsonParseOptions options;
+  if (!google::protobuf::util::JsonStringToMessage(json, &out, options).ok()) {
+    throw DeviceError("the simulator's answer to '" + what + "' is not a JSON object: " + json);
+  }
+  return out;
+}
+
+const Value* member(const Struct& object, const std::string& name) {
+  const auto it = object.fields().find(name);
+  return it == object.fields().end() ? nullptr : &it->second;
+}
+
+std::int64_t integer(const Struct& object, const std::string& name) {
+  const Value* v = member(object, name);
+  return v != nullptr && v->has_number_value() ? static_cast<std::int64_t>(v->number_value()) : 0;
+}
+
+std::optional<std::int64_t> optional_integer(const Struct& object, const std::string& name) {
+  const Value* v = member(object, name);
+  if (v == nullptr || !v->has_number_value()) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(v->number_value());
+}
+
+bool boolean(const Struct& object, const std::string& name) {
+  const Value* v = member(object, name);
+  return v != nullptr && v->has_bool_value() && v->bool_value();
+}
+
+std::string text(const Struct& object, const std::string& name) {
+  const Value* v = member(object, name);
+  return v != nullptr && v->has_string_value() ? v->string_value() : std::string();
+}
+
+// The core's default (config.proto SessionLimits.faults_before_service_lock).
+constexpr std::uint32_t kFaultsBeforeServiceLock = 3;
+const char* const kHostResetReason =
+    "host scheduling: telemetry gap (integration test harness, docs/operations.md)";
+
+std::string names(const std::set<std::string>& set) {
+  std::string out;
+  for (const std::string& n : set) {
+    out += (out.empty() ? "" : ", ") + n;
+  }
+  return out.empty() ? "(none shown)" : out;
+}
+
+// Retries `request` for at most `limit` while it is answered with one of `retry`: 409, the
+// core not yet (the needles still being withdrawn, telemetry not yet fresh); 503, the audit
+// record not writable yet (a stalled store).
+ApiResponse until_accepted(const std::function<ApiResponse()>& request, milliseconds limit,
+                           std::initializer_list<unsigned> retry = {409, 503}) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  ApiResponse r = request();
+  while (std::find(retry.begin(), retry.end(), r.status) != retry.end() &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(20));
+    r = request();
+  }
+  return r;
+}
+
+}  // namespace
+
+bool is_host_fault_cause(const std::string& condition) {
+  return condition == "generator_telemetry_gap" || condition == "actuator_telemetry_gap";
+}
+
+std::set<std::string> fault_causes(const api::Status& status) {
+  std::set<std::string> out;
+  for (const api::ActiveCondition& c : status.conditions()) {
+    if (c.rung() >= api::RUNG_FAULT) {
+      out.insert(c.name());
+    }
+  }
+  return out;
+}
+
+bool is_latched(api::State state) {
+  return state == api::STATE_FAULT || state == api::STATE_NEEDLE_STUCK ||
+         state == api::STATE_SERVICE_LOCK;
+}
+
+std::optional<DevicePrograms> programs_from_command_line(int argc, char** argv) {
+  const std::string self = argc > 0 ? argv[0] : "test";
+  const auto usage = [&](const std::string& why) -> std::optional<DevicePrograms> {
+    std::fprintf(stderr, "%s: %s\nusage: %s [gtest flags] PATH_TO_RFNEEDLE_SIM PATH_TO_RFNEEDLED\n",
+                 self.c_str(), why.c_str(), self.c_str());
+    return std::nullopt;
+  };
+  if (argc != 3) {
+    return usage("expected the two programs' paths, got " + std::to_string(argc - 1) +
+                 " arguments");
+  }
+  DevicePrograms p{argv[1], argv[2]};
+  for (const std::string& path : {p.simulator, p.daemon}) {
+    if (!executable(path)) {
+      return usage("'" + path + "' is not an executable file");
+    }
+  }
+  return p;
+}
+
+// ---- SimHistory ------------------------------------------------------------------------
+
+const SimPulse* SimHistory::pulse_at_or_after(std::int64_t t_us) const {
+  for (const SimPulse& p : pulses) {
+    if (!p.rf_off_us || *p.rf_off_us > t_us) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+const SimInjection* SimHistory::injection(std::string_view name) const {
+  for (auto it = injections.rbegin(); it != injections.rend(); ++it) {
+    if (it->name == name) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+// ---- DeviceProcesses -------------------------------------------------------------------
+
+DeviceProcesses::DeviceProcesses(DevicePrograms programs, DeviceOptions options)
+    : programs_(std::move(programs)), options_(std::move(options)), dir_(fresh_dir()) {
+  write_credentials_and_config();
+  if (options_.simulator_first) {
+    start_simulator();
+  }
+  start_daemon();
+  if (options_.simulator_first) {
+    (void)wait_for_standby(options_.standby_limit);
+  }
+}
+
+DeviceProcesses::~DeviceProcesses() {
+  if (daemon_ && daemon_->running()) {
+    daemon_->signal(SIGTERM);
+    (void)daemon_->wait(std::chrono::seconds(10));
+  }
+  daemon_.reset();
+  if (sim_ && sim_->running()) {
+    sim_->signal(SIGTERM);
+    (void)sim_->wait(std::chrono::seconds(5));
+  }
+  sim_.reset();
+  if (keep_dir_ || std::getenv("RFNEEDLE_KEEP_TEST_DIRS") != nullptr) {
+    std::cerr << "device directory kept: " << dir_ << "\n";
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string DeviceProcesses::hash_secret(const std::string& secret) const {
+  const fs::path input = dir_ / "secret.txt";
+  {
+    std::ofstream out(input);
+    out << secret << "\n";
+  }
+  fs::permissions(input, fs::perms::owner_read | fs::perms::owner_write);
+  const RunResult r =
+      run_program(programs_.daemon, {"--hash-secret"}, dir_, std::chrono::seconds(30), input);
+  fs::remove(input);
+  std::string hash = r.out.substr(0, r.out.find('\n'));
+  if (r.status != 0 || hash.empty()) {
+    throw DeviceError("rfneedled --hash-secret failed (status " + std::to_string(r.status) +
+                      "): " + r.err);
+  }
+  return hash;
+}
+
+void DeviceProcesses::write_credentials_and_config() {
+  operator_pin_ = random_digits(6);
+  service_key_ = random_hex(32);
+  const std::string pin_hash = hash_secret(operator_pin_);
+  const std::string key_hash = hash_secret(service_key_);
+  std::ofstream config(dir_ / "rfneedled.conf");
+  config << "# Generated by tests/support/device_processes.cpp: rfneedle-sim's boards.\n"
+         << "boards { allow_simulated: true }\n"
+         << "accounts {\n"
+         << "  operator { user: \"" << operator_user_ << "\" pin_hash: \"" << pin_hash << "\" }\n"
+         << "  service_key_hash: \"" << key_hash << "\"\n"
+         << "}\n"
+         << "daemon {\n"
+         << "  generator: \"" << (dir_ / "generator").string() << "\"\n"
+         << "  actuator: \"" << (dir_ / "actuator").string() << "\"\n"
+         << "  listen: \"127.0.0.1:0\"\n"
+         << "  data_dir: \"" << data_dir().string() << "\"\n"
+         << "  sim_control: \"" << control_path().string() << "\"\n"
+         << "}\n"
+         << options_.extra_config << "\n";
+}
+
+void DeviceProcesses::start_simulator() {
+  if (sim_) {
+    throw DeviceError("rfneedle-sim is already running");
+  }
+  std::vector<std::string> args = {"--generator-link", (dir_ / "generator").string(),
+                                   "--actuator-link",  (dir_ / "actuator").string(),
+                                   "--control",        control_path().string(),
+                                   "--seed",           std::to_string(options_.seed)};
+  if (options_.auto_trigger_hz) {
+    std::ostringstream hz;
+    hz << *options_.auto_trigger_hz;
+    args.insert(args.end(), {"--auto-trigger", hz.str()});
+  }
+  args.insert(args.end(), options_.simulator_args.begin(), options_.simulator_args.end());
+  sim_ = std::make_unique<ChildProcess>(programs_.simulator, args, dir_);
+  if (!eventually([&] {
+        return fs::exists(dir_ / "generator") && fs::exists(dir_ / "actuator") &&
+               fs::exists(control_path());
+      })) {
+    throw DeviceError("rfneedle-sim did not publish its links and control socket: " +
+                      sim_->standard_error());
+  }
+}
+
+void DeviceProcesses::start_daemon() {
+  daemon_ = std::make_unique<ChildProcess>(
+      programs_.daemon, std::vector<std::string>{"--config", (dir_ / "rfneedled.conf").string()},
+      dir_);
+  // Port 0 takes a free port, which rfneedled logs once it listens.
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
+  std::smatch m;
+  const bool up = eventually(
+      [&] {
+        const std::string log = daemon_->standard_error();
+        return !daemon_->running() || std::regex_search(log, m, listening);
+      },
+      std::chrono::seconds(20));
+  const std::string log = daemon_->standard_error();
+  if (!up || !std::regex_search(log, m, listening)) {
+    throw DeviceError("rfneedled did not start listening" +
+                      std::string(daemon_->running() ? "" : " (it exited)") + ": " + tail(log, 30));
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  api_ = std::make_unique<ApiClient>("127.0.0.1", port_);
+}
+
+api::Status DeviceProcesses::wait_for_state(api::State state, milliseconds limit) const {
+  api::Status last;
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    const ApiResponse r = api_->get_as_display("/api/v1/status");
+    if (r.ok()) {
+      last = r.as<api::Status>();
+      if (last.state() == state) {
+        return last;
+      }
+    }
+    if (!daemon_->running() || std::chrono::steady_clock::now() > give_up) {
+      throw DeviceError("the device did not reach " + api::State_Name(state) + " (last " +
+                        api::State_Name(last.state()) + ", rfneedled " +
+                        (daemon_->running() ? "running" : "exited") + ")" + fail_context());
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+}
+
+api::Status DeviceProcesses::wait_for_standby(milliseconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    const ApiResponse r = api_->get_as_display("/api/v1/status");
+    if (r.ok()) {
+      const api::Status s = r.as<api::Status>();
+      if (s.state() == api::STATE_STANDBY) {
+        return s;
+      }
+      if (is_latched(s.state()) && !clear_host_fault() && is_latched(status().state())) {
+        const api::Status now = status();
+        throw DeviceError(
+            "the device latched on its way to Standby: " + api::State_Name(now.state()) +
+            " with fault causes " + names(fault_causes(now)) + fail_context());
+      }
+    }
+    if (!daemon_->running() || std::chrono::steady_clock::now() > give_up) {
+      throw DeviceError(std::string("the device did not reach Standby (rfneedled ") +
+                        (daemon_->running() ? "running" : "exited") + ")" + fail_context());
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+}
+
+std::optional<std::string> DeviceProcesses::clear_host_fault() {
+  api::Status s = status();
+  if (!is_latched(s.state()) || s.state() == api::STATE_NEEDLE_STUCK) {
+    return std::nullopt;
+  }
+  // The first snapshot of a latch may come before the one naming its cause.
+  std::set<std::string> causes = fault_causes(s);
+  for (const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+       causes.empty() && std::chrono::steady_clock::now() < give_up;) {
+    std::this_thread::sleep_for(milliseconds(20));
+    s = status();
+    causes = fault_causes(s);
+  }
+  const bool lock = s.state() == api::STATE_SERVICE_LOCK;
+  if (causes.empty()) {
+    return std::nullopt;
+  }
+  for (const std::string& c : causes) {
+    if (!is_host_fault_cause(c) && !(lock && c == "repeated_fault")) {
+      return std::nullopt;
+    }
+  }
+  ApiResponse r;
+  std::string action;
+  if (lock) {
+    // Escalation (SR-56) the host's only if every kind that reached the limit is a gap.
+    bool escalated = false;
+    for (const api::FaultCount& f : s.counters().faults_this_session()) {
+      if (f.count() >= kFaultsBeforeServiceLock) {
+        if (!is_host_fault_cause(f.name())) {
+          return std::nullopt;
+        }
+        escalated = true;
+      }
+    }
+    if (!escalated) {
+      return std::nullopt;
+    }
+    if (policy_service_token_.empty()) {
+      policy_service_token_ = login_service();
+    }
+    api::ResetRequest reset;
+    reset.set_reason(kHostResetReason);
+    r = until_accepted(
+        [&] { return api_->post("/api/v1/faults/reset", reset, policy_service_token_); },
+        std::chrono::seconds(10));
+    action = "service reset";
+  } else {
+    if (policy_operator_token_.empty()) {
+      policy_operator_token_ = login_operator();
+    }
+    r = until_accepted(
+        [&] { return api_->post("/api/v1/faults/acknowledge", policy_operator_token_); },
+        std::chrono::seconds(10));
+    action = "acknowledged";
+  }
+  if (!r.ok()) {
+    throw DeviceError("clearing a host fault (" + names(causes) + ") failed: " + r.describe() +
+                      fail_context());
+  }
+  if (!eventually([&] { return !is_latched(status().state()); }, std::chrono::seconds(10))) {
+    throw DeviceError("the device stayed latched after a host fault was cleared (" + action + ")" +
+                      fail_context());
+  }
+  const SimStatus sim = sim_status();
+  std::ostringstream line;
+  line << "host fault " << host_faults_.size() + 1 << ": " << names(causes) << " in "
+       << api::State_Name(s.state()) << ", " << action << " (simulator: " << sim.late_ticks
+       << " late ticks, worst " << sim.worst_tick_late_us << " us)";
+  host_faults_.push_back(line.str());
+  std::cerr << "[ host     ] " << line.str() << "\n";
+  return line.str();
+}
+
+fs::path DeviceProcesses::store_path() const {
+  const fs::path path = data_dir() / "rfneedle.db";
+  if (!fs::exists(path)) {
+    throw DeviceError("no store at " + path.string() + fail_context());
+  }
+  return path;
+}
+
+std::string DeviceProcesses::daemon_log_tail(std::size_t lines) const {
+  return daemon_ ? tail(daemon_->standard_error(), lines) : std::string();
+}
+
+std::string DeviceProcesses::fail_context() const {
+  return "\n--- rfneedled's log (last lines) ---\n" + daemon_log_tail();
+}
+
+ApiResponse DeviceProcesses::expect_ok(const ApiResponse& r, const std::string& what) const {
+  if (!r.ok()) {
+    throw DeviceError(what + ": " + r.describe() + fail_context());
+  }
+  return r;
+}
+
+// ---- The API -----------------------------------------------------------------------------
+
+api::Status DeviceProcesses::status() const {
+  return expect_ok(api_->get_as_display("/api/v1/status"), "GET /api/v1/status").as<api::Status>();
+}
+
+std::string DeviceProcesses::login_operator() const {
+  api::LoginRequest login;
+  login.set_role(api::ROLE_OPERATOR);
+  login.set_user(operator_user_);
+  login.set_secret(operator_pin_);
+  return expect_ok(api_->post("/api/v1/login", login), "operator log-in")
+      .as<api::LoginResponse>()
+      .token();
+}
+
+std::string DeviceProcesses::login_service() const {
+  api::LoginRequest login;
+  login.set_role(api::ROLE_SERVICE);
+  login.set_secret(service_key_);
+  return expect_ok(api_->post("/api/v1/login", login), "service log-in")
+      .as<api::LoginResponse>()
+      .token();
+}
+
+std::uint64_t DeviceProcesses::open_session(const std::string& token, api::BodyArea area,
+                                            const std::string& patient_ref) const {
+  api::OpenSessionRequest request;
+  request.set_patient_ref(patient_ref);
+  request.set_area(area);
+  // Every item the checklist has, answered NO: a new item needs no change here.
+  api::Checklist* checklist = request.mutable_checklist();
+  const auto* descriptor = checklist->GetDescriptor();
+  const auto* reflection = checklist->GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    reflection->SetEnumValue(checklist, descriptor->field(i), api::NO);
+  }
+  (void)expect_ok(api_->post("/api/v1/session", request, token), "POST /api/v1/session");
+  api::Status s;
+  const bool bound = eventually(
+      [&] {
+        s = status();
+        if (!s.session().open()) {
+          return false;
+        }
+        for (const auto& c : s.conditions()) {
+          if (c.name() == "board_setup_pending") {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(5));
+  if (!bound) {
+    throw DeviceError("the session did not open with its cartridge bound: " + api_json(s) +
+                      fail_context());
+  }
+  return s.session().id();
+}
+
+api::ParametersRequest DeviceProcesses::parameters(std::int32_t depth_um, std::int32_t power_mw,
+                                                   std::int32_t duration_ms) {
+  api::ParametersRequest p;
+  p.set_depth_um(depth_um);
+  p.set_power_mw(power_mw);
+  p.set_duration_ms(duration_ms);
+  return p;
+}
+
+void DeviceProcesses::set_parameters(const std::string& token,
+                                     const api::ParametersRequest& request) const {
+  (void)expect_ok(api_->put("/api/v1/parameters", request, token), "PUT /api/v1/parameters");
+}
+
+void DeviceProcesses::arm(const std::string& token) const {
+  // New limits go to the generator first; arming waits for its answer (SR-17).
+  (void)eventually(
+      [&] {
+        const api::Status s = status();
+        for (const auto& c : s.conditions()) {
+          if (c.name() == "board_setup_pending") {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(5));
+  (void)expect_ok(until_accepted([&] { return api_->post("/api/v1/arm", token); },
+                                 std::chrono::seconds(10), {503}),
+                  "POST /api/v1/arm");
+}
+
+void DeviceProcesses::acknowledge(const std::string& operator_token) const {
+  (void)expect_ok(
+      until_accepted([&] { return api_->post("/api/v1/faults/acknowledge", operator_token); },
+                     std::chrono::seconds(10)),
+      "POST /api/v1/faults/acknowledge");
+}
+
+void DeviceProcesses::reset(const std::string& service_token, const std::string& reason) const {
+  api::ResetRequest request;
+  request.set_reason(reason);
+  (void)expect_ok(
+      until_accepted([&] { return api_->post("/api/v1/faults/reset", request, service_token); },
+                     std::chrono::seconds(10)),
+      "POST /api/v1/faults/reset");
+}
+
+api::SessionDetail DeviceProcesses::session(const std::string& token, std::uint64_t id) const {
+  const std::string target = "/api/v1/sessions/" + std::to_string(id);
+  return expect_ok(api_->get(target, token), "GET " + target).as<api::SessionDetail>();
+}
+
+// ---- The simulator -------------------------------------------------------------------------
+
+std::string DeviceProcesses::control(const std::string& line) const {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) {
+    throw DeviceError("no socket for the simulator's control socket");
+  }
+  timeval timeout{};
+  timeout.tv_sec = 5;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string path = control_path().string();
+  path.copy(address.sun_path, sizeof address.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    throw DeviceError("cannot connect to the simulator's control socket " + path);
+  }
+  const std::string request = line + "\n";
+  const bool sent =
+      ::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size());
+  std::string answer;
+  char buffer[4096];
+  bool complete = false;
+  while (sent && !complete) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;
+    }
+    answer.append(buffer, static_cast<std::size_t>(n));
+    complete = answer.find('\n') != std::string::npos;
+  }
+  ::close(fd);
+  if (!complete) {
+    throw DeviceError("the simulator did not answer '" + line + "'");
+  }
+  answer.resize(answer.find('\n'));
+  if (answer.find("\"ok\":true") == std::string::npos) {
+    throw DeviceError("the simulator refused '" + line + "': " + answer);
+  }
+  return answer;
+}
+
+SimStatus DeviceProcesses::sim_status() const {
+  SimStatus s;
+  s.json = control("status");
+  const Struct o = parse_object(s.json, "status");
+  s.sim_time_us = integer(o, "sim_time_us");
+  s.rf_on = boolean(o, "rf_on");
+  s.delivered_power_mw = integer(o, "delivered_power_mw");
+  s.pulse_energy_uj = integer(o, "pulse_energy_uj");
+  s.needle_position_um = integer(o, "needle_position_um");
+  s.relay_closed = boolean(o, "relay_closed");
+  s.rf_active_line = boolean(o, "rf_active_line");
+  s.late_ticks = integer(o, "late_ticks");
+  s.worst_tick_late_us = integer(o, "worst_tick_late_us");
+  s.clock_steps = integer(o, "clock_steps");
+  const auto dead_man_trips = [&](const std::string& board) -> std::int64_t {
+    const Value* counters = member(o, board);
+    if (counters == nullptr || !counters->has_struct_value()) {
+      return -1;
+    }
+    const Value* link = member(counters->struct_value(), "link");
+    return link != nullptr && link->has_struct_value()
+               ? integer(link->struct_value(), "dead_man_trips")
+               : -1;
+  };
+  s.generator_dead_man_trips = dead_man_trips("generator_counters");
+  s.actuator_dead_man_trips = dead_man_trips("actuator_counters");
+  if (const Value* faults = member(o, "active_faults"); faults && faults->has_list_value()) {
+    for (const Value& f : faults->list_value().values()) {
+      s.active_faults.push_back(f.string_value());
+    }
+  }
+  return s;
+}
+
+SimHistory DeviceProcesses::history() const {
+  const std::string json = control("history");
+  const Struct o = parse_object(json, "history");
+  SimHistory h;
+  h.sim_time_us = integer(o, "sim_time_us");
+  if (const Value* pulses = member(o, "pulses"); pulses && pulses->has_list_value()) {
+    for (const Value& v : pulses->list_value().values()) {
+      const Struct& p = v.struct_value();
+      h.pulses.push_back({integer(p, "n"), integer(p, "rf_on_us"), optional_integer(p, "rf_off_us"),
+                          integer(p, "energy_uj"), integer(p, "peak_skin_temp_mdegc")});
+    }
+  }
+  if (const Value* injections = member(o, "injections");
+      injections && injections->has_list_value()) {
+    for (const Value& v : injections->list_value().values()) {
+      const Struct& i = v.struct_value();
+      h.injections.push_back(
+          {integer(i, "n"), text(i, "name"), integer(i, "at_us"), optional_integer(i, "until_us")});
+    }
+  }
+  return h;
+}
+
+std::optional<int> DeviceProcesses::terminate_daemon(milliseconds limit) {
+  daemon_->signal(SIGTERM);
+  return daemon_->wait(limit);
+}
+
+}  // namespace rfneedle::testing

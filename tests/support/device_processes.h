@@ -1,0 +1,225 @@
+// The whole device as real processes, for integration tests and the end-to-end benchmark:
+// rfneedle-sim serving both boards on pseudo-terminals and rfneedled driving them, in a
+// fresh temporary directory, with a generated configuration (simulated boards allowed, one
+// operator with a random PIN, a random service key, their Argon2id hashes made by
+// `rfneedled --hash-secret`) and the API on a free loopback port. Helpers speak the API as
+// the operator and the service engineer (api_client.h) and ask the simulator for its
+// ground truth on its control socket (docs/simulator.md).
+//
+//   const DevicePrograms programs = ...;          // from the test's command line
+//   DeviceProcesses device(programs, {.auto_trigger_hz = 1.0});  // waits for Standby
+//   DisplayClient display("127.0.0.1", device.port());
+//   const std::string op = device.login_operator();
+//   const std::uint64_t session = device.open_session(op);
+//   device.set_parameters(op, DeviceProcesses::parameters(2000, 10000, 100));
+//   device.arm(op);
+//   ... device.history().pulses ...
+//   EXPECT_EQ(device.terminate_daemon(), 0);
+//
+// Helpers that need an answer throw DeviceError (a gtest failure naming the request, the
+// answer and the end of rfneedled's log) rather than return something half-valid.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "proto/api.pb.h"
+#include "tests/support/api_client.h"
+#include "tests/support/child_process.h"
+
+namespace rfneedle::testing {
+
+class DeviceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The host caveat (docs/operations.md, "Testing with the real processes"): a vCPU the host
+// preempts for a few milliseconds while RF may be on makes the core declare a telemetry gap
+// (SR-40), correctly, and that Fault says nothing about what a test checks. The only causes
+// the host's scheduling produces on its own:
+[[nodiscard]] bool is_host_fault_cause(const std::string& condition);
+// The fault causes a status shows: its conditions on the fault rung or above.
+[[nodiscard]] std::set<std::string> fault_causes(const api::Status& status);
+[[nodiscard]] bool is_latched(api::State state);
+
+// The two programs, as a test receives them on its command line (CMake passes
+// $<TARGET_FILE:rfneedle-sim> $<TARGET_FILE:rfneedled>).
+struct DevicePrograms {
+  std::string simulator;  // rfneedle-sim
+  std::string daemon;     // rfneedled
+};
+// From what is left of argv after InitGoogleTest: exactly the two paths, each an
+// executable file; otherwise prints a usage line naming what is wrong and returns nothing.
+[[nodiscard]] std::optional<DevicePrograms> programs_from_command_line(int argc, char** argv);
+
+struct DeviceOptions {
+  std::uint64_t seed = 1;                     // rfneedle-sim --seed
+  std::optional<double> auto_trigger_hz{};    // rfneedle-sim --auto-trigger
+  std::vector<std::string> simulator_args{};  // any further rfneedle-sim arguments
+  // False: only rfneedled starts (its serial devices do not exist yet, so it stays
+  // Connecting) and the test calls start_simulator() itself.
+  bool simulator_first = true;
+  // Text-format DeviceConfig fields appended to the generated configuration (e.g.
+  // "session { idle_lock_s: 60 }"); a bad one makes rfneedled exit 2, which start reports.
+  std::string extra_config{};
+  // How long start-up may take to reach Standby (handshakes, self-test, homing).
+  std::chrono::milliseconds standby_limit = std::chrono::seconds(30);
+};
+
+// Ground truth from the simulator's control socket (docs/simulator.md, "Control socket").
+struct SimStatus {
+  std::int64_t sim_time_us = 0;
+  bool rf_on = false;
+  std::int64_t delivered_power_mw = 0;
+  std::int64_t pulse_energy_uj = 0;
+  std::int64_t needle_position_um = 0;
+  bool relay_closed = false;
+  bool rf_active_line = false;
+  std::int64_t late_ticks = 0;
+  std::int64_t worst_tick_late_us = 0;
+  std::int64_t clock_steps = 0;
+  // Each board's dead-man trips so far (its counters' link.dead_man_trips; -1 while the
+  // board reboots).
+  std::int64_t generator_dead_man_trips = -1;
+  std::int64_t actuator_dead_man_trips = -1;
+  std::vector<std::string> active_faults;
+  std::string json;  // the whole answer, for failure messages
+};
+struct SimPulse {
+  std::int64_t n = 0;
+  std::int64_t rf_on_us = 0;
+  std::optional<std::int64_t> rf_off_us;  // none while RF is on
+  std::int64_t energy_uj = 0;
+  std::int64_t peak_skin_temp_mdegc = 0;
+};
+struct SimInjection {
+  std::int64_t n = 0;
+  std::string name;
+  std::int64_t at_us = 0;
+  std::optional<std::int64_t> until_us;  // none while it runs until cleared
+};
+struct SimHistory {
+  std::int64_t sim_time_us = 0;
+  std::vector<SimPulse> pulses;  // oldest first, the latest 256
+  std::vector<SimInjection> injections;
+  // The pulse whose RF interval contains `t_us` (or began at or after it, if RF was off then
+  // and one began later), if the history holds one.
+  [[nodiscard]] const SimPulse* pulse_at_or_after(std::int64_t t_us) const;
+  [[nodiscard]] const SimInjection* injection(std::string_view name) const;  // the latest
+};
+
+class DeviceProcesses {
+ public:
+  // Starts the processes (see DeviceOptions::simulator_first) and, with the simulator,
+  // waits until the device is in Standby. Throws DeviceError if it does not get there.
+  explicit DeviceProcesses(DevicePrograms programs, DeviceOptions options = {});
+  // SIGTERM to rfneedled, then to rfneedle-sim; the directory is removed unless keep_dir()
+  // was called or RFNEEDLE_KEEP_TEST_DIRS is set (then its path is printed: both programs'
+  // logs, the configuration and the store are in it).
+  ~DeviceProcesses();
+  DeviceProcesses(const DeviceProcesses&) = delete;
+  DeviceProcesses& operator=(const DeviceProcesses&) = delete;
+
+  // Starts rfneedle-sim (when the options deferred it) and waits for its links.
+  void start_simulator();
+  // Waits for Standby, clearing host faults on the way (clear_host_fault()); throws
+  // DeviceError on any other latch, or if the time runs out.
+  api::Status wait_for_standby(std::chrono::milliseconds limit = std::chrono::seconds(30));
+  // The host-caveat policy's action. If the device is latched and every fault cause is the
+  // host's (a telemetry gap; or a ServiceLock the core entered because such gaps reached 3
+  // in the session, SR-56), clears it as the manual says (a Fault: operator acknowledge; the
+  // ServiceLock: service reset with a reason), waits until it has left the latch and returns
+  // a line saying what it did (also kept in host_fault_log() and printed). Nothing when the
+  // device is not latched, or its latch has another cause (which the caller then reports).
+  std::optional<std::string> clear_host_fault();
+  [[nodiscard]] const std::vector<std::string>& host_fault_log() const { return host_faults_; }
+  // Polls GET /status (as the display) until the state is `state`; the last status seen.
+  // Throws DeviceError naming the state reached if the time runs out or rfneedled exits.
+  api::Status wait_for_state(api::State state,
+                             std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
+
+  // Where things are.
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] std::filesystem::path data_dir() const { return dir_ / "data"; }
+  // The store's SQLite file in the data directory; throws DeviceError if it is not there.
+  [[nodiscard]] std::filesystem::path store_path() const;
+  [[nodiscard]] std::filesystem::path control_path() const { return dir_ / "sim.sock"; }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] const ApiClient& api() const { return *api_; }
+  [[nodiscard]] ChildProcess& daemon() { return *daemon_; }
+  [[nodiscard]] ChildProcess* simulator() { return sim_.get(); }
+  // The last lines of rfneedled's standard error (its log), for failure messages.
+  [[nodiscard]] std::string daemon_log_tail(std::size_t lines = 30) const;
+  // Keep the directory after the processes end (a test calls it when it failed).
+  void keep_dir() { keep_dir_ = true; }
+
+  // The generated accounts.
+  [[nodiscard]] const std::string& operator_user() const { return operator_user_; }
+  [[nodiscard]] const std::string& operator_pin() const { return operator_pin_; }
+  [[nodiscard]] const std::string& service_key() const { return service_key_; }
+
+  // ---- The API (each throws DeviceError unless the daemon accepts) --------------------
+  [[nodiscard]] api::Status status() const;          // GET /status as the display
+  [[nodiscard]] std::string login_operator() const;  // the token
+  [[nodiscard]] std::string login_service() const;
+  // POST /session with every checklist item answered NO; waits until the status shows the
+  // session open and its cartridge bound (no board set-up pending), and returns its ID.
+  std::uint64_t open_session(const std::string& token, api::BodyArea area = api::BODY_AREA_CHEEK,
+                             const std::string& patient_ref = "P-IT-0001") const;
+  [[nodiscard]] static api::ParametersRequest parameters(std::int32_t depth_um,
+                                                         std::int32_t power_mw,
+                                                         std::int32_t duration_ms);
+  void set_parameters(const std::string& token, const api::ParametersRequest& request) const;
+  // POST /arm once the board set-up the last change started has been answered (retried
+  // while the audit cannot be written: 503).
+  void arm(const std::string& token) const;
+  // Retried for up to 10 s while the core is not ready to clear (409: the needles still
+  // coming out, the cause still present) or the audit cannot be written (503).
+  void acknowledge(const std::string& operator_token) const;
+  void reset(const std::string& service_token, const std::string& reason) const;
+  [[nodiscard]] api::SessionDetail session(const std::string& token, std::uint64_t id) const;
+
+  // ---- The simulator's control socket --------------------------------------------------
+  // One request line; the answer line. Throws DeviceError if there is no answer or it is
+  // {"ok":false,...}.
+  std::string control(const std::string& line) const;
+  [[nodiscard]] SimStatus sim_status() const;
+  [[nodiscard]] SimHistory history() const;
+
+  // ---- Ending ----------------------------------------------------------------------------
+  // SIGTERM to rfneedled and its exit status (none if it is still running after `limit`).
+  std::optional<int> terminate_daemon(std::chrono::milliseconds limit = std::chrono::seconds(10));
+
+ private:
+  void write_credentials_and_config();
+  [[nodiscard]] std::string hash_secret(const std::string& secret) const;
+  void start_daemon();
+  [[nodiscard]] std::string fail_context() const;
+  [[nodiscard]] ApiResponse expect_ok(const ApiResponse& r, const std::string& what) const;
+
+  DevicePrograms programs_;
+  DeviceOptions options_;
+  std::filesystem::path dir_;
+  std::string operator_user_ = "op-it";
+  std::string operator_pin_;
+  std::string service_key_;
+  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<ChildProcess> daemon_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<ApiClient> api_;
+  bool keep_dir_ = false;
+  // The policy's own log-ins, made when first needed.
+  mutable std::string policy_operator_token_;
+  mutable std::string policy_service_token_;
+  std::vector<std::string> host_faults_;
+};
+
+}  // namespace rfneedle::testing
