@@ -84,9 +84,9 @@ struct SessionResult {
   int pulses_stored = 0;     // final records in the store
   int crashes = 0;
   int faults_injected = 0;
-  // Delivered pulses whose record a crash lost before it reached the store: added only
-  // by reconciliation with the generator's pulse log (SR-70).
-  int unreconciled = 0;
+  // Pulse records the shell's reconciliation with the generator's pulse log added or
+  // completed after a crash or a lost link (SR-70).
+  int reconciled = 0;
   MilliCelsius peak_skin{};  // ground truth, skin surface under the tip face
   // On a violation: the last lines of the log.
   std::string last_events;

@@ -569,7 +569,7 @@ void Checker::on_restart() {
   events_seen_ = std::min(events_seen_, d_.events.size());
 }
 
-void Checker::finish(bool had_crash) {
+void Checker::finish() {
   if (violation_) {
     return;
   }
@@ -578,16 +578,15 @@ void Checker::finish(bool had_crash) {
   take_pulse_log();
   if (violation_) return;
   // Every delivered pulse is in the store once, with its final record (SR-69, SR-70).
-  std::set<std::uint64_t> sessions;
-  for (const core::PulseRecord& r : d_.records) sessions.insert(r.session_id);
   std::map<std::uint64_t, daemon::StoredPulse> stored;
-  for (const std::uint64_t s : sessions) {
-    for (const daemon::StoredPulse& p : shell_.store.pulses_of_session(s)) {
-      stored[p.record.pulse_id] = p;
-    }
+  for (const daemon::StoredPulse& p : shell_.store.pulses_from(1, 1'000'000)) {
+    stored[p.record.pulse_id] = p;
   }
   for (const auto& [id, pulse] : stored) {
-    if (pulse.record.outcome == core::PulseOutcome::kStarted) continue;
+    if (pulse.record.outcome == core::PulseOutcome::kStarted ||
+        pulse.record.outcome == core::PulseOutcome::kNotDelivered) {
+      continue;
+    }
     if (pulse.record.kind == core::PulseKind::kTreatment) ++stored_;
     if (pulse.record.delivered_energy > Microjoules{0} && delivered_.count(id) == 0) {
       fail(Invariant::kPulseRecordedOnce, "the store records " +
@@ -600,13 +599,10 @@ void Checker::finish(bool had_crash) {
   for (const auto& [id, pulse] : delivered_) {
     const auto it = stored.find(id);
     if (it != stored.end() && it->second.record.outcome != core::PulseOutcome::kStarted) continue;
-    if (had_crash) {
-      ++unreconciled_;  // only reconciliation with the pulse log can add it (SR-70)
-      continue;
-    }
     fail(Invariant::kPulseRecordedOnce,
          "pulse " + std::to_string(id) + " was delivered (" + std::to_string(pulse.energy_uj) +
-             " uJ) and is not recorded");
+             " uJ) and is not recorded" +
+             (it == stored.end() ? std::string() : std::string(" (only its start)")));
     return;
   }
 }

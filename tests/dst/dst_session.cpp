@@ -100,7 +100,13 @@ class Session {
 
   // The treatment's plan.
   std::vector<PlannedFault> faults_;
-  std::vector<std::pair<Instant, Duration>> crashes_;  // when, how long down
+  struct PlannedCrash {
+    Instant at;
+    Duration down;
+    bool in_pulse = false;  // waits for RF on, then strikes `offset` into it
+    Duration offset{};
+  };
+  std::vector<PlannedCrash> crashes_;
   std::optional<Instant> restart_at_;
   int crashes_done_ = 0;
   int faults_injected_ = 0;
@@ -232,10 +238,17 @@ void Session::plan() {
   // Controller crashes: the process dies and is started again.
   const int crashes = long_ ? static_cast<int>(rng_.between(0, 3)) : (rng_.chance(0.15) ? 1 : 0);
   for (int i = 0; i < crashes; ++i) {
-    crashes_.emplace_back(start + rng_.ms(1'000, (length_ - seconds(3)).count() / 1000),
-                          rng_.log_ms(5, 3'000));
+    PlannedCrash crash{start + rng_.ms(1'000, (length_ - seconds(3)).count() / 1000),
+                       rng_.log_ms(5, 3'000)};
+    if (rng_.chance(0.5)) {
+      // In a pulse: the record in flight is left to reconciliation (SR-70).
+      crash.in_pulse = true;
+      crash.offset = rng_.ms(0, 200);
+    }
+    crashes_.push_back(crash);
   }
-  std::sort(crashes_.begin(), crashes_.end());
+  std::sort(crashes_.begin(), crashes_.end(),
+            [](const PlannedCrash& a, const PlannedCrash& b) { return a.at < b.at; });
   (void)end;
 }
 
@@ -524,9 +537,17 @@ void Session::operate(Instant now) {
     facts_.core_session_id = 0;
     next_session_at_ = now + rng_.ms(300, 2'000);
   }
+  if (crashes_done_ < static_cast<int>(crashes_.size()) && d_->controller_running()) {
+    PlannedCrash& next = crashes_[static_cast<std::size_t>(crashes_done_)];
+    if (now >= next.at && next.in_pulse && d_->device.ground_truth().rf_on) {
+      next.in_pulse = false;
+      next.at = now + next.offset;
+    }
+  }
   if (crashes_done_ < static_cast<int>(crashes_.size()) &&
-      now >= crashes_[static_cast<std::size_t>(crashes_done_)].first && d_->controller_running()) {
-    const Duration down = crashes_[static_cast<std::size_t>(crashes_done_)].second;
+      now >= crashes_[static_cast<std::size_t>(crashes_done_)].at &&
+      !crashes_[static_cast<std::size_t>(crashes_done_)].in_pulse && d_->controller_running()) {
+    const Duration down = crashes_[static_cast<std::size_t>(crashes_done_)].down;
     ++crashes_done_;
     shell_->crash();
     checker_->on_crash();
@@ -607,7 +628,7 @@ SessionResult Session::run() {
     while (d.now() < drain_end && !checker_->violation()) {
       d.run(kStep);
     }
-    checker_->finish(crashes_done_ > 0);
+    checker_->finish();
   }
   d.after_step = nullptr;
   result.violation = checker_->violation();
@@ -617,7 +638,7 @@ SessionResult Session::run() {
   result.pulses_stored = checker_->pulses_stored();
   result.crashes = crashes_done_;
   result.faults_injected = faults_injected_;
-  result.unreconciled = checker_->unreconciled();
+  result.reconciled = shell_->reconciled;
   result.peak_skin = checker_->peak_skin();
   if (result.violation) {
     result.last_events = log_.tail();

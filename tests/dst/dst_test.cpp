@@ -122,7 +122,7 @@ Campaign run_campaign() {
   c.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The summary: what the sessions exercised.
-  int pulses = 0, stored = 0, crashes = 0, faults = 0, unreconciled = 0, longs = 0, failed = 0;
+  int pulses = 0, stored = 0, crashes = 0, faults = 0, reconciled = 0, longs = 0, failed = 0;
   double simulated = 0;
   MilliCelsius peak{}, peak_long{};
   for (const SessionResult& r : c.results) {
@@ -130,7 +130,7 @@ Campaign run_campaign() {
     stored += r.pulses_stored;
     crashes += r.crashes;
     faults += r.faults_injected;
-    unreconciled += r.unreconciled;
+    reconciled += r.reconciled;
     longs += r.long_session ? 1 : 0;
     failed += r.violation ? 1 : 0;
     simulated += static_cast<double>(r.simulated.count()) / 1e6;
@@ -139,11 +139,11 @@ Campaign run_campaign() {
   }
   std::printf(
       "dst: %zu sessions (%d long), %.0f s simulated in %.1f s (%.0fx), %d pulses delivered, "
-      "%d recorded, %d faults injected, %d controller crashes, %d pulses awaiting "
-      "reconciliation; peak skin %.2f degC (long sessions %.2f degC); %d failed\n",
+      "%d recorded, %d faults injected, %d controller crashes, %d records reconciled from "
+      "the pulse log; peak skin %.2f degC (long sessions %.2f degC); %d failed\n",
       c.results.size(), longs, simulated, c.wall_seconds,
       c.wall_seconds > 0 ? simulated / c.wall_seconds : 0.0, pulses, stored, faults, crashes,
-      unreconciled, static_cast<double>(peak.value()) / 1000,
+      reconciled, static_cast<double>(peak.value()) / 1000,
       static_cast<double>(peak_long.value()) / 1000, failed);
   return c;
 }
