@@ -127,6 +127,14 @@ void Checker::on_command(const core::BoardCommand& command, const core::Core& /*
     }
     return;
   }
+  if (std::holds_alternative<core::Retract>(command)) {
+    retract_in_latch_ = core::is_latched(s);
+  }
+  if (std::holds_alternative<core::Insert>(command)) {
+    // The pulse's cartridge checks are the ones at its insertion: the actuator's, and the
+    // core's decision to start it (SR-62, SR-63).
+    cartridge_at_insert_ = d_.device.cartridge();
+  }
   if (std::holds_alternative<core::RelayClose>(command) && core::is_latched(s)) {
     fail(Invariant::kRfCommandedOnlyInEnergizing,
          "relay close commanded in " + std::string(core::name(s)));
@@ -221,9 +229,10 @@ void Checker::check_delivery(const core::DeliverPulse& p, const core::Core& /*un
   if (depth > cartridge->max_depth || depth > kind_max || depth < Micrometres{500} ||
       depth.value() % 100 != 0)
     bad = "depth " + std::to_string(depth.value()) + " um";
-  if (cartridge->pulses_used >= cartridge->pulse_limit)
-    bad = "cartridge at its limit (" + std::to_string(cartridge->pulses_used) + ")";
-  if (day_number(cartridge->expiry) < facts_.today) bad = "cartridge expired";
+  const sim::CartridgeMemory& decided = cartridge_at_insert_.value_or(*cartridge);
+  if (decided.pulses_used >= decided.pulse_limit)
+    bad = "cartridge at its limit (" + std::to_string(decided.pulses_used) + ")";
+  if (day_number(decided.expiry) < facts_.today) bad = "cartridge expired";
   if (cartridge->bound_session == 0 || cartridge->bound_session != facts_.core_session_id)
     bad = "cartridge bound to session " + std::to_string(cartridge->bound_session) +
           ", session " + std::to_string(facts_.core_session_id) + " open";
@@ -505,11 +514,12 @@ void Checker::check_motion(const sim::GroundTruth& t, Instant now) {
            "needles started moving (" + std::to_string(moved) + " um) while RF was on");
       return;
     }
-    // In a latched state the needles start to come out only once the relay is open
-    // (SR-51); a retraction already under way when the latch came goes on.
+    // A retraction the core commands in a latched state starts only once the relay is
+    // open (SR-51); one commanded before the latch came goes on.
     const bool starts_retracting = moved < -5 && !retracting_;
     retracting_ = moved < -5;
-    if (starts_retracting && d_.controller_running() && core::is_latched(d_.core().state()) &&
+    if (starts_retracting && retract_in_latch_ && d_.controller_running() &&
+        core::is_latched(d_.core().state()) &&
         t.relay_closed && previous_->relay_closed && !t.generator_booting &&
         !generator_link_impaired(now)) {
       fail(Invariant::kFaultSafeStateInOrder, "needles retracting with the relay closed in " +

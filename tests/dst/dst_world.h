@@ -212,6 +212,7 @@ class Checker final : public bridge::CommandObserver {
   std::uint64_t last_command_pulse_id_ = 0;
   std::map<std::uint64_t, Microjoules> caps_;  // by pulse ID
   std::map<std::uint32_t, int> cartridge_session_;  // serial -> logical session of its pulses
+  std::optional<sim::CartridgeMemory> cartridge_at_insert_;
   // Events, records and the pulse log.
   std::size_t events_seen_ = 0;
   std::size_t records_seen_ = 0;
@@ -229,6 +230,7 @@ class Checker final : public bridge::CommandObserver {
   std::vector<FaultObligation> obligations_;
   std::optional<Instant> latched_since_;
   bool retracting_ = false;
+  bool retract_in_latch_ = false;
   std::int64_t previous_moved_ = 0;
   std::uint64_t generator_line_losses_ = 0;
   std::optional<Instant> generator_impaired_until_;
