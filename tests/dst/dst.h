@@ -60,8 +60,10 @@ inline constexpr std::size_t kInvariantCount = 6;
 
 struct SessionOptions {
   std::uint64_t seed = 1;
-  // Forces the session's length class (otherwise one seed in ten is long).
+  // Forces the session's length class; otherwise a seed divisible by `long_every` is long
+  // (one in ten by default).
   std::optional<bool> long_session;
+  std::uint64_t long_every = 10;
   // Print every logged line as it happens.
   bool verbose = false;
 };

@@ -149,8 +149,9 @@ Session::Session(const SessionOptions& options)
     : options_(options),
       rng_(options.seed * 0x9E3779B97F4A7C15ULL + 0x5EED),
       log_(options.verbose),
-      long_(options.long_session.value_or(options.seed % 10 == 0)) {
-  length_ = long_ ? rng_.ms(20 * 60'000, 21 * 60'000) : rng_.ms(5'000, 40'000);
+      long_(options.long_session.value_or(options.long_every > 0 &&
+                                          options.seed % options.long_every == 0)) {
+  length_ = long_ ? rng_.ms(20 * 60'000, 20 * 60'000 + 30'000) : rng_.ms(3'000, 25'000);
   facts_.today = kToday;
   d_ = std::make_unique<WholeDevice>(device_options());
   shell_ = std::make_unique<Shell>(*d_, log_);
