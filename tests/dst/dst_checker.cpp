@@ -535,8 +535,11 @@ void Checker::check_motion(const sim::GroundTruth& t, Instant now) {
     return;
   }
   if (!latched_since_) latched_since_ = now;
-  // Stuck: the retries failed (SR-30); the motor stays off until a service reset.
+  // Stuck: the retries failed (SR-30); the motor stays off until a service reset. Not
+  // homed yet (a latch before the power-on self-test homed the motor): its position means
+  // nothing.
   const bool hindered =
+      !d_.core().actuator_sample().homed ||
       d_.core().interlocks().in_effect(core::Condition::kRetractionFailed) ||
       fault_active(sim::FaultKind::kRetractionJam, now, kWithdrawTime) ||
       fault_active(sim::FaultKind::kMotorStall, now, kWithdrawTime) ||

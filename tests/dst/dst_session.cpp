@@ -203,7 +203,8 @@ void Session::plan() {
     const sim::FaultKind kind = catalogue[static_cast<std::size_t>(
                                               rng_.between(0, static_cast<std::int64_t>(catalogue.size()) - 1))]
                                     .kind;
-    PlannedFault f{random_fault(rng_, kind), start + rng_.ms(2'000, (length_ - seconds(2)).count() / 1000),
+    PlannedFault f{random_fault(rng_, kind),
+                   start + rng_.ms(1'000, std::max<std::int64_t>(1'000, (length_ - seconds(1)).count() / 1000)),
                    rng_.log_ms(2, 4'000)};
     if (rng_.chance(0.4)) {
       f.at_next_pulse = true;
@@ -239,7 +240,7 @@ void Session::plan() {
   // Controller crashes: the process dies and is started again.
   const int crashes = long_ ? static_cast<int>(rng_.between(0, 3)) : (rng_.chance(0.15) ? 1 : 0);
   for (int i = 0; i < crashes; ++i) {
-    PlannedCrash crash{start + rng_.ms(1'000, (length_ - seconds(3)).count() / 1000),
+    PlannedCrash crash{start + rng_.ms(1'000, std::max<std::int64_t>(1'000, (length_ - seconds(2)).count() / 1000)),
                        rng_.log_ms(5, 3'000)};
     if (rng_.chance(0.5)) {
       // In a pulse: the record in flight is left to reconciliation (SR-70).

@@ -242,6 +242,7 @@ TEST(DeterministicSimulation, LongSessionsLastTwentyMinutesWithHundredsOfPulses)
 
 TEST(DeterministicSimulation, ASeedReplaysExactly) {
   if (g_arguments.replay) GTEST_SKIP() << "replaying one seed";
+  if (campaign().results.empty()) GTEST_SKIP() << "no sessions";
   const SessionResult& first = campaign().results.front();
   SessionOptions o;
   o.seed = first.seed;
