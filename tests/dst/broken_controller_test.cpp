@@ -230,7 +230,8 @@ class BrokenSession {
       hal::FrameHeader header;
       header.flags = hal::frame_flags::kReliable;
       header.seq = static_cast<std::uint16_t>(
-          bench_.generator.session.stats().reliable_sent + 1'000 + rng_.between(0, 20'000));
+          bench_.generator.session.stats().reliable_sent + 1'000 +
+          static_cast<std::uint64_t>(rng_.between(0, 20'000)));
       std::array<std::uint8_t, 300> out{};
       const std::size_t n = hal::encode_frame(
           header,
