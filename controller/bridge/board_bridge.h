@@ -62,6 +62,8 @@ class BoardBridge final : private hal::GeneratorObserver, private hal::ActuatorO
   void set_handshake_policy(const hal::HandshakePolicy& policy);
   // May be null (the default): nothing is told.
   void set_command_observer(CommandObserver* observer) { observer_ = observer; }
+  // What the constructor was given, replaced (may be null).
+  void set_records(BoardRecords* records) { records_ = records; }
   // A new link session on `board` with this nonce (SR-42), after start-up or a line
   // opening. After a link fault this layer starts the next session itself, 100 ms later,
   // with a nonce derived from the last: its handshake repeats until the board answers, which

@@ -60,8 +60,10 @@ inline constexpr std::size_t kInvariantCount = 6;
 
 struct SessionOptions {
   std::uint64_t seed = 1;
-  // Forces the session's length class (otherwise one seed in ten is long).
+  // Forces the session's length class; otherwise a seed divisible by `long_every` is long
+  // (one in ten by default).
   std::optional<bool> long_session;
+  std::uint64_t long_every = 10;
   // Print every logged line as it happens.
   bool verbose = false;
 };
@@ -84,9 +86,9 @@ struct SessionResult {
   int pulses_stored = 0;     // final records in the store
   int crashes = 0;
   int faults_injected = 0;
-  // Delivered pulses whose record a crash lost before it reached the store: added only
-  // by reconciliation with the generator's pulse log (SR-70).
-  int unreconciled = 0;
+  // Pulse records the shell's reconciliation with the generator's pulse log added or
+  // completed after a crash or a lost link (SR-70).
+  int reconciled = 0;
   MilliCelsius peak_skin{};  // ground truth, skin surface under the tip face
   // On a violation: the last lines of the log.
   std::string last_events;

@@ -127,6 +127,14 @@ void Checker::on_command(const core::BoardCommand& command, const core::Core& /*
     }
     return;
   }
+  if (std::holds_alternative<core::Retract>(command)) {
+    retract_in_latch_ = core::is_latched(s);
+  }
+  if (std::holds_alternative<core::Insert>(command)) {
+    // The pulse's cartridge checks are the ones at its insertion: the actuator's, and the
+    // core's decision to start it (SR-62, SR-63).
+    cartridge_at_insert_ = d_.device.cartridge();
+  }
   if (std::holds_alternative<core::RelayClose>(command) && core::is_latched(s)) {
     fail(Invariant::kRfCommandedOnlyInEnergizing,
          "relay close commanded in " + std::string(core::name(s)));
@@ -221,9 +229,10 @@ void Checker::check_delivery(const core::DeliverPulse& p, const core::Core& /*un
   if (depth > cartridge->max_depth || depth > kind_max || depth < Micrometres{500} ||
       depth.value() % 100 != 0)
     bad = "depth " + std::to_string(depth.value()) + " um";
-  if (cartridge->pulses_used >= cartridge->pulse_limit)
-    bad = "cartridge at its limit (" + std::to_string(cartridge->pulses_used) + ")";
-  if (day_number(cartridge->expiry) < facts_.today) bad = "cartridge expired";
+  const sim::CartridgeMemory& decided = cartridge_at_insert_.value_or(*cartridge);
+  if (decided.pulses_used >= decided.pulse_limit)
+    bad = "cartridge at its limit (" + std::to_string(decided.pulses_used) + ")";
+  if (day_number(decided.expiry) < facts_.today) bad = "cartridge expired";
   if (cartridge->bound_session == 0 || cartridge->bound_session != facts_.core_session_id)
     bad = "cartridge bound to session " + std::to_string(cartridge->bound_session) +
           ", session " + std::to_string(facts_.core_session_id) + " open";
@@ -495,17 +504,22 @@ void Checker::check_faults(const sim::GroundTruth& t, Instant now) {
 void Checker::check_motion(const sim::GroundTruth& t, Instant now) {
   if (previous_) {
     const std::int64_t moved = t.needle_position.value() - previous_->needle_position.value();
-    // No needle motion while RF is on (SR-09).
-    if (t.rf_on && previous_->rf_on && std::llabs(moved) > 20) {
+    // No needle motion starts while the RF-active line is high (SR-09). A motion already
+    // under way when RF appears uncommanded (an output stage stuck on) goes on until the
+    // relay opens, within the RF-off deadline checked above.
+    const bool starts_moving = std::llabs(moved) > 20 && std::llabs(previous_moved_) <= 5;
+    previous_moved_ = moved;
+    if (starts_moving && t.rf_on && previous_->rf_on && previous_->lines.rf_active) {
       fail(Invariant::kFaultSafeStateInOrder,
-           "needles moved " + std::to_string(moved) + " um while RF was on");
+           "needles started moving (" + std::to_string(moved) + " um) while RF was on");
       return;
     }
-    // In a latched state the needles start to come out only once the relay is open
-    // (SR-51); a retraction already under way when the latch came goes on.
+    // A retraction the core commands in a latched state starts only once the relay is
+    // open (SR-51); one commanded before the latch came goes on.
     const bool starts_retracting = moved < -5 && !retracting_;
     retracting_ = moved < -5;
-    if (starts_retracting && d_.controller_running() && core::is_latched(d_.core().state()) &&
+    if (starts_retracting && retract_in_latch_ && d_.controller_running() &&
+        core::is_latched(d_.core().state()) &&
         t.relay_closed && previous_->relay_closed && !t.generator_booting &&
         !generator_link_impaired(now)) {
       fail(Invariant::kFaultSafeStateInOrder, "needles retracting with the relay closed in " +
@@ -521,8 +535,11 @@ void Checker::check_motion(const sim::GroundTruth& t, Instant now) {
     return;
   }
   if (!latched_since_) latched_since_ = now;
-  // Stuck: the retries failed (SR-30); the motor stays off until a service reset.
+  // Stuck: the retries failed (SR-30); the motor stays off until a service reset. Not
+  // homed yet (a latch before the power-on self-test homed the motor): its position means
+  // nothing.
   const bool hindered =
+      !d_.core().actuator_sample().homed ||
       d_.core().interlocks().in_effect(core::Condition::kRetractionFailed) ||
       fault_active(sim::FaultKind::kRetractionJam, now, kWithdrawTime) ||
       fault_active(sim::FaultKind::kMotorStall, now, kWithdrawTime) ||
@@ -565,7 +582,7 @@ void Checker::on_restart() {
   events_seen_ = std::min(events_seen_, d_.events.size());
 }
 
-void Checker::finish(bool had_crash) {
+void Checker::finish() {
   if (violation_) {
     return;
   }
@@ -574,16 +591,15 @@ void Checker::finish(bool had_crash) {
   take_pulse_log();
   if (violation_) return;
   // Every delivered pulse is in the store once, with its final record (SR-69, SR-70).
-  std::set<std::uint64_t> sessions;
-  for (const core::PulseRecord& r : d_.records) sessions.insert(r.session_id);
   std::map<std::uint64_t, daemon::StoredPulse> stored;
-  for (const std::uint64_t s : sessions) {
-    for (const daemon::StoredPulse& p : shell_.store.pulses_of_session(s)) {
-      stored[p.record.pulse_id] = p;
-    }
+  for (const daemon::StoredPulse& p : shell_.store.pulses_from(1, 1'000'000)) {
+    stored[p.record.pulse_id] = p;
   }
   for (const auto& [id, pulse] : stored) {
-    if (pulse.record.outcome == core::PulseOutcome::kStarted) continue;
+    if (pulse.record.outcome == core::PulseOutcome::kStarted ||
+        pulse.record.outcome == core::PulseOutcome::kNotDelivered) {
+      continue;
+    }
     if (pulse.record.kind == core::PulseKind::kTreatment) ++stored_;
     if (pulse.record.delivered_energy > Microjoules{0} && delivered_.count(id) == 0) {
       fail(Invariant::kPulseRecordedOnce, "the store records " +
@@ -596,13 +612,10 @@ void Checker::finish(bool had_crash) {
   for (const auto& [id, pulse] : delivered_) {
     const auto it = stored.find(id);
     if (it != stored.end() && it->second.record.outcome != core::PulseOutcome::kStarted) continue;
-    if (had_crash) {
-      ++unreconciled_;  // only reconciliation with the pulse log can add it (SR-70)
-      continue;
-    }
     fail(Invariant::kPulseRecordedOnce,
          "pulse " + std::to_string(id) + " was delivered (" + std::to_string(pulse.energy_uj) +
-             " uJ) and is not recorded");
+             " uJ) and is not recorded" +
+             (it == stored.end() ? std::string() : std::string(" (only its start)")));
     return;
   }
 }

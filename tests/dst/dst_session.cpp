@@ -74,12 +74,19 @@ class Session {
   void note(const std::string& what) { log_.line(d_->now(), what); }
   // The operator puts `next` in the handpiece (none: takes it off); the one taken off goes
   // to the tray, its memory as it was.
-  void fit(const std::optional<sim::CartridgeMemory>& next) {
+  // A swap takes a hand some time: the slot is empty in between, and once the new one is
+  // on the operator tells the device (`what`), in a session, and sets the parameters.
+  void fit(const std::optional<sim::CartridgeMemory>& next, const std::string& what) {
     if (const std::optional<sim::CartridgeMemory> old = d_->device.cartridge()) {
       if (used_cartridges_.size() < 32) used_cartridges_.push_back(*old);
     }
-    d_->device.swap_cartridge(next);
+    d_->device.swap_cartridge(std::nullopt);
+    note("operator takes the cartridge off");
+    if (next) {
+      fitting_ = Fitting{*next, d_->now() + rng_.ms(300, 1'500), what};
+    }
   }
+  void finish_fitting(Instant now);
 
   SessionOptions options_;
   Rng rng_;
@@ -93,7 +100,13 @@ class Session {
 
   // The treatment's plan.
   std::vector<PlannedFault> faults_;
-  std::vector<std::pair<Instant, Duration>> crashes_;  // when, how long down
+  struct PlannedCrash {
+    Instant at;
+    Duration down;
+    bool in_pulse = false;  // waits for RF on, then strikes `offset` into it
+    Duration offset{};
+  };
+  std::vector<PlannedCrash> crashes_;
   std::optional<Instant> restart_at_;
   int crashes_done_ = 0;
   int faults_injected_ = 0;
@@ -119,14 +132,26 @@ class Session {
   std::optional<Instant> exit_service_at_;
   Duration store_delay_{};
   bool wants_armed_ = true;
+  struct Glance {
+    bool session_open = false;
+    bool cartridge = false;
+  } glance_;
+  Instant next_glance_{};
+  struct Fitting {
+    sim::CartridgeMemory cartridge;
+    Instant at;
+    std::string what;
+  };
+  std::optional<Fitting> fitting_;
 };
 
 Session::Session(const SessionOptions& options)
     : options_(options),
       rng_(options.seed * 0x9E3779B97F4A7C15ULL + 0x5EED),
       log_(options.verbose),
-      long_(options.long_session.value_or(options.seed % 10 == 0)) {
-  length_ = long_ ? rng_.ms(20 * 60'000, 21 * 60'000) : rng_.ms(5'000, 40'000);
+      long_(options.long_session.value_or(options.long_every > 0 &&
+                                          options.seed % options.long_every == 0)) {
+  length_ = long_ ? rng_.ms(20 * 60'000, 20 * 60'000 + 30'000) : rng_.ms(3'000, 25'000);
   facts_.today = kToday;
   d_ = std::make_unique<WholeDevice>(device_options());
   shell_ = std::make_unique<Shell>(*d_, log_);
@@ -142,7 +167,6 @@ sim::CartridgeMemory Session::new_cartridge(bool body) {
            : sim::face_cartridge(next_serial_++, static_cast<int>(rng_.between(25, 49)),
                                  days(expiry));
   if (rng_.chance(0.05)) c.pulses_used = c.pulse_limit - static_cast<std::uint32_t>(rng_.between(0, 5));
-  needles_ = c.needle_count;
   return c;
 }
 
@@ -151,6 +175,7 @@ WholeDeviceOptions Session::device_options() {
   o.device.seed = options_.seed;
   body_ = rng_.chance(0.2);
   o.device.cartridge = new_cartridge(body_);
+  needles_ = o.device.cartridge->needle_count;
   o.record_history = false;
   o.reserve_all_pulse_ids = false;
   o.nonce = options_.seed << 16;
@@ -178,7 +203,8 @@ void Session::plan() {
     const sim::FaultKind kind = catalogue[static_cast<std::size_t>(
                                               rng_.between(0, static_cast<std::int64_t>(catalogue.size()) - 1))]
                                     .kind;
-    PlannedFault f{random_fault(rng_, kind), start + rng_.ms(2'000, (length_ - seconds(2)).count() / 1000),
+    PlannedFault f{random_fault(rng_, kind),
+                   start + rng_.ms(1'000, std::max<std::int64_t>(1'000, (length_ - seconds(1)).count() / 1000)),
                    rng_.log_ms(2, 4'000)};
     if (rng_.chance(0.4)) {
       f.at_next_pulse = true;
@@ -214,10 +240,17 @@ void Session::plan() {
   // Controller crashes: the process dies and is started again.
   const int crashes = long_ ? static_cast<int>(rng_.between(0, 3)) : (rng_.chance(0.15) ? 1 : 0);
   for (int i = 0; i < crashes; ++i) {
-    crashes_.emplace_back(start + rng_.ms(1'000, (length_ - seconds(3)).count() / 1000),
-                          rng_.log_ms(5, 3'000));
+    PlannedCrash crash{start + rng_.ms(1'000, std::max<std::int64_t>(1'000, (length_ - seconds(2)).count() / 1000)),
+                       rng_.log_ms(5, 3'000)};
+    if (rng_.chance(0.5)) {
+      // In a pulse: the record in flight is left to reconciliation (SR-70).
+      crash.in_pulse = true;
+      crash.offset = rng_.ms(0, 200);
+    }
+    crashes_.push_back(crash);
   }
-  std::sort(crashes_.begin(), crashes_.end());
+  std::sort(crashes_.begin(), crashes_.end(),
+            [](const PlannedCrash& a, const PlannedCrash& b) { return a.at < b.at; });
   (void)end;
 }
 
@@ -347,17 +380,16 @@ void Session::handle_latched(Instant now, State s) {
 void Session::handle_session(Instant now, State s) {
   if (s != State::kStandby) return;
   core::Core& c = d_->core();
-  const core::Status& st = c.status();
-  if (!st.session_open && now >= next_session_at_) {
+  if (!glance_.session_open && now >= next_session_at_) {
     next_session_at_ = now + rng_.ms(200, 2'000);
     const core::Response r = c.open_session(random_request(), now);
     act("opens a session", r);
     if (!r.ok() && rng_.chance(0.8)) {
       // A cartridge of another session, expired or used up, or none: a fresh one.
-      fit(new_cartridge(body_));
-      note("operator fits a fresh cartridge");
+      fit(new_cartridge(body_), "fits a fresh cartridge");
     }
     if (r.ok()) {
+      glance_.session_open = true;
       ++facts_.logical_session;
       facts_.core_session_id = c.status().session_id;
       act("sets the parameters", c.set_parameters(random_parameters(), now));
@@ -366,7 +398,7 @@ void Session::handle_session(Instant now, State s) {
     }
     return;
   }
-  if (st.session_open && wants_armed_) {
+  if (glance_.session_open && wants_armed_) {
     if (!arm_at_) arm_at_ = now + rng_.ms(100, 1'500);
     if (now >= *arm_at_) {
       arm_at_.reset();
@@ -375,9 +407,7 @@ void Session::handle_session(Instant now, State s) {
       if (c.interlocks().in_effect(core::Condition::kBoardSetupRefused) ||
           c.interlocks().in_effect(core::Condition::kCartridgeAtLimit) ||
           c.interlocks().in_effect(core::Condition::kCartridgeExpired)) {
-        fit(new_cartridge(body_));
-        act("swaps in a new cartridge", c.swap_cartridge(now));
-        act("sets the parameters", c.set_parameters(random_parameters(), now));
+        fit(new_cartridge(body_), "swaps in a new cartridge");
         return;
       }
       const core::Response r = c.arm(now);
@@ -395,11 +425,8 @@ void Session::interject(Instant now, State s) {
   WholeDevice& d = *d_;
   core::Core& c = d.core();
   const double scale = long_ ? 0.25 : 1.0;  // long sessions: a steadier operator
-  // The status is worked out once a step (it is not free), and only where it is read.
-  const bool between_pulses = s == State::kStandby || s == State::kReady || s == State::kPaused;
-  const core::Status* st = between_pulses ? &c.status() : nullptr;
-  const bool open = st != nullptr && st->session_open;
-  const bool has_cartridge = st != nullptr && st->cartridge.has_value();
+  const bool open = glance_.session_open;
+  const bool has_cartridge = glance_.cartridge;
   if (rng_.chance(2e-5 * scale)) act("presses STOP", c.stop(now));
   if ((s == State::kReady || s == State::kPaused) && rng_.chance(3e-5 * scale)) {
     act("disarms", c.disarm(now));
@@ -420,31 +447,26 @@ void Session::interject(Instant now, State s) {
   }
   if (s == State::kStandby && open && rng_.chance(1.5e-5)) {
     if (rng_.chance(0.15)) {
-      fit(std::nullopt);
-      act("takes the cartridge off", c.swap_cartridge(now));
+      fit(std::nullopt, "");
+      act("tells the device", c.swap_cartridge(now));
     } else if (rng_.chance(0.3) && !used_cartridges_.empty()) {
       // One from the tray: this session's, or another session's that must be refused.
       const sim::CartridgeMemory again = rng_.pick(used_cartridges_);
-      fit(again);
-      needles_ = again.needle_count;
-      act("attaches used cartridge " + std::to_string(again.serial), c.swap_cartridge(now));
+      fit(again, "attaches used cartridge " + std::to_string(again.serial));
     } else {
-      fit(new_cartridge(body_));
-      act("swaps the cartridge", c.swap_cartridge(now));
-      act("sets the parameters", c.set_parameters(random_parameters(), now));
+      fit(new_cartridge(body_), "swaps the cartridge");
     }
   }
   if (s == State::kStandby && open && !has_cartridge &&
       rng_.chance(1e-3)) {
-    fit(new_cartridge(body_));
-    act("attaches a cartridge", c.swap_cartridge(now));
+    fit(new_cartridge(body_), "attaches a cartridge");
   }
   if (s == State::kStandby && open && rng_.chance(5e-6 * scale)) {
     act("closes the session", c.close_session(now));
+    glance_.session_open = false;
     // The next patient: a fresh cartridge, mostly.
     if (rng_.chance(0.9)) {
-      fit(new_cartridge(body_));
-      note("operator fits a fresh cartridge");
+      fit(new_cartridge(body_), "fits a fresh cartridge");
     }
   }
   // The display freezes for a while (SR-78).
@@ -492,7 +514,23 @@ void Session::interject(Instant now, State s) {
   }
 }
 
+void Session::finish_fitting(Instant now) {
+  if (!fitting_ || now < fitting_->at) return;
+  const Fitting f = *fitting_;
+  fitting_.reset();
+  d_->device.swap_cartridge(f.cartridge);
+  needles_ = f.cartridge.needle_count;
+  note("operator fits cartridge " + std::to_string(f.cartridge.serial));
+  if (!d_->controller_running()) return;
+  core::Core& c = d_->core();
+  if (c.state() == State::kStandby && glance_.session_open) {
+    act(f.what, c.swap_cartridge(now));
+    act("sets the parameters", c.set_parameters(random_parameters(), now));
+  }
+}
+
 void Session::operate(Instant now) {
+  finish_fitting(now);
   // Crashes and restarts.
   if (restart_at_ && now >= *restart_at_) {
     restart_at_.reset();
@@ -501,9 +539,17 @@ void Session::operate(Instant now) {
     facts_.core_session_id = 0;
     next_session_at_ = now + rng_.ms(300, 2'000);
   }
+  if (crashes_done_ < static_cast<int>(crashes_.size()) && d_->controller_running()) {
+    PlannedCrash& next = crashes_[static_cast<std::size_t>(crashes_done_)];
+    if (now >= next.at && next.in_pulse && d_->device.ground_truth().rf_on) {
+      next.in_pulse = false;
+      next.at = now + next.offset;
+    }
+  }
   if (crashes_done_ < static_cast<int>(crashes_.size()) &&
-      now >= crashes_[static_cast<std::size_t>(crashes_done_)].first && d_->controller_running()) {
-    const Duration down = crashes_[static_cast<std::size_t>(crashes_done_)].second;
+      now >= crashes_[static_cast<std::size_t>(crashes_done_)].at &&
+      !crashes_[static_cast<std::size_t>(crashes_done_)].in_pulse && d_->controller_running()) {
+    const Duration down = crashes_[static_cast<std::size_t>(crashes_done_)].down;
     ++crashes_done_;
     shell_->crash();
     checker_->on_crash();
@@ -517,6 +563,13 @@ void Session::operate(Instant now) {
     return;
   }
   const State s = d_->core().state();
+  // The operator glances at the screen every 10 ms (the status is not free to work out).
+  if (now >= next_glance_) {
+    const core::Status& st = d_->core().status();
+    glance_.session_open = st.session_open;
+    glance_.cartridge = st.cartridge.has_value();
+    next_glance_ = now + milliseconds(10);
+  }
   handle_trigger(now, s);
   handle_latched(now, s);
   handle_session(now, d_->core().state());
@@ -577,7 +630,7 @@ SessionResult Session::run() {
     while (d.now() < drain_end && !checker_->violation()) {
       d.run(kStep);
     }
-    checker_->finish(crashes_done_ > 0);
+    checker_->finish();
   }
   d.after_step = nullptr;
   result.violation = checker_->violation();
@@ -587,7 +640,7 @@ SessionResult Session::run() {
   result.pulses_stored = checker_->pulses_stored();
   result.crashes = crashes_done_;
   result.faults_injected = faults_injected_;
-  result.unreconciled = checker_->unreconciled();
+  result.reconciled = shell_->reconciled;
   result.peak_skin = checker_->peak_skin();
   if (result.violation) {
     result.last_events = log_.tail();

@@ -2,6 +2,7 @@
 // many seeded random treatments, then one test per invariant over all of them.
 //
 //   dst_test [--first N] [--count M]     seeds N .. N+M-1 (default 1, 200)
+//            [--long-every K]            seeds divisible by K are long sessions (default 10)
 //            [--regressions FILE]        also every seed listed in FILE (the committed list)
 //            [--soak M]                  M sessions from seed 1 000 000 on
 //            [--seed N]                  one seed, its log printed as it runs (a replay)
@@ -25,11 +26,18 @@
 namespace rfneedle::dst {
 namespace {
 
+// A seed with the long-session spacing it ran under (which decides its length class).
+struct Seed {
+  std::uint64_t seed = 0;
+  std::uint64_t long_every = 10;
+};
+
 struct Arguments {
   std::uint64_t first = 1;
   std::uint64_t count = 200;
-  std::vector<std::uint64_t> regressions;
+  std::vector<Seed> regressions;
   std::optional<std::uint64_t> replay;
+  std::uint64_t long_every = 10;
 };
 
 Arguments g_arguments;
@@ -44,13 +52,14 @@ std::uint64_t parse_number(const char* flag, const char* text) {
   return v;
 }
 
-std::vector<std::uint64_t> read_regressions(const char* path) {
+// Lines "SEED [LONG_EVERY]  # why", LONG_EVERY 10 when left out.
+std::vector<Seed> read_regressions(const char* path) {
   std::ifstream in(path);
   if (!in) {
     std::fprintf(stderr, "dst_test: cannot read the regression seed list '%s'\n", path);
     std::exit(2);
   }
-  std::vector<std::uint64_t> seeds;
+  std::vector<Seed> seeds;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -58,53 +67,73 @@ std::vector<std::uint64_t> read_regressions(const char* path) {
     line = line.substr(0, line.find('#'));
     std::istringstream words(line);
     std::string word;
-    if (!(words >> word)) continue;
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(word.c_str(), &end, 10);
-    if (*end != '\0') {
-      std::fprintf(stderr, "dst_test: %s:%d: '%s' is not a seed\n", path, number, word.c_str());
+    std::vector<std::uint64_t> values;
+    while (words >> word) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(word.c_str(), &end, 10);
+      if (*end != '\0' || word[0] == '-') {
+        std::fprintf(stderr, "dst_test: %s:%d: '%s' is not a non-negative integer\n", path,
+                     number, word.c_str());
+        std::exit(2);
+      }
+      values.push_back(v);
+    }
+    if (values.empty()) continue;
+    if (values.size() > 2 || (values.size() == 2 && values[1] == 0)) {
+      std::fprintf(stderr, "dst_test: %s:%d: expected 'SEED [LONG_EVERY]' (LONG_EVERY > 0)\n",
+                   path, number);
       std::exit(2);
     }
-    seeds.push_back(v);
+    seeds.push_back(Seed{values[0], values.size() == 2 ? values[1] : 10});
   }
   return seeds;
 }
 
 struct Campaign {
   std::vector<SessionResult> results;
+  std::vector<std::uint64_t> long_every;  // by result
   double wall_seconds = 0;
 };
 
-void print_failure(const SessionResult& r) {
+void print_failure(const SessionResult& r, std::uint64_t long_every) {
   std::printf(
       "DST FAILURE seed %llu (%s session): invariant %s broken at %.3f s: %s\n"
-      "  replay: dst_test --seed %llu\n  last events:\n%s",
+      "  replay: dst_test --seed %llu --long-every %llu\n  last events:\n%s",
       static_cast<unsigned long long>(r.seed), r.long_session ? "long" : "short",
       std::string(name(r.violation->invariant)).c_str(),
       static_cast<double>(r.violation->at.time_since_epoch().count()) / 1e6,
-      r.violation->what.c_str(), static_cast<unsigned long long>(r.seed), r.last_events.c_str());
+      r.violation->what.c_str(), static_cast<unsigned long long>(r.seed),
+      static_cast<unsigned long long>(long_every), r.last_events.c_str());
 }
 
 Campaign run_campaign() {
   Campaign c;
-  std::vector<std::uint64_t> seeds;
+  std::vector<Seed> seeds;
   if (g_arguments.replay) {
-    seeds.push_back(*g_arguments.replay);
+    seeds.push_back(Seed{*g_arguments.replay, g_arguments.long_every});
   } else {
     seeds = g_arguments.regressions;
     for (std::uint64_t s = g_arguments.first; s < g_arguments.first + g_arguments.count; ++s) {
-      seeds.push_back(s);
+      seeds.push_back(Seed{s, g_arguments.long_every});
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  for (const std::uint64_t seed : seeds) {
+  for (const auto& [seed, long_every] : seeds) {
     SessionOptions o;
     o.seed = seed;
+    o.long_every = long_every;
     o.verbose = g_arguments.replay.has_value();
     c.results.push_back(run_session(o));
+    c.long_every.push_back(long_every);
     const SessionResult& r = c.results.back();
     if (r.violation) {
-      print_failure(r);
+      print_failure(r, long_every);
+    }
+    if (r.long_session && !g_arguments.replay) {
+      std::printf("dst: long session seed %llu: %.0f s simulated, %d pulses, peak skin %.2f degC\n",
+                  static_cast<unsigned long long>(seed),
+                  static_cast<double>(r.simulated.count()) / 1e6, r.pulses_delivered,
+                  static_cast<double>(r.peak_skin.value()) / 1000);
     }
     if (g_arguments.replay) {
       std::printf("seed %llu: %s, %.1f s simulated, %d pulses delivered, %d stored, hash %016llx\n",
@@ -116,7 +145,7 @@ Campaign run_campaign() {
   c.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The summary: what the sessions exercised.
-  int pulses = 0, stored = 0, crashes = 0, faults = 0, unreconciled = 0, longs = 0, failed = 0;
+  int pulses = 0, stored = 0, crashes = 0, faults = 0, reconciled = 0, longs = 0, failed = 0;
   double simulated = 0;
   MilliCelsius peak{}, peak_long{};
   for (const SessionResult& r : c.results) {
@@ -124,7 +153,7 @@ Campaign run_campaign() {
     stored += r.pulses_stored;
     crashes += r.crashes;
     faults += r.faults_injected;
-    unreconciled += r.unreconciled;
+    reconciled += r.reconciled;
     longs += r.long_session ? 1 : 0;
     failed += r.violation ? 1 : 0;
     simulated += static_cast<double>(r.simulated.count()) / 1e6;
@@ -133,11 +162,11 @@ Campaign run_campaign() {
   }
   std::printf(
       "dst: %zu sessions (%d long), %.0f s simulated in %.1f s (%.0fx), %d pulses delivered, "
-      "%d recorded, %d faults injected, %d controller crashes, %d pulses awaiting "
-      "reconciliation; peak skin %.2f degC (long sessions %.2f degC); %d failed\n",
+      "%d recorded, %d faults injected, %d controller crashes, %d records reconciled from "
+      "the pulse log; peak skin %.2f degC (long sessions %.2f degC); %d failed\n",
       c.results.size(), longs, simulated, c.wall_seconds,
       c.wall_seconds > 0 ? simulated / c.wall_seconds : 0.0, pulses, stored, faults, crashes,
-      unreconciled, static_cast<double>(peak.value()) / 1000,
+      reconciled, static_cast<double>(peak.value()) / 1000,
       static_cast<double>(peak_long.value()) / 1000, failed);
   return c;
 }
@@ -213,9 +242,11 @@ TEST(DeterministicSimulation, LongSessionsLastTwentyMinutesWithHundredsOfPulses)
 
 TEST(DeterministicSimulation, ASeedReplaysExactly) {
   if (g_arguments.replay) GTEST_SKIP() << "replaying one seed";
+  if (campaign().results.empty()) GTEST_SKIP() << "no sessions";
   const SessionResult& first = campaign().results.front();
   SessionOptions o;
   o.seed = first.seed;
+  o.long_every = campaign().long_every.front();
   const SessionResult again = run_session(o);
   EXPECT_EQ(again.hash, first.hash) << "seed " << first.seed;
   EXPECT_EQ(again.pulses_delivered, first.pulses_delivered);
@@ -245,12 +276,18 @@ int main(int argc, char** argv) {
       g_arguments.count = rfneedle::dst::parse_number("--soak", value("--soak"));
     } else if (a == "--seed") {
       g_arguments.replay = rfneedle::dst::parse_number("--seed", value("--seed"));
+    } else if (a == "--long-every") {
+      g_arguments.long_every = rfneedle::dst::parse_number("--long-every", value("--long-every"));
+      if (g_arguments.long_every == 0) {
+        std::fprintf(stderr, "dst_test: --long-every needs a positive integer\n");
+        return 2;
+      }
     } else if (a == "--regressions") {
       g_arguments.regressions = rfneedle::dst::read_regressions(value("--regressions"));
     } else {
       std::fprintf(stderr,
                    "dst_test: unknown argument '%s' (use --first N, --count M, --soak M, "
-                   "--seed N, --regressions FILE)\n",
+                   "--seed N, --long-every K, --regressions FILE)\n",
                    argv[i]);
       return 2;
     }

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "controller/daemon/memory_store.h"
+#include "controller/daemon/pulse_log_reader.h"
+#include "controller/daemon/reconcile.h"
 #include "simulator/faults.h"
 #include "tests/dst/dst.h"
 #include "tests/support/whole_device.h"
@@ -65,13 +67,15 @@ class Log {
 [[nodiscard]] std::string describe(const core::CoreEvent& e);
 [[nodiscard]] std::string ms_text(Instant t);
 
-// rfneedled's service-thread side, as CoreGateway does it: the core's pulse records and
-// latch changes go to the store in order, each written `delay` after it was published
-// (the service thread's pace; a slow disk); a final pulse record's confirmation goes back
-// to the core once written (SR-69); pulse IDs are reserved ahead (SR-68). A crash loses
+// rfneedled's shell around the core, as SafetyLoop and CoreGateway do it: the core's
+// pulse records and latch changes go to the store in order, each written `delay` after it
+// was published (the service thread's pace; a slow disk); a final pulse record's
+// confirmation goes back to the core once written (SR-69); pulse IDs are reserved ahead
+// (SR-68); the generator's pulse log is read at its handshake after a restart or a lost
+// link, as PulseLogReader says, and reconciled with the store (SR-70). A crash loses
 // whatever was not yet written; a restart hands the store's latches and pulse IDs to a new
 // controller.
-class Shell {
+class Shell final : public bridge::BoardRecords {
  public:
   static constexpr std::uint64_t kPulseIdWindow = 16;
 
@@ -93,6 +97,14 @@ class Shell {
   daemon::MemoryStore store;
   // Pulse IDs whose final record a crash lost before it was written.
   std::set<std::uint64_t> lost_records;
+  // Pulse records reconciliation added or completed from the generator's log.
+  int reconciled = 0;
+
+  // bridge::BoardRecords
+  void on_identity(core::Board board, const device::HandshakeReply& reply) override;
+  void on_pulse_ended(const device::PulseLogEntry& entry) override;
+  void on_pulse_log(const device::PulseLogReply& reply) override;
+  void on_counters(core::Board board, const device::CountersReply& reply) override;
   // The store held latches at the latest restart.
   bool restored_latches = false;
 
@@ -104,6 +116,8 @@ class Shell {
   void take_new();
   void write(const Pending& p);
   void reserve_ahead();
+  void follow_pulse_log();
+  void reconcile_pulse_logs();
 
   WholeDevice& d_;
   Log& log_;
@@ -113,6 +127,19 @@ class Shell {
   std::size_t latches_seen_ = 0;
   std::uint64_t reserved_ = 0;
   std::uint64_t highest_ = 0;
+  // The pulse log: the safety thread's reader, the service thread's reads to reconcile.
+  daemon::PulseLogReader reader_;
+  bool generator_connected_ = false;
+  std::optional<daemon::PulseLogReader::Query> query_;
+  Instant asked_at_{};
+  std::uint64_t generator_link_faults_ = 0;
+  struct PendingRead {
+    daemon::PulseLogRead read;
+    Instant arrived;
+  };
+  std::deque<PendingRead> reads_;
+  std::map<std::uint64_t, daemon::LoggedPulse> reconciled_;
+  std::optional<std::uint64_t> unfinished_;
 };
 
 // What the checker needs to know of the treatment, beyond the device and the store.
@@ -137,12 +164,11 @@ class Checker final : public bridge::CommandObserver {
   // An acknowledge or a service reset the core accepted.
   void on_clear_accepted() { restored_latch_pending_ = false; }
   // The session is over (RF off, the store caught up): every delivered pulse recorded.
-  void finish(bool had_crash);
+  void finish();
 
   [[nodiscard]] const std::optional<Violation>& violation() const { return violation_; }
   [[nodiscard]] int pulses_delivered() const { return static_cast<int>(delivered_.size()); }
   [[nodiscard]] int pulses_stored() const { return stored_; }
-  [[nodiscard]] int unreconciled() const { return unreconciled_; }
   [[nodiscard]] MilliCelsius peak_skin() const { return peak_skin_; }
 
  private:
@@ -186,6 +212,7 @@ class Checker final : public bridge::CommandObserver {
   std::uint64_t last_command_pulse_id_ = 0;
   std::map<std::uint64_t, Microjoules> caps_;  // by pulse ID
   std::map<std::uint32_t, int> cartridge_session_;  // serial -> logical session of its pulses
+  std::optional<sim::CartridgeMemory> cartridge_at_insert_;
   // Events, records and the pulse log.
   std::size_t events_seen_ = 0;
   std::size_t records_seen_ = 0;
@@ -195,7 +222,6 @@ class Checker final : public bridge::CommandObserver {
   std::map<std::uint64_t, Delivered> delivered_;
   std::set<std::uint64_t> pulses_cut_by_crash_;
   int stored_ = 0;
-  int unreconciled_ = 0;
   // RF and the safe state.
   std::optional<sim::GroundTruth> previous_;
   bool previous_permitted_ = false;
@@ -204,6 +230,8 @@ class Checker final : public bridge::CommandObserver {
   std::vector<FaultObligation> obligations_;
   std::optional<Instant> latched_since_;
   bool retracting_ = false;
+  bool retract_in_latch_ = false;
+  std::int64_t previous_moved_ = 0;
   std::uint64_t generator_line_losses_ = 0;
   std::optional<Instant> generator_impaired_until_;
   std::optional<Instant> actuator_impaired_until_;

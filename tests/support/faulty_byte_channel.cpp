@@ -121,9 +121,18 @@ void FaultyByteChannel::send(Direction direction, std::span<const std::uint8_t> 
 
   const bool drop_all = in_window(direction, LineFault::kDrop, now);
   std::vector<std::uint8_t> out;
-  out.reserve(bytes.size());
-  for (std::uint8_t b : bytes) {
-    if (drop_all || chance(l, l.rates.drop_byte)) {
+  if (drop_all) {
+    l.stats.bytes_dropped += bytes.size();
+    return;
+  }
+  if (l.rates.drop_byte <= 0 && l.rates.corrupt_byte <= 0) {
+    // No byte faults: nothing is drawn per byte (the same stream as the loop below).
+    out.assign(bytes.begin(), bytes.end());
+  } else {
+    out.reserve(bytes.size());
+  }
+  for (std::uint8_t b : out.empty() ? bytes : std::span<const std::uint8_t>{}) {
+    if (chance(l, l.rates.drop_byte)) {
       l.stats.bytes_dropped++;
       continue;
     }

@@ -66,8 +66,8 @@ void WholeDevice::set_command_observer(bridge::CommandObserver* observer) {
 }
 
 void WholeDevice::set_board_records(bridge::BoardRecords* board_records) {
-  // The joining layer takes its records at construction: from the next restart on.
   options_.board_records = board_records;
+  if (controller_) controller_->bridge.set_records(board_records);
 }
 
 void WholeDevice::crash() {
