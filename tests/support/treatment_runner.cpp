@@ -31,6 +31,7 @@ TreatmentRunner::TreatmentRunner(DeviceProcesses& device)
     : device_(device),
       display_(std::make_unique<DisplayClient>("127.0.0.1", device.port())),
       operator_token_(device.login_operator()) {
+  device_.log_in_for_host_faults();
   wait_for_display_live();
 }
 
@@ -53,8 +54,18 @@ std::uint64_t TreatmentRunner::open(const api::ParametersRequest& parameters, ap
 
 void TreatmentRunner::arm() {
   wait_for_display_live();
-  device_.arm(operator_token_);
+  const api::State state = device_.status().state();
+  if (state != api::STATE_READY && state != api::STATE_PAUSED) {
+    device_.arm(operator_token_);
+  }
   armed_ = true;
+}
+
+void TreatmentRunner::disarm() {
+  armed_ = false;
+  // Refused when a host fault already left the device disarmed (or latched: cleared below).
+  (void)device_.api().post("/api/v1/disarm", operator_token_);
+  (void)run_until([](const api::Status& s) { return s.state() == api::STATE_STANDBY; });
 }
 
 void TreatmentRunner::note_pulses(const api::Status& s) {
@@ -117,7 +128,7 @@ api::Status TreatmentRunner::run_until(const std::function<bool(const api::Statu
       rearm = armed_;
       continue;
     }
-    if (rearm) {
+    if (rearm && armed_) {
       const api::Status s = device_.status();
       if (s.state() == api::STATE_STANDBY) {
         device_.arm(operator_token_);
