@@ -1,16 +1,24 @@
 // Boost.Beast, after its advanced_server and websocket_server_async examples (STYLE): one
 // session object per connection, kept alive by its own handler chain; a body limit set
-// before every read; a timeout on every stream. Single-threaded: everything runs on the
-// io_context's one thread (the service thread), so there are no strands.
+// before every read; a timeout on every stream. Two threads: the sockets live on the
+// network thread (Network::io, no strands: one thread); ApiService lives on the service
+// thread. They meet only by posting: a request goes to the service thread, its answer
+// comes back; what the service thread keeps of a connection (a Respond, a StreamPeer) holds
+// it only weakly and reaches it through the Gate, which drops everything once the network
+// thread has stopped, so nothing bound to the network's io_context outlives it.
 #include "controller/daemon/api_server.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <future>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "controller/daemon/api_json.h"
@@ -26,26 +34,61 @@ using tcp = net::ip::tcp;
 
 constexpr std::chrono::seconds kHttpTimeout{30};
 constexpr std::chrono::seconds kHelloTimeout{1};  // issue 10: authenticate within 1 s
+constexpr std::chrono::seconds kCloseGrace{1};    // for the connections' close handshakes
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kStreamMessageLimit = 4 * 1024;  // hello and heartbeat are tiny
 constexpr std::string_view kStreamPath = "/api/v1/stream";
 
 class Connection {
  public:
-  virtual void shut() = 0;
+  virtual void shut() = 0;  // on the network thread
 
  protected:
   ~Connection() = default;
 };
 
+// Posts to the network thread while it runs; afterwards drops what it is given.
+class Gate {
+ public:
+  explicit Gate(net::io_context& io) : io_(&io) {}
+  void post(std::function<void()> f) {
+    std::lock_guard lock(mutex_);
+    if (io_ != nullptr) {
+      net::post(*io_, std::move(f));
+    }
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    io_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  net::io_context* io_;
+};
+
 struct Shared {
-  Shared(DeviceGateway& gateway, Store& store, ApiOptions options, HashWorker::Post post)
-      : service(gateway, store, std::move(options), std::move(post)) {}
-  ApiService service;
+  Shared(net::io_context& service_context, DeviceGateway& g, std::shared_ptr<Gate> network_gate)
+      : service_io(service_context), gateway(g), gate(std::move(network_gate)) {}
+  net::io_context& service_io;
+  DeviceGateway& gateway;  // only stop() from the network thread: thread-safe
+  std::shared_ptr<Gate> gate;
+  // The service thread's: null once the server stopped.
+  ApiService* service = nullptr;
+  // The network thread's.
   std::vector<std::weak_ptr<Connection>> connections;
   void track(const std::shared_ptr<Connection>& c) {
     std::erase_if(connections, [](const auto& w) { return w.expired(); });
     connections.push_back(c);
+  }
+  // Runs `f` with the ApiService on the service thread, if it is still there.
+  template <typename F>
+  static void on_service(const std::shared_ptr<Shared>& shared, F f) {
+    net::post(shared->service_io, [shared, f = std::move(f)]() mutable {
+      if (shared->service != nullptr) {
+        f(*shared->service);
+      }
+    });
   }
 };
 
@@ -53,18 +96,33 @@ std::string target_path(std::string_view target) {
   return std::string(target.substr(0, target.find('?')));
 }
 
-class StreamSession final : public Connection,
-                            public StreamPeer,
-                            public std::enable_shared_from_this<StreamSession> {
+class StreamSession;
+
+// What the service thread holds of one WebSocket connection.
+class PeerHandle final : public StreamPeer {
+ public:
+  PeerHandle(std::shared_ptr<Gate> gate, std::weak_ptr<StreamSession> session, bool loopback)
+      : gate_(std::move(gate)), session_(std::move(session)), loopback_(loopback) {}
+  void send(SendQueue::Kind kind, std::string text) override;
+  void close(std::string reason) override;
+  [[nodiscard]] bool from_loopback() const override { return loopback_; }
+
+ private:
+  std::shared_ptr<Gate> gate_;
+  std::weak_ptr<StreamSession> session_;
+  bool loopback_;
+};
+
+class StreamSession final : public Connection, public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(beast::tcp_stream&& stream, std::shared_ptr<Shared> shared, bool loopback)
       : ws_(std::move(stream)),
         hello_timer_(ws_.get_executor()),
         shared_(std::move(shared)),
         loopback_(loopback) {}
-  ~StreamSession() { finish(); }
 
   void run(http::request<http::string_body> request) {
+    peer_ = std::make_shared<PeerHandle>(shared_->gate, weak_from_this(), loopback_);
     authorization_ = std::string(request[http::field::authorization]);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -73,7 +131,8 @@ class StreamSession final : public Connection,
                      beast::bind_front_handler(&StreamSession::on_accept, shared_from_this()));
   }
 
-  void send(SendQueue::Kind kind, std::string text) override {
+  // From the service thread, through the gate.
+  void send(SendQueue::Kind kind, std::string text) {
     if (closing_ || finished_) {
       return;
     }
@@ -86,7 +145,7 @@ class StreamSession final : public Connection,
     }
   }
 
-  void close(std::string reason) override {
+  void close(std::string reason) {
     if (closing_ || finished_) {
       return;
     }
@@ -98,7 +157,6 @@ class StreamSession final : public Connection,
     }
   }
 
-  [[nodiscard]] bool from_loopback() const override { return loopback_; }
   void shut() override { close("rfneedled is stopping"); }
 
  private:
@@ -112,12 +170,19 @@ class StreamSession final : public Connection,
       close_now();
       return;
     }
-    shared_->service.stream_opened(*this, authorization_);
+    Shared::on_service(shared_, [peer = peer_, authorization = authorization_](ApiService& s) {
+      s.stream_opened(*peer, authorization);
+    });
     hello_timer_.expires_after(kHelloTimeout);
     hello_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
-      if (!timer_ec && !self->shared_->service.stream_admitted(*self)) {
-        self->close("no hello within 1 s");
+      if (timer_ec) {
+        return;
       }
+      Shared::on_service(self->shared_, [peer = self->peer_](ApiService& s) {
+        if (!s.stream_admitted(*peer)) {
+          peer->close("no hello within 1 s");
+        }
+      });
     });
     read_next();
   }
@@ -131,10 +196,12 @@ class StreamSession final : public Connection,
       finish();
       return;
     }
-    const std::string text = beast::buffers_to_string(buffer_.data());
+    std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     if (!closing_) {
-      shared_->service.stream_message(*this, text);
+      Shared::on_service(shared_, [peer = peer_, text = std::move(text)](ApiService& s) {
+        s.stream_message(*peer, text);
+      });
     }
     read_next();
   }
@@ -168,20 +235,21 @@ class StreamSession final : public Connection,
                     [self = shared_from_this()](beast::error_code) {});
   }
 
-  // Leaves the stream at once: no more messages are queued to it.
+  // Leaves the stream at once: the service thread queues no more messages to it.
   void finish() {
     if (finished_) {
       return;
     }
     finished_ = true;
     hello_timer_.cancel();
-    shared_->service.stream_closed(*this);
+    Shared::on_service(shared_, [peer = peer_](ApiService& s) { s.stream_closed(*peer); });
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer hello_timer_;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<PeerHandle> peer_;
   SendQueue queue_;
   std::string authorization_;
   std::string reason_;
@@ -191,6 +259,22 @@ class StreamSession final : public Connection,
   bool closing_ = false;
   bool finished_ = false;
 };
+
+void PeerHandle::send(SendQueue::Kind kind, std::string text) {
+  gate_->post([session = session_, kind, text = std::move(text)]() mutable {
+    if (auto s = session.lock()) {
+      s->send(kind, std::move(text));
+    }
+  });
+}
+
+void PeerHandle::close(std::string reason) {
+  gate_->post([session = session_, reason = std::move(reason)]() mutable {
+    if (auto s = session.lock()) {
+      s->close(std::move(reason));
+    }
+  });
+}
 
 class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
@@ -202,6 +286,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 
   void run() { read_next(); }
   void shut() override {
+    awaiting_answer_.reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
@@ -248,8 +333,26 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     in.body = std::move(request.body());
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
-    shared_->service.handle(in, [self = shared_from_this(), keep_alive, version](HttpResponse out) {
-      self->write(std::move(out), keep_alive, version);
+    if (ApiService::is_loopback_stop(in)) {
+      // SR-76: here, not behind the service thread's work; the audit follows there.
+      shared_->gateway.stop();
+      write(ApiService::stop_answer(), keep_alive, version);
+      Shared::on_service(shared_, [](ApiService& s) { s.audit_stop(); });
+      return;
+    }
+    // Kept open until the answer comes back from the service thread (or the server stops).
+    awaiting_answer_ = shared_from_this();
+    Respond respond = [gate = shared_->gate, session = weak_from_this(), keep_alive,
+                       version](HttpResponse out) {
+      gate->post([session, out = std::move(out), keep_alive, version]() mutable {
+        if (auto s = session.lock()) {
+          s->awaiting_answer_.reset();
+          s->write(std::move(out), keep_alive, version);
+        }
+      });
+    };
+    Shared::on_service(shared_, [in = std::move(in), respond = std::move(respond)](ApiService& s) {
+      s.handle(in, respond);
     });
   }
 
@@ -286,6 +389,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<HttpSession> awaiting_answer_;
   bool loopback_ = false;
 };
 
@@ -304,28 +408,37 @@ std::optional<std::string> check_listen_address(std::string_view address) {
   return std::nullopt;
 }
 
-struct ApiServer::Listener : std::enable_shared_from_this<ApiServer::Listener> {
-  Listener(net::io_context& context, std::shared_ptr<Shared> s)
-      : io(context), acceptor(context), shared(std::move(s)) {}
+struct ApiServer::Network {
+  Network(net::io_context& service_io, DeviceGateway& gateway)
+      : acceptor(io),
+        gate(std::make_shared<Gate>(io)),
+        shared(std::make_shared<Shared>(service_io, gateway, gate)) {}
 
   void accept_next() {
-    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec != net::error::operation_aborted && self->acceptor.is_open()) {
-          self->accept_next();
+        if (ec != net::error::operation_aborted && acceptor.is_open()) {
+          accept_next();
         }
         return;
       }
-      auto session = std::make_shared<HttpSession>(std::move(socket), self->shared);
-      self->shared->track(session);
+      auto session = std::make_shared<HttpSession>(std::move(socket), shared);
+      shared->track(session);
       session->run();
-      self->accept_next();
+      accept_next();
     });
   }
 
-  net::io_context& io;
+  // Declared first: destroyed last, after everything bound to it.
+  net::io_context io;
   tcp::acceptor acceptor;
+  std::shared_ptr<Gate> gate;
   std::shared_ptr<Shared> shared;
+  std::unique_ptr<ApiService> service;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::thread thread;
+  std::future<void> finished;
+  bool stopped = false;
 };
 
 ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, ApiOptions options,
@@ -333,32 +446,64 @@ ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, 
   if (auto why = check_listen_address(address)) {
     throw std::invalid_argument("--listen: " + *why);
   }
+  network_ = std::make_unique<Network>(io, gateway);
   auto post = [&io](std::function<void()> f) { net::post(io, std::move(f)); };
-  auto shared = std::make_shared<Shared>(gateway, store, std::move(options), post);
-  listener_ = std::make_shared<Listener>(io, std::move(shared));
+  network_->service = std::make_unique<ApiService>(gateway, store, std::move(options), post);
+  network_->shared->service = network_->service.get();
   const tcp::endpoint endpoint(net::ip::make_address(address), port);
-  tcp::acceptor& a = listener_->acceptor;
+  tcp::acceptor& a = network_->acceptor;
   a.open(endpoint.protocol());
   a.set_option(net::socket_base::reuse_address(true));
   a.bind(endpoint);
   a.listen(net::socket_base::max_listen_connections);
+  port_ = a.local_endpoint().port();
 }
 
 ApiServer::~ApiServer() { stop(); }
 
-void ApiServer::start() { listener_->accept_next(); }
-
-void ApiServer::stop() {
-  beast::error_code ec;
-  listener_->acceptor.close(ec);
-  for (const auto& weak : listener_->shared->connections) {
-    if (auto c = weak.lock()) {
-      c->shut();
-    }
+void ApiServer::start() {
+  Network& n = *network_;
+  if (n.thread.joinable() || n.stopped) {
+    return;
   }
-  listener_->shared->connections.clear();
+  std::promise<void> done;
+  n.finished = done.get_future();
+  n.work.emplace(net::make_work_guard(n.io));  // up, accepting or not, until stop()
+  n.accept_next();
+  n.thread = std::thread([&n, done = std::move(done)]() mutable {
+    n.io.run();
+    done.set_value();
+  });
 }
 
-std::uint16_t ApiServer::port() const { return listener_->acceptor.local_endpoint().port(); }
+void ApiServer::stop() {
+  Network& n = *network_;
+  if (n.stopped) {
+    return;
+  }
+  n.stopped = true;
+  if (n.thread.joinable()) {
+    net::post(n.io, [&n] {
+      beast::error_code ec;
+      n.acceptor.close(ec);
+      for (const auto& weak : n.shared->connections) {
+        if (auto c = weak.lock()) {
+          c->shut();
+        }
+      }
+      n.shared->connections.clear();
+    });
+    // run() returns once the closed connections' handlers have run; a close handshake
+    // that hangs is cut short.
+    n.work.reset();
+    if (n.finished.wait_for(kCloseGrace) == std::future_status::timeout) {
+      n.io.stop();
+    }
+    n.thread.join();
+  }
+  n.gate->close();
+  n.shared->service = nullptr;
+  n.service.reset();
+}
 
 }  // namespace rfneedle::daemon

@@ -1,13 +1,18 @@
-// rfneedled's HTTP and WebSocket server (issue 9, docs/api.md): Boost.Beast, one session
-// object per connection on an io_context the caller runs (the service thread), bound to
-// loopback only. Requests go to ApiService; Beast stays inside api_server.cpp.
+// rfneedled's HTTP and WebSocket server (issue 9, docs/api.md): Boost.Beast, bound to
+// loopback only. The sockets live on the server's own network thread (one session object
+// per connection); every request and stream message is handed to ApiService on the
+// service thread (the io_context the caller runs), which also owns the store. STOP from
+// loopback alone is acted on where it is read, on the network thread: the core is told
+// and the answer sent whatever the service thread is busy with (a stalled commit, a burst
+// of log-ins), and the audit follows on the service thread (SR-76). Beast stays inside
+// api_server.cpp.
 //
 //   boost::asio::io_context io;
 //   ApiServer server(io, gateway, store, std::move(options), "127.0.0.1", 8080);
-//   server.start();
+//   server.start();      // the network thread starts accepting
 //   io.run();            // the service thread
 //   ...                  // on that thread, to shut down:
-//   server.stop();       // then let io.run() return before the gateway and store go
+//   server.stop();       // connections closed, the network thread joined, ApiService gone
 #pragma once
 
 #include <cstdint>
@@ -39,13 +44,17 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  void start();  // accepts connections
-  void stop();   // stops accepting and closes every connection; call on the io thread
-  [[nodiscard]] std::uint16_t port() const;
+  void start();  // starts the network thread, which accepts connections
+  // Stops accepting, closes every connection (at most a second for their close
+  // handshakes), joins the network thread and ends the ApiService, so nothing of the
+  // server runs after it returns. Call on the service thread. Idempotent.
+  void stop();
+  [[nodiscard]] std::uint16_t port() const { return port_; }
 
  private:
-  struct Listener;
-  std::shared_ptr<Listener> listener_;
+  struct Network;
+  std::unique_ptr<Network> network_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace rfneedle::daemon

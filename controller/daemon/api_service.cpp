@@ -204,6 +204,20 @@ void ApiService::handle(const HttpRequest& request, const Respond& respond) {
   dispatch(*found, request, respond);
 }
 
+bool ApiService::is_loopback_stop(const HttpRequest& request) {
+  const std::string_view target = request.target;
+  return request.from_loopback && request.method == "POST" &&
+         target.substr(0, target.find('?')) == std::string(kPrefix) + "stop";
+}
+
+HttpResponse ApiService::stop_answer() {
+  api::Accepted accepted;
+  accepted.set_ok(true);
+  return {200, to_json(accepted)};
+}
+
+void ApiService::audit_stop() { (void)audit(Caller{}, "stop", "", 200); }
+
 void ApiService::dispatch(const Route& route, const HttpRequest& request, const Respond& respond) {
   Caller caller;
   if (route.id == RouteId::kStop) {
@@ -214,10 +228,8 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return;
     }
     gateway_.stop();
-    api::Accepted accepted;
-    accepted.set_ok(true);
-    respond({200, to_json(accepted)});
-    (void)audit(caller, "stop", "", 200);
+    respond(stop_answer());
+    audit_stop();
     return;
   }
   const bool mutating = request.method != "GET";

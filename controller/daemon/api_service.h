@@ -93,6 +93,14 @@ class ApiService final : public DeviceListener {
   // Every request gets exactly one call of `respond`, now or later.
   void handle(const HttpRequest& request, const Respond& respond);
 
+  // STOP from the device itself (SR-76): POST /api/v1/stop from loopback. The server acts
+  // on it on its network thread, never behind the service thread's work (a stalled commit,
+  // a burst of log-ins): it calls DeviceGateway::stop() (callable from any thread), answers
+  // stop_answer() and then has audit_stop() run here. handle() does the same in one go.
+  [[nodiscard]] static bool is_loopback_stop(const HttpRequest& request);
+  [[nodiscard]] static HttpResponse stop_answer();
+  void audit_stop();
+
   // The stream: a peer is admitted by a valid bearer token on the upgrade, or by its first
   // message (StreamHello). `bearer` is the upgrade's Authorization header.
   void stream_opened(StreamPeer& peer, std::string_view bearer);

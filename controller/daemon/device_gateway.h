@@ -2,7 +2,8 @@
 // store, logs) asks through a DeviceGateway; the safety thread (links, core, 1 kHz tick)
 // answers and publishes. They meet only through bounded queues the safety thread never
 // waits on (SR-71). Every call here is made on the service thread, and every callback
-// comes on it.
+// comes on it, except stop(), which may be called from any thread (the API server's
+// network thread calls it, so STOP never waits for the service thread).
 #pragma once
 
 #include <cstdint>
@@ -83,6 +84,7 @@ class DeviceGateway {
   // answered kBusy at once.
   virtual void request(CoreRequest request, Reply reply) = 0;
   // STOP: never queued behind anything, never refused (SR-49, SR-76). Returns at once.
+  // Thread-safe.
   virtual void stop() = 0;
   // The latest published snapshot; never issues a new snapshot number.
   [[nodiscard]] virtual const core::Status& status() const = 0;

@@ -121,7 +121,7 @@ std::string names(const std::set<std::string>& set) {
 
 // Retries `request` for at most `limit` while it is answered with one of `retry`: 409, the
 // core not yet (the needles still being withdrawn, telemetry not yet fresh); 503, the audit
-// record not writable yet (a stalled store).
+// record not writable yet (a stalled store); 429, another log-in's hash being checked.
 ApiResponse until_accepted(const std::function<ApiResponse()>& request, milliseconds limit,
                            std::initializer_list<unsigned> retry = {409, 503}) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
@@ -358,6 +358,15 @@ api::Status DeviceProcesses::wait_for_standby(milliseconds limit) {
   }
 }
 
+void DeviceProcesses::log_in_for_host_faults() {
+  if (policy_operator_token_.empty()) {
+    policy_operator_token_ = login_operator();
+  }
+  if (policy_service_token_.empty()) {
+    policy_service_token_ = login_service();
+  }
+}
+
 std::optional<std::string> DeviceProcesses::clear_host_fault() {
   api::Status s = status();
   if (!is_latched(s.state()) || s.state() == api::STATE_NEEDLE_STUCK) {
@@ -466,7 +475,9 @@ std::string DeviceProcesses::login_operator() const {
   login.set_role(api::ROLE_OPERATOR);
   login.set_user(operator_user_);
   login.set_secret(operator_pin_);
-  return expect_ok(api_->post("/api/v1/login", login), "operator log-in")
+  return expect_ok(until_accepted([&] { return api_->post("/api/v1/login", login); },
+                                  std::chrono::seconds(15), {429}),
+                   "operator log-in")
       .as<api::LoginResponse>()
       .token();
 }
@@ -475,7 +486,9 @@ std::string DeviceProcesses::login_service() const {
   api::LoginRequest login;
   login.set_role(api::ROLE_SERVICE);
   login.set_secret(service_key_);
-  return expect_ok(api_->post("/api/v1/login", login), "service log-in")
+  return expect_ok(until_accepted([&] { return api_->post("/api/v1/login", login); },
+                                  std::chrono::seconds(15), {429}),
+                   "service log-in")
       .as<api::LoginResponse>()
       .token();
 }
@@ -611,9 +624,9 @@ std::string DeviceProcesses::control(const std::string& line) const {
   return answer;
 }
 
-SimStatus DeviceProcesses::sim_status() const {
+SimStatus parse_sim_status(const std::string& json) {
   SimStatus s;
-  s.json = control("status");
+  s.json = json;
   const Struct o = parse_object(s.json, "status");
   s.sim_time_us = integer(o, "sim_time_us");
   s.rf_on = boolean(o, "rf_on");
@@ -645,8 +658,9 @@ SimStatus DeviceProcesses::sim_status() const {
   return s;
 }
 
-SimHistory DeviceProcesses::history() const {
-  const std::string json = control("history");
+SimStatus DeviceProcesses::sim_status() const { return parse_sim_status(control("status")); }
+
+SimHistory parse_sim_history(const std::string& json) {
   const Struct o = parse_object(json, "history");
   SimHistory h;
   h.sim_time_us = integer(o, "sim_time_us");
@@ -667,6 +681,8 @@ SimHistory DeviceProcesses::history() const {
   }
   return h;
 }
+
+SimHistory DeviceProcesses::history() const { return parse_sim_history(control("history")); }
 
 std::optional<int> DeviceProcesses::terminate_daemon(milliseconds limit) {
   daemon_->signal(SIGTERM);

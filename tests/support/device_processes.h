@@ -116,6 +116,11 @@ struct SimHistory {
   [[nodiscard]] const SimInjection* injection(std::string_view name) const;  // the latest
 };
 
+// The simulator's answers to `status` and `history` (one JSON line each), for harnesses
+// that talk to its control socket themselves. Throw DeviceError if it is not JSON.
+[[nodiscard]] SimStatus parse_sim_status(const std::string& json);
+[[nodiscard]] SimHistory parse_sim_history(const std::string& json);
+
 class DeviceProcesses {
  public:
   // Starts the processes (see DeviceOptions::simulator_first) and, with the simulator,
@@ -140,6 +145,9 @@ class DeviceProcesses {
   // a line saying what it did (also kept in host_fault_log() and printed). Nothing when the
   // device is not latched, or its latch has another cause (which the caller then reports).
   std::optional<std::string> clear_host_fault();
+  // Logs in the operator and the service role the policy clears faults as, now rather than
+  // when a fault comes (a burst of log-ins a test makes would keep them waiting).
+  void log_in_for_host_faults();
   [[nodiscard]] const std::vector<std::string>& host_fault_log() const { return host_faults_; }
   // Polls GET /status (as the display) until the state is `state`; the last status seen.
   // Throws DeviceError naming the state reached if the time runs out or rfneedled exits.
@@ -167,8 +175,9 @@ class DeviceProcesses {
   [[nodiscard]] const std::string& service_key() const { return service_key_; }
 
   // ---- The API (each throws DeviceError unless the daemon accepts) --------------------
-  [[nodiscard]] api::Status status() const;          // GET /status as the display
-  [[nodiscard]] std::string login_operator() const;  // the token
+  [[nodiscard]] api::Status status() const;  // GET /status as the display
+  // Log-ins, retried while another log-in's hash is being checked (429); the token.
+  [[nodiscard]] std::string login_operator() const;
   [[nodiscard]] std::string login_service() const;
   // POST /session with every checklist item answered NO; waits until the status shows the
   // session open and its cartridge bound (no board set-up pending), and returns its ID.

@@ -3,41 +3,64 @@
 #include <SQLiteCpp/Database.h>
 
 #include <stdexcept>
-#include <string>
 
 namespace rfneedle::testing {
 
-struct StoreWriteLock::Database {
-  explicit Database(const std::filesystem::path& path)
-      : db(path.string(), SQLite::OPEN_READWRITE) {}
-  SQLite::Database db;
-};
-
-StoreWriteLock::StoreWriteLock(const std::filesystem::path& store,
-                               std::chrono::milliseconds acquire_limit) {
-  try {
-    db_ = std::make_unique<Database>(store);
-    db_->db.setBusyTimeout(static_cast<int>(acquire_limit.count()));
-    db_->db.exec("BEGIN IMMEDIATE");
-    held_ = true;
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot take the write lock of " + store.string() + ": " + e.what());
+StoreWriteLock::StoreWriteLock(const std::filesystem::path& store, std::chrono::milliseconds hold,
+                               std::chrono::milliseconds acquire_limit)
+    : thread_([this, store, hold, acquire_limit] { hold_lock(store, hold, acquire_limit); }) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return taken_ || released_; });
+  if (!taken_) {
+    const std::string why = error_;
+    lock.unlock();
+    thread_.join();
+    throw std::runtime_error("cannot take the write lock of " + store.string() + ": " + why);
   }
 }
 
 StoreWriteLock::~StoreWriteLock() { release(); }
 
-void StoreWriteLock::release() {
-  if (!held_) {
-    return;
-  }
-  held_ = false;
+// One connection, used on this thread alone: opened, locked, held, rolled back, closed.
+void StoreWriteLock::hold_lock(std::filesystem::path store, std::chrono::milliseconds hold,
+                               std::chrono::milliseconds acquire_limit) {
   try {
-    db_->db.exec("ROLLBACK");
-  } catch (const std::exception&) {
-    // Closing the connection below ends the transaction all the same.
+    SQLite::Database db(store.string(), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(static_cast<int>(acquire_limit.count()));
+    db.exec("BEGIN IMMEDIATE");
+    std::unique_lock lock(mutex_);
+    taken_ = true;
+    changed_.notify_all();
+    changed_.wait_for(lock, hold, [&] { return release_now_; });
+    lock.unlock();
+    db.exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    error_ = e.what();  // after it was taken: closing the connection below ends it anyway
   }
-  db_.reset();
+  std::lock_guard lock(mutex_);
+  released_ = true;
+  changed_.notify_all();
+}
+
+void StoreWriteLock::release() {
+  {
+    std::lock_guard lock(mutex_);
+    release_now_ = true;
+    changed_.notify_all();
+  }
+  wait_until_released();
+}
+
+void StoreWriteLock::wait_until_released() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+bool StoreWriteLock::held() const {
+  std::lock_guard lock(mutex_);
+  return taken_ && !released_;
 }
 
 }  // namespace rfneedle::testing

@@ -31,6 +31,7 @@ TreatmentRunner::TreatmentRunner(DeviceProcesses& device)
     : device_(device),
       display_(std::make_unique<DisplayClient>("127.0.0.1", device.port())),
       operator_token_(device.login_operator()) {
+  device_.log_in_for_host_faults();
   wait_for_display_live();
 }
 
@@ -44,6 +45,7 @@ void TreatmentRunner::wait_for_display_live() {
 }
 
 std::uint64_t TreatmentRunner::open(const api::ParametersRequest& parameters, api::BodyArea area) {
+  (void)device_.wait_for_standby();  // a host fault since start-up is cleared first
   const SimHistory before = device_.history();
   baseline_pulse_ = before.pulses.empty() ? 0 : before.pulses.back().n;
   session_id_ = device_.open_session(operator_token_, area);
@@ -53,8 +55,41 @@ std::uint64_t TreatmentRunner::open(const api::ParametersRequest& parameters, ap
 
 void TreatmentRunner::arm() {
   wait_for_display_live();
-  device_.arm(operator_token_);
+  // From Standby; a pulse or retraction still under way ends first, a host fault is cleared.
+  const auto give_up = Clock::now() + std::chrono::seconds(15);
+  while (true) {
+    const api::Status s = device_.status();
+    if (s.state() == api::STATE_READY || s.state() == api::STATE_PAUSED) {
+      break;
+    }
+    if (is_latched(s.state()) && !device_.clear_host_fault() &&
+        is_latched(device_.status().state())) {
+      throw DeviceError("cannot arm: " + api::State_Name(s.state()) + " with fault causes " +
+                        names(fault_causes(s)) + "\n--- rfneedled's log ---\n" +
+                        device_.daemon_log_tail());
+    }
+    if (s.state() == api::STATE_STANDBY) {
+      const ApiResponse r = device_.api().post("/api/v1/arm", operator_token_);
+      if (r.ok()) {
+        break;
+      }
+      if (r.status != 409 && r.status != 503) {
+        throw DeviceError("POST /api/v1/arm: " + r.describe());
+      }
+    }
+    if (Clock::now() > give_up) {
+      throw DeviceError("cannot arm: the device stays " + api::State_Name(s.state()));
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
   armed_ = true;
+}
+
+void TreatmentRunner::disarm() {
+  armed_ = false;
+  // Refused when a host fault already left the device disarmed (or latched: cleared below).
+  (void)device_.api().post("/api/v1/disarm", operator_token_);
+  (void)run_until([](const api::Status& s) { return s.state() == api::STATE_STANDBY; });
 }
 
 void TreatmentRunner::note_pulses(const api::Status& s) {
@@ -117,7 +152,7 @@ api::Status TreatmentRunner::run_until(const std::function<bool(const api::Statu
       rearm = armed_;
       continue;
     }
-    if (rearm) {
+    if (rearm && armed_) {
       const api::Status s = device_.status();
       if (s.state() == api::STATE_STANDBY) {
         device_.arm(operator_token_);

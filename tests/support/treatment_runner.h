@@ -64,8 +64,12 @@ class TreatmentRunner {
   // delivered before this is not part of the treatment.
   std::uint64_t open(const api::ParametersRequest& parameters,
                      api::BodyArea area = api::BODY_AREA_CHEEK);
-  // Arms once the display is live and the boards have their set-up, and waits for Ready.
+  // Arms (unless armed already) once the display is live and the boards have their set-up;
+  // run_until() arms again after it clears a host fault.
   void arm();
+  // Disarms (after the pulse under way, if any) and waits for Standby; clearing a host
+  // fault on the way no longer arms again.
+  void disarm();
 
   // Follows the display's snapshots until `done` holds for one, applying the policy above
   // to every latched state on the way; returns that snapshot. Throws DeviceError when the

@@ -264,6 +264,27 @@ TEST_F(ApiServerTest, StopNeedsNoTokenNoContentTypeAndIsNeverThrottled) {
 }
 
 // Verifies: SR-76
+// The service thread stuck (a commit stalled in the store, a burst of log-ins): STOP still
+// reaches the core and is answered; only its audit waits for the service thread.
+TEST_F(ApiServerTest, StopIsAnsweredWhileTheServiceThreadIsBusy) {
+  std::promise<void> release;
+  std::atomic<bool> busy{true};
+  net::post(io_, [&busy, wait = release.get_future().share()] {
+    (void)wait.wait_for(std::chrono::seconds(5));
+    busy = false;
+  });
+  const std::size_t audited = store_.audit_log.size();
+  const Reply r = send(http::verb::post, "/api/v1/stop", "", "");
+  EXPECT_TRUE(busy) << "STOP waited for the service thread";
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(gateway_.stops.load(), 1);
+  release.set_value();
+  on_io([] {});
+  on_io([&] { EXPECT_EQ(store_.audit_log.size(), audited + 1); });
+  on_io([&] { EXPECT_EQ(store_.audit_log.back().route, "/api/v1/stop"); });
+}
+
+// Verifies: SR-76
 TEST_F(ApiServerTest, WhileTheIdleLockIsOnOperatorRequestsGet423UntilTheNextLogIn) {
   const std::string before = operator_token();
   on_io([this] { gateway_.status_.screen_locked = true; });
