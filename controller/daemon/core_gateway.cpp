@@ -106,9 +106,12 @@ void CoreGateway::pump() {
 void CoreGateway::request(CoreRequest request, Reply reply) {
   const bool room = replies_.size() < loop_.channels().inputs.capacity();
   PendingReply pending{std::move(reply), std::nullopt,
-                       std::holds_alternative<CloseSession>(request)};
+                       std::holds_alternative<CloseSession>(request), std::nullopt};
   if (const auto* open = std::get_if<OpenSession>(&request)) {
     pending.opens = open->request;
+  }
+  if (const auto* arm = std::get_if<Arm>(&request)) {
+    pending.arms = arm->operator_id;
   }
   if (room && loop_.channels().inputs.try_push(
                   LoopInput{LoopInput::Kind::kRequest, 0, std::move(request)})) {
@@ -134,6 +137,9 @@ void CoreGateway::take_replies() {
     replies_.pop_front();
     if (r.response.ok()) {
       record_session(pending, r);
+      if (pending.arms) {
+        armed_by_ = *pending.arms;
+      }
     }
     pending.reply(to_reply(r.response));
   }
@@ -227,7 +233,7 @@ void CoreGateway::store_pulses() {
     }
     const WallMs started_at =
         started_ && started_->first == r.pulse_id ? started_->second : front.at;
-    if (!store_.save_pulse(StoredPulse{r, started_at, latest_.status.area, false})) {
+    if (!store_.save_pulse(StoredPulse{r, started_at, latest_.status.area, false, armed_by_})) {
       note_store_failure("pulse record");
       return;
     }

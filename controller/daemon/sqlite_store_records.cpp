@@ -133,8 +133,8 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
         "set_power_mw, set_duration_us, set_depth_um, depth_confirmed, planned_energy_uj, "
         "delivered_energy_uj, rf_time_us, impedance_measured_ohm, impedance_min_ohm, "
         "impedance_mean_ohm, impedance_max_ohm, power_peak_mw, skin_peak_mdegc, "
-        "heatsink_peak_mdegc, outcome, cause, reconciled) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "heatsink_peak_mdegc, outcome, cause, reconciled, operator_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const core::PulseRecord& r = pulse.record;
     s.bind(1, i64(r.pulse_id));
     s.bind(2, i64(r.session_id));
@@ -158,6 +158,7 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
     bind_name(s, 20, r.outcome);
     bind_name(s, 21, r.cause);
     s.bind(22, pulse.reconciled ? 1 : 0);
+    s.bind(23, pulse.operator_id);
     s.exec();
     return true;
   });
@@ -170,8 +171,8 @@ std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id
         "SELECT pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
         "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
         "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
-        "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled "
-        "FROM pulses WHERE session_id = ? ORDER BY pulse_id");
+        "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled, "
+        "operator_id FROM pulses WHERE session_id = ? ORDER BY pulse_id");
     s.bind(1, i64(session_id));
     std::vector<StoredPulse> found;
     while (s.executeStep()) {
@@ -200,6 +201,7 @@ std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id
       r.outcome = read_name(s.getColumn(19), core::PulseOutcome::kFaulted);
       r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
       p.reconciled = integer(21) != 0;
+      p.operator_id = s.getColumn(22).getString();
     }
     return found;
   });
