@@ -24,8 +24,6 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-constexpr std::chrono::seconds kHttpTimeout{30};
-constexpr std::chrono::seconds kHelloTimeout{1};  // issue 10: authenticate within 1 s
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kStreamMessageLimit = 4 * 1024;  // hello and heartbeat are tiny
 constexpr std::string_view kStreamPath = "/api/v1/stream";
@@ -39,9 +37,11 @@ class Connection {
 };
 
 struct Shared {
-  Shared(DeviceGateway& gateway, Store& store, ApiOptions options, HashWorker::Post post)
-      : service(gateway, store, std::move(options), std::move(post)) {}
+  Shared(DeviceGateway& gateway, Store& store, ApiOptions options, HashWorker::Post post,
+         ApiServerLimits l)
+      : service(gateway, store, std::move(options), std::move(post)), limits(l) {}
   ApiService service;
+  ApiServerLimits limits;
   std::vector<std::weak_ptr<Connection>> connections;
   void track(const std::shared_ptr<Connection>& c) {
     std::erase_if(connections, [](const auto& w) { return w.expired(); });
@@ -51,6 +51,29 @@ struct Shared {
 
 std::string target_path(std::string_view target) {
   return std::string(target.substr(0, target.find('?')));
+}
+
+// "1 s", "200 ms": as the close reason says it.
+std::string duration_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) {
+    return std::to_string(d.count() / 1000) + " s";
+  }
+  return std::to_string(d.count()) + " ms";
+}
+
+HttpRequest to_service(const http::request_header<>& request, bool loopback) {
+  HttpRequest in;
+  in.method = std::string(request.method_string());
+  in.target = std::string(request.target());
+  in.host = std::string(request[http::field::host]);
+  if (request.find(http::field::origin) != request.end()) {
+    in.origin = std::string(request[http::field::origin]);
+  }
+  in.content_type = std::string(request[http::field::content_type]);
+  in.authorization = std::string(request[http::field::authorization]);
+  in.display = request["X-Rfneedle-Client"] == "display";
+  in.from_loopback = loopback;
+  return in;
 }
 
 class StreamSession final : public Connection,
@@ -65,7 +88,6 @@ class StreamSession final : public Connection,
   ~StreamSession() { finish(); }
 
   void run(http::request<http::string_body> request) {
-    authorization_ = std::string(request[http::field::authorization]);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(kStreamMessageLimit);
@@ -112,11 +134,11 @@ class StreamSession final : public Connection,
       close_now();
       return;
     }
-    shared_->service.stream_opened(*this, authorization_);
-    hello_timer_.expires_after(kHelloTimeout);
+    shared_->service.stream_opened(*this);
+    hello_timer_.expires_after(shared_->limits.hello_timeout);
     hello_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
       if (!timer_ec && !self->shared_->service.stream_admitted(*self)) {
-        self->close("no hello within 1 s");
+        self->close("no hello within " + duration_text(self->shared_->limits.hello_timeout));
       }
     });
     read_next();
@@ -183,7 +205,6 @@ class StreamSession final : public Connection,
   net::steady_timer hello_timer_;
   std::shared_ptr<Shared> shared_;
   SendQueue queue_;
-  std::string authorization_;
   std::string reason_;
   bool loopback_;
   bool accepted_ = false;
@@ -212,7 +233,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes);  // before reading (STYLE: Beast's examples)
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(kHttpTimeout);
+    // The whole request within the timeout: a slow or partial one is cut off (slowloris).
+    stream_.expires_after(shared_->limits.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
@@ -223,7 +245,13 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       return shut();
     }
     if (ec == http::error::body_limit) {
-      return fail(413, "request body too large", "at most 65536 bytes");
+      // Its headers were read: refused like any other request, and audited (SR-72).
+      const HttpRequest in = to_service(parser_->get(), loopback_);
+      return shared_->service.refuse_unread(
+          in, error_response(413, error_body("request body too large", "", "at most 65536 bytes")),
+          [self = shared_from_this()](HttpResponse out) {
+            self->write(std::move(out), false, 11);
+          });
     }
     if (ec == http::error::header_limit) {
       return fail(431, "request headers too large", "at most 8192 bytes");
@@ -232,19 +260,17 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       return fail(400, "malformed HTTP request", "HTTP/1.1 (RFC 9112)");
     }
     http::request<http::string_body> request = parser_->release();
+    HttpRequest in = to_service(request, loopback_);
     if (websocket::is_upgrade(request) && target_path(request.target()) == kStreamPath) {
+      // A page from elsewhere may open a WebSocket to the device: its Origin says so.
+      if (auto refused = shared_->service.refuse_browser(in)) {
+        return write(std::move(*refused), false, request.version());
+      }
       auto stream = std::make_shared<StreamSession>(std::move(stream_), shared_, loopback_);
       shared_->track(stream);
       stream->run(std::move(request));
       return;
     }
-    HttpRequest in;
-    in.method = std::string(request.method_string());
-    in.target = std::string(request.target());
-    in.content_type = std::string(request[http::field::content_type]);
-    in.authorization = std::string(request[http::field::authorization]);
-    in.display = request["X-Rfneedle-Client"] == "display";
-    in.from_loopback = loopback_;
     in.body = std::move(request.body());
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
@@ -272,7 +298,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     response->keep_alive(keep_alive);
     response->body() = std::move(out.body);
     response->prepare_payload();
-    stream_.expires_after(kHttpTimeout);
+    stream_.expires_after(shared_->limits.request_timeout);
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
                         if (ec || !response->keep_alive()) {
@@ -305,8 +331,8 @@ std::optional<std::string> check_listen_address(std::string_view address) {
 }
 
 struct ApiServer::Listener : std::enable_shared_from_this<ApiServer::Listener> {
-  Listener(net::io_context& context, std::shared_ptr<Shared> s)
-      : io(context), acceptor(context), shared(std::move(s)) {}
+  Listener(tcp::acceptor a, std::shared_ptr<Shared> s)
+      : acceptor(std::move(a)), shared(std::move(s)) {}
 
   void accept_next() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
@@ -323,25 +349,28 @@ struct ApiServer::Listener : std::enable_shared_from_this<ApiServer::Listener> {
     });
   }
 
-  net::io_context& io;
   tcp::acceptor acceptor;
   std::shared_ptr<Shared> shared;
 };
 
 ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, ApiOptions options,
-                     const std::string& address, std::uint16_t port) {
+                     const std::string& address, std::uint16_t port, ApiServerLimits limits) {
   if (auto why = check_listen_address(address)) {
     throw std::invalid_argument("--listen: " + *why);
   }
-  auto post = [&io](std::function<void()> f) { net::post(io, std::move(f)); };
-  auto shared = std::make_shared<Shared>(gateway, store, std::move(options), post);
-  listener_ = std::make_shared<Listener>(io, std::move(shared));
   const tcp::endpoint endpoint(net::ip::make_address(address), port);
-  tcp::acceptor& a = listener_->acceptor;
-  a.open(endpoint.protocol());
-  a.set_option(net::socket_base::reuse_address(true));
-  a.bind(endpoint);
-  a.listen(net::socket_base::max_listen_connections);
+  tcp::acceptor acceptor(io);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  // Issue 10: the Host of every request must name what was bound.
+  options.listen_address = endpoint.address().to_string();
+  options.listen_port = acceptor.local_endpoint().port();
+  auto post = [&io](std::function<void()> f) { net::post(io, std::move(f)); };
+  auto shared =
+      std::make_shared<Shared>(gateway, store, std::move(options), std::move(post), limits);
+  listener_ = std::make_shared<Listener>(std::move(acceptor), std::move(shared));
 }
 
 ApiServer::~ApiServer() { stop(); }
