@@ -117,6 +117,16 @@ api::Pulse to_api(const StoredPulse& p) {
   set_time(out.mutable_started_at(), p.started_at);
   out.set_area(shift<api::BodyArea>(p.area));
   out.set_reconciled(p.reconciled);
+  out.set_operator_id(p.operator_id);
+  return out;
+}
+
+api::OperatorAccount to_api(const OperatorRecord& account) {
+  api::OperatorAccount out;
+  out.set_user(account.user);
+  out.set_disabled(account.disabled);
+  set_time(out.mutable_created_at(), account.created_at);
+  set_time(out.mutable_changed_at(), account.changed_at);
   return out;
 }
 

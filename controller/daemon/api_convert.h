@@ -17,6 +17,7 @@ namespace rfneedle::daemon {
 [[nodiscard]] api::SessionSummary to_api(const SessionRecord& session);
 [[nodiscard]] api::Pulse to_api(const StoredPulse& pulse);
 [[nodiscard]] api::Pulse to_api(const core::PulseRecord& pulse);
+[[nodiscard]] api::OperatorAccount to_api(const OperatorRecord& account);  // no PIN hash
 [[nodiscard]] api::Counters to_api(const core::Counters& counters);
 [[nodiscard]] api::Presets to_api_presets(const core::CoreConfig& config,
                                           const std::vector<std::string>& after_care);

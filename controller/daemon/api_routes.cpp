@@ -32,7 +32,7 @@ const api::ErrorBody* refusal(const Checked<T>& checked) {
 
 }  // namespace
 
-void ApiService::login(const HttpRequest& request, const Caller& caller, const Respond& respond) {
+void ApiService::login(const HttpRequest& request, const Respond& respond) {
   api::LoginRequest body;
   if (auto e = parse_json(request.body, body)) {
     return respond(bad_request(*e));
@@ -42,7 +42,6 @@ void ApiService::login(const HttpRequest& request, const Caller& caller, const R
   }
   const Role role = body.role() == api::ROLE_SERVICE ? Role::kService : Role::kOperator;
   const std::string user = role == Role::kService ? "" : body.user();
-  const std::string parameters = "role=" + std::string(name(role)) + " user=" + user;
   const Instant now = options_.steady_now();
   auto begun = auth_.begin_login(role, user, now);
   if (const auto* refused = std::get_if<Authenticator::Refused>(&begun)) {
@@ -50,23 +49,21 @@ void ApiService::login(const HttpRequest& request, const Caller& caller, const R
                                   "5 failures wait 30 s, doubling up to 15 min (SR-74)");
     const auto s = std::chrono::duration_cast<std::chrono::duration<double>>(refused->retry_after);
     e.set_retry_after_s(static_cast<std::uint32_t>(std::ceil(s.count())));
-    return reply(caller, "login", parameters, error_response(429, e), respond);
+    return respond(error_response(429, e));
   }
   const auto check = std::get<Authenticator::Check>(begun);
   std::weak_ptr<int> alive = alive_;
   const bool started = worker_.try_run(
       [hash = check.hash, secret = body.secret()] { return verify_secret(hash, secret); },
-      [this, alive, check, role, user, parameters, caller, respond](bool verified) {
+      [this, alive, check, role, user, respond](bool verified) {
         if (alive.expired()) {
           return;
         }
         const Instant at = options_.steady_now();
         const auto token = auth_.finish_login(check, role, user, verified, at);
         if (!token) {
-          return reply(caller, "login", parameters,
-                       error_response(401, error_body("wrong user or secret", "secret",
-                                                      "the account's PIN or the service key")),
-                       respond);
+          return respond(error_response(401, error_body("wrong user or secret", "secret",
+                                                        "the account's PIN or the service key")));
         }
         api::LoginResponse out;
         out.set_token(*token);
@@ -77,7 +74,7 @@ void ApiService::login(const HttpRequest& request, const Caller& caller, const R
             std::chrono::duration_cast<std::chrono::milliseconds>(life).count());
         out.set_role(role == Role::kService ? api::ROLE_SERVICE : api::ROLE_OPERATOR);
         out.set_user(role == Role::kService ? "service" : user);
-        reply(caller, "login", parameters, {200, to_json(out)}, respond);
+        respond({200, to_json(out)});
       });
   if (!started) {
     api::ErrorBody e = error_body("busy checking another log-in", "", "one log-in at a time");
@@ -96,15 +93,10 @@ void ApiService::open_session(const HttpRequest& request, const Caller& caller,
   if (const auto* e = refusal(checked)) {
     return respond(bad_request(*e));
   }
-  const std::string parameters =
-      "area=" + api::BodyArea_Name(body.area()) +
-      (body.override_reason().empty() ? "" : " override_reason=" + body.override_reason());
-  ask_core(OpenSession{std::get<core::SessionRequest>(std::move(checked))}, caller, "session",
-           parameters, respond);
+  ask_core(OpenSession{std::get<core::SessionRequest>(std::move(checked))}, respond);
 }
 
-void ApiService::set_area(const HttpRequest& request, const Caller& caller,
-                          const Respond& respond) {
+void ApiService::set_area(const HttpRequest& request, const Respond& respond) {
   api::SessionAreaRequest body;
   if (auto e = parse(request, body)) {
     return respond(*e);
@@ -113,12 +105,10 @@ void ApiService::set_area(const HttpRequest& request, const Caller& caller,
   if (const auto* e = refusal(checked)) {
     return respond(bad_request(*e));
   }
-  ask_core(ChangeArea{std::get<core::BodyArea>(checked)}, caller, "session/area",
-           "area=" + api::BodyArea_Name(body.area()), respond);
+  ask_core(ChangeArea{std::get<core::BodyArea>(checked)}, respond);
 }
 
-void ApiService::set_parameters(const HttpRequest& request, const Caller& caller,
-                                const Respond& respond) {
+void ApiService::set_parameters(const HttpRequest& request, const Respond& respond) {
   api::ParametersRequest body;
   if (auto e = parse(request, body)) {
     return respond(*e);
@@ -127,17 +117,10 @@ void ApiService::set_parameters(const HttpRequest& request, const Caller& caller
   if (const auto* e = refusal(checked)) {
     return respond(bad_request(*e));
   }
-  const std::string parameters =
-      "depth_um=" + std::to_string(body.depth_um()) +
-      " power_mw=" + std::to_string(body.power_mw()) +
-      " duration_ms=" + std::to_string(body.duration_ms()) +
-      " confirm_outside_range=" + (body.confirm_outside_range() ? "true" : "false");
-  ask_core(SetParameters{std::get<core::PulseParameters>(checked)}, caller, "parameters",
-           parameters, respond);
+  ask_core(SetParameters{std::get<core::PulseParameters>(checked)}, respond);
 }
 
-void ApiService::reset_faults(const HttpRequest& request, const Caller& caller,
-                              const Respond& respond) {
+void ApiService::reset_faults(const HttpRequest& request, const Respond& respond) {
   api::ResetRequest body;
   if (auto e = parse(request, body)) {
     return respond(*e);
@@ -146,12 +129,10 @@ void ApiService::reset_faults(const HttpRequest& request, const Caller& caller,
   if (const auto* e = refusal(checked)) {
     return respond(bad_request(*e));
   }
-  ask_core(ServiceReset{std::get<std::string>(checked)}, caller, "faults/reset",
-           "reason=" + body.reason(), respond);
+  ask_core(ServiceReset{std::get<std::string>(checked)}, respond);
 }
 
-void ApiService::sim_faults(const HttpRequest& request, const Caller& caller,
-                            const Respond& respond) {
+void ApiService::sim_faults(const HttpRequest& request, const Respond& respond) {
   api::SimFaultRequest body;
   if (auto e = parse(request, body)) {
     return respond(*e);
@@ -159,33 +140,26 @@ void ApiService::sim_faults(const HttpRequest& request, const Caller& caller,
   if (body.command().empty() || body.command().size() > 256) {
     return respond(bad_request(error_body("missing", "command", "1..256 bytes")));
   }
-  const std::string parameters = "command=" + body.command();
   // SR-77: only to a simulator, and only when both boards' handshakes say simulated.
   if (!gateway_.boards_simulated()) {
-    return reply(caller, "service/sim/faults", parameters,
-                 error_response(409, error_body("the boards are not simulated", "",
-                                                "both handshakes report simulated (SR-77)")),
-                 respond);
+    return respond(error_response(409, error_body("the boards are not simulated", "",
+                                                  "both handshakes report simulated (SR-77)")));
   }
   if (!options_.forward_sim_fault) {
-    return reply(caller, "service/sim/faults", parameters,
-                 error_response(409, error_body("no simulator control socket", "",
-                                                "rfneedled --sim-control PATH")),
-                 respond);
+    return respond(error_response(
+        409, error_body("no simulator control socket", "", "rfneedled --sim-control PATH")));
   }
   std::weak_ptr<int> alive = alive_;
-  options_.forward_sim_fault(body.command(), [this, alive, caller, parameters, respond](
-                                                 bool ok, std::string text) {
+  options_.forward_sim_fault(body.command(), [alive, respond](bool ok, std::string text) {
     if (alive.expired()) {
       return;
     }
     if (!ok) {
-      return reply(caller, "service/sim/faults", parameters,
-                   error_response(502, error_body(text, "", "the simulator's answer")), respond);
+      return respond(error_response(502, error_body(text, "", "the simulator's answer")));
     }
     api::SimFaultResponse out;
     out.set_reply(std::move(text));
-    reply(caller, "service/sim/faults", parameters, {200, to_json(out)}, respond);
+    respond({200, to_json(out)});
   });
 }
 

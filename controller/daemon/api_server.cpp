@@ -32,8 +32,6 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-constexpr std::chrono::seconds kHttpTimeout{30};
-constexpr std::chrono::seconds kHelloTimeout{1};  // issue 10: authenticate within 1 s
 constexpr std::chrono::seconds kCloseGrace{1};    // for the connections' close handshakes
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kStreamMessageLimit = 4 * 1024;  // hello and heartbeat are tiny
@@ -68,12 +66,15 @@ class Gate {
 };
 
 struct Shared {
-  Shared(net::io_context& service_context, DeviceGateway& g, std::shared_ptr<Gate> network_gate)
-      : service_io(service_context), gateway(g), gate(std::move(network_gate)) {}
+  Shared(net::io_context& service_context, DeviceGateway& g, std::shared_ptr<Gate> network_gate,
+         ApiServerLimits l)
+      : service_io(service_context), gateway(g), gate(std::move(network_gate)), limits(l) {}
   net::io_context& service_io;
   DeviceGateway& gateway;  // only stop() from the network thread: thread-safe
   std::shared_ptr<Gate> gate;
-  // The service thread's: null once the server stopped.
+  const ApiServerLimits limits;
+  // The service thread's: null once the server stopped. The network thread calls only
+  // its refuse_browser(), which reads nothing but the options fixed at construction.
   ApiService* service = nullptr;
   // The network thread's.
   std::vector<std::weak_ptr<Connection>> connections;
@@ -94,6 +95,29 @@ struct Shared {
 
 std::string target_path(std::string_view target) {
   return std::string(target.substr(0, target.find('?')));
+}
+
+// "1 s", "200 ms": as the close reason says it.
+std::string duration_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) {
+    return std::to_string(d.count() / 1000) + " s";
+  }
+  return std::to_string(d.count()) + " ms";
+}
+
+HttpRequest to_service(const http::request_header<>& request, bool loopback) {
+  HttpRequest in;
+  in.method = std::string(request.method_string());
+  in.target = std::string(request.target());
+  in.host = std::string(request[http::field::host]);
+  if (request.find(http::field::origin) != request.end()) {
+    in.origin = std::string(request[http::field::origin]);
+  }
+  in.content_type = std::string(request[http::field::content_type]);
+  in.authorization = std::string(request[http::field::authorization]);
+  in.display = request["X-Rfneedle-Client"] == "display";
+  in.from_loopback = loopback;
+  return in;
 }
 
 class StreamSession;
@@ -123,7 +147,6 @@ class StreamSession final : public Connection, public std::enable_shared_from_th
 
   void run(http::request<http::string_body> request) {
     peer_ = std::make_shared<PeerHandle>(shared_->gate, weak_from_this(), loopback_);
-    authorization_ = std::string(request[http::field::authorization]);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(kStreamMessageLimit);
@@ -170,17 +193,17 @@ class StreamSession final : public Connection, public std::enable_shared_from_th
       close_now();
       return;
     }
-    Shared::on_service(shared_, [peer = peer_, authorization = authorization_](ApiService& s) {
-      s.stream_opened(*peer, authorization);
-    });
-    hello_timer_.expires_after(kHelloTimeout);
+    Shared::on_service(shared_, [peer = peer_](ApiService& s) { s.stream_opened(*peer); });
+    hello_timer_.expires_after(shared_->limits.hello_timeout);
     hello_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
       if (timer_ec) {
         return;
       }
-      Shared::on_service(self->shared_, [peer = self->peer_](ApiService& s) {
+      Shared::on_service(self->shared_, [peer = self->peer_,
+                                         limit = self->shared_->limits.hello_timeout](
+                                            ApiService& s) {
         if (!s.stream_admitted(*peer)) {
-          peer->close("no hello within 1 s");
+          peer->close("no hello within " + duration_text(limit));
         }
       });
     });
@@ -251,7 +274,6 @@ class StreamSession final : public Connection, public std::enable_shared_from_th
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<PeerHandle> peer_;
   SendQueue queue_;
-  std::string authorization_;
   std::string reason_;
   bool loopback_;
   bool accepted_ = false;
@@ -297,7 +319,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes);  // before reading (STYLE: Beast's examples)
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(kHttpTimeout);
+    // The whole request within the timeout: a slow or partial one is cut off (slowloris).
+    stream_.expires_after(shared_->limits.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
@@ -308,7 +331,16 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       return shut();
     }
     if (ec == http::error::body_limit) {
-      return fail(413, "request body too large", "at most 65536 bytes");
+      // Its headers were read: refused like any other request, and audited (SR-72).
+      HttpRequest in = to_service(parser_->get(), loopback_);
+      HttpResponse refused =
+          error_response(413, error_body("request body too large", "", "at most 65536 bytes"));
+      awaiting_answer_ = shared_from_this();
+      Respond respond = answer_here(false, 11);
+      return Shared::on_service(shared_, [in = std::move(in), refused = std::move(refused),
+                                          respond = std::move(respond)](ApiService& s) mutable {
+        s.refuse_unread(in, std::move(refused), respond);
+      });
     }
     if (ec == http::error::header_limit) {
       return fail(431, "request headers too large", "at most 8192 bytes");
@@ -317,19 +349,17 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       return fail(400, "malformed HTTP request", "HTTP/1.1 (RFC 9112)");
     }
     http::request<http::string_body> request = parser_->release();
+    HttpRequest in = to_service(request, loopback_);
     if (websocket::is_upgrade(request) && target_path(request.target()) == kStreamPath) {
+      // A page from elsewhere may open a WebSocket to the device: its Origin says so.
+      if (auto refused = shared_->service->refuse_browser(in)) {
+        return write(std::move(*refused), false, request.version());
+      }
       auto stream = std::make_shared<StreamSession>(std::move(stream_), shared_, loopback_);
       shared_->track(stream);
       stream->run(std::move(request));
       return;
     }
-    HttpRequest in;
-    in.method = std::string(request.method_string());
-    in.target = std::string(request.target());
-    in.content_type = std::string(request[http::field::content_type]);
-    in.authorization = std::string(request[http::field::authorization]);
-    in.display = request["X-Rfneedle-Client"] == "display";
-    in.from_loopback = loopback_;
     in.body = std::move(request.body());
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
@@ -342,8 +372,16 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     }
     // Kept open until the answer comes back from the service thread (or the server stops).
     awaiting_answer_ = shared_from_this();
-    Respond respond = [gate = shared_->gate, session = weak_from_this(), keep_alive,
-                       version](HttpResponse out) {
+    Respond respond = answer_here(keep_alive, version);
+    Shared::on_service(shared_, [in = std::move(in), respond = std::move(respond)](ApiService& s) {
+      s.handle(in, respond);
+    });
+  }
+
+  // What the service thread calls with its answer: written here, on the network thread.
+  Respond answer_here(bool keep_alive, unsigned version) {
+    return [gate = shared_->gate, session = weak_from_this(), keep_alive,
+            version](HttpResponse out) {
       gate->post([session, out = std::move(out), keep_alive, version]() mutable {
         if (auto s = session.lock()) {
           s->awaiting_answer_.reset();
@@ -351,9 +389,6 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
         }
       });
     };
-    Shared::on_service(shared_, [in = std::move(in), respond = std::move(respond)](ApiService& s) {
-      s.handle(in, respond);
-    });
   }
 
   void fail(unsigned status, std::string what, std::string rule) {
@@ -375,7 +410,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     response->keep_alive(keep_alive);
     response->body() = std::move(out.body);
     response->prepare_payload();
-    stream_.expires_after(kHttpTimeout);
+    stream_.expires_after(shared_->limits.request_timeout);
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
                         if (ec || !response->keep_alive()) {
@@ -409,10 +444,10 @@ std::optional<std::string> check_listen_address(std::string_view address) {
 }
 
 struct ApiServer::Network {
-  Network(net::io_context& service_io, DeviceGateway& gateway)
+  Network(net::io_context& service_io, DeviceGateway& gateway, ApiServerLimits limits)
       : acceptor(io),
         gate(std::make_shared<Gate>(io)),
-        shared(std::make_shared<Shared>(service_io, gateway, gate)) {}
+        shared(std::make_shared<Shared>(service_io, gateway, gate, limits)) {}
 
   void accept_next() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -442,14 +477,11 @@ struct ApiServer::Network {
 };
 
 ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, ApiOptions options,
-                     const std::string& address, std::uint16_t port) {
+                     const std::string& address, std::uint16_t port, ApiServerLimits limits) {
   if (auto why = check_listen_address(address)) {
     throw std::invalid_argument("--listen: " + *why);
   }
-  network_ = std::make_unique<Network>(io, gateway);
-  auto post = [&io](std::function<void()> f) { net::post(io, std::move(f)); };
-  network_->service = std::make_unique<ApiService>(gateway, store, std::move(options), post);
-  network_->shared->service = network_->service.get();
+  network_ = std::make_unique<Network>(io, gateway, limits);
   const tcp::endpoint endpoint(net::ip::make_address(address), port);
   tcp::acceptor& a = network_->acceptor;
   a.open(endpoint.protocol());
@@ -457,6 +489,12 @@ ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, 
   a.bind(endpoint);
   a.listen(net::socket_base::max_listen_connections);
   port_ = a.local_endpoint().port();
+  // Issue 10: the Host of every request must name what was bound.
+  options.listen_address = endpoint.address().to_string();
+  options.listen_port = port_;
+  auto post = [&io](std::function<void()> f) { net::post(io, std::move(f)); };
+  network_->service = std::make_unique<ApiService>(gateway, store, std::move(options), post);
+  network_->shared->service = network_->service.get();
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -15,6 +15,7 @@
 //   server.stop();       // connections closed, the network thread joined, ApiService gone
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,13 +34,23 @@ namespace rfneedle::daemon {
 // the API is for the device itself (DESIGN 6). Only numeric IPv4/IPv6 addresses.
 [[nodiscard]] std::optional<std::string> check_listen_address(std::string_view address);
 
+// How long a client may take (docs/api.md, "Limits and timeouts"); tests shorten them.
+struct ApiServerLimits {
+  // To send a whole request (a slow or partial one is cut off), or to read an answer.
+  std::chrono::milliseconds request_timeout{30'000};
+  // For a WebSocket's first message, its hello (issue 10).
+  std::chrono::milliseconds hello_timeout{1'000};
+};
+
 class ApiServer {
  public:
-  // Binds and listens at once; port 0 takes a free port (port() says which). Throws
+  // Binds and listens at once; port 0 takes a free port (port() says which), and the
+  // address and port bound are the only Host a request may name. Throws
   // std::invalid_argument for a non-loopback address or an unusable account hash, and
   // boost::system::system_error when the address cannot be bound.
   ApiServer(boost::asio::io_context& io, DeviceGateway& gateway, Store& store, ApiOptions options,
-            const std::string& address = "127.0.0.1", std::uint16_t port = 8080);
+            const std::string& address = "127.0.0.1", std::uint16_t port = 8080,
+            ApiServerLimits limits = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <stdexcept>
 
 #include "controller/daemon/api_convert.h"
 #include "controller/daemon/api_json.h"
@@ -45,11 +47,17 @@ enum class RouteId : std::uint8_t {
   kConfig,
   kLink,
   kSimFaults,
+  kOperators,
+  kCreateOperator,
+  kResetOperator,
+  kDisableOperator,
+  kEnableOperator,
+  kAuditVerify,
 };
 
 struct ApiService::Route {
   std::string_view method;
-  std::string_view path;  // under /api/v1/; a trailing "/" takes one more segment ({id})
+  std::string_view path;  // under /api/v1/; a "{}" segment takes any one segment ({id})
   Access access;
   RouteId id;
 };
@@ -82,7 +90,7 @@ constexpr std::array kRoutes = {
     Route{"POST", "faults/reset", Access::kService, RouteId::kReset},
     Route{"GET", "events", Access::kToken, RouteId::kEvents},
     Route{"GET", "sessions", Access::kToken, RouteId::kSessions},
-    Route{"GET", "sessions/", Access::kToken, RouteId::kSession},
+    Route{"GET", "sessions/{}", Access::kToken, RouteId::kSession},
     Route{"GET", "stream", Access::kTokenOrDisplay, RouteId::kStream},
     Route{"POST", "service/enter", Access::kService, RouteId::kServiceEnter},
     Route{"POST", "service/exit", Access::kService, RouteId::kServiceExit},
@@ -92,16 +100,39 @@ constexpr std::array kRoutes = {
     Route{"GET", "service/config", Access::kService, RouteId::kConfig},
     Route{"GET", "service/link", Access::kService, RouteId::kLink},
     Route{"POST", "service/sim/faults", Access::kService, RouteId::kSimFaults},
+    Route{"GET", "service/operators", Access::kService, RouteId::kOperators},
+    Route{"POST", "service/operators", Access::kService, RouteId::kCreateOperator},
+    Route{"POST", "service/operators/{}/reset", Access::kService, RouteId::kResetOperator},
+    Route{"POST", "service/operators/{}/disable", Access::kService, RouteId::kDisableOperator},
+    Route{"POST", "service/operators/{}/enable", Access::kService, RouteId::kEnableOperator},
+    Route{"GET", "service/audit/verify", Access::kService, RouteId::kAuditVerify},
 };
 
 constexpr std::string_view kPrefix = "/api/v1/";
 
-bool path_matches(std::string_view pattern, std::string_view path) {
-  if (pattern.ends_with('/')) {
-    return path.starts_with(pattern) && path.size() > pattern.size() &&
-           path.substr(pattern.size()).find('/') == std::string_view::npos;
+// The path's segment in the pattern's "{}" (e.g. a session ID), if the path matches.
+std::optional<std::string_view> path_match(std::string_view pattern, std::string_view path) {
+  std::string_view argument;
+  while (true) {
+    const std::size_t p_end = pattern.find('/');
+    const std::size_t s_end = path.find('/');
+    const std::string_view p = pattern.substr(0, p_end);
+    const std::string_view segment = path.substr(0, s_end);
+    if (p == "{}" ? segment.empty() : p != segment) {
+      return std::nullopt;
+    }
+    if (p == "{}") {
+      argument = segment;
+    }
+    if (p_end == std::string_view::npos || s_end == std::string_view::npos) {
+      if (p_end != s_end) {
+        return std::nullopt;
+      }
+      return argument;
+    }
+    pattern.remove_prefix(p_end + 1);
+    path.remove_prefix(s_end + 1);
   }
-  return pattern == path;
 }
 
 HttpResponse error(unsigned status, std::string what, std::string field, std::string rule) {
@@ -116,6 +147,8 @@ bool is_json(std::string_view content_type) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return type == "application/json";
 }
+
+bool is_mutating(std::string_view method) { return method != "GET" && method != "HEAD"; }
 
 std::string_view bearer_token(std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
@@ -156,14 +189,15 @@ ApiService::ApiService(DeviceGateway& gateway, Store& store, ApiOptions options,
       presets_(to_api_presets(options_.core_config, options_.after_care.empty()
                                                         ? default_after_care()
                                                         : options_.after_care)),
-      auth_(options_.accounts),
+      post_(post),
+      auth_([this](Role role, const std::string& user) { return find_account(role, user); }),
       worker_(std::move(post)) {
-  // The touchscreen's log-in picker: user names only, never a hash.
-  for (const Account& account : options_.accounts) {
-    if (account.role == Role::kOperator) {
-      presets_.add_operators(account.user);
+  if (!options_.service_key_hash.empty()) {
+    if (auto why = check_hash(options_.service_key_hash)) {
+      throw std::invalid_argument("accounts.service_key_hash: " + *why);
     }
   }
+  seed_operators();
   gateway_.add_listener(*this);
 }
 
@@ -171,21 +205,13 @@ ApiService::~ApiService() { gateway_.remove_listener(*this); }
 
 void ApiService::handle(const HttpRequest& request, const Respond& respond) {
   const std::string_view target = request.target;
-  const auto q = target.find('?');
-  const std::string_view path = target.substr(0, q);
-  if (!path.starts_with(kPrefix)) {
-    if (request.method != "GET" && request.method != "HEAD") {
-      respond(error(405, "method not allowed", "", "GET"));
-      return;
-    }
-    respond(serve_static(path));
-    return;
-  }
-  const std::string_view rest = path.substr(kPrefix.size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool api = path.starts_with(kPrefix);
+  const std::string_view rest = api ? path.substr(kPrefix.size()) : std::string_view{};
   const Route* found = nullptr;
   std::string allow;
-  for (const Route& route : kRoutes) {
-    if (!path_matches(route.path, rest)) {
+  for (const Route& route : api ? std::span(kRoutes) : std::span<const Route>{}) {
+    if (!path_match(route.path, rest)) {
       continue;
     }
     if (route.method == request.method) {
@@ -194,14 +220,29 @@ void ApiService::handle(const HttpRequest& request, const Respond& respond) {
     }
     allow += (allow.empty() ? "" : ", ") + std::string(route.method);
   }
+  if (found != nullptr && found->id == RouteId::kStop) {
+    return stop(request, respond);
+  }
+  const Caller caller = caller_of(request);
+  // SR-72: every mutating request, accepted or refused, is recorded before it is answered.
+  const Respond answer =
+      is_mutating(request.method) ? audited(caller, request, std::string(path), respond) : respond;
+  if (auto refused = refuse_browser(request)) {
+    return answer(std::move(*refused));
+  }
+  if (!api) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return answer(error(405, "method not allowed", "", "GET"));
+    }
+    return answer(serve_static(path));
+  }
   if (found == nullptr) {
     HttpResponse r = allow.empty() ? error(404, "no such route", "", "a route of docs/api.md")
                                    : error(405, "method not allowed", "", allow);
     r.allow = allow;
-    respond(std::move(r));
-    return;
+    return answer(std::move(r));
   }
-  dispatch(*found, request, respond);
+  dispatch(*found, request, caller, answer);
 }
 
 bool ApiService::is_loopback_stop(const HttpRequest& request) {
@@ -216,33 +257,60 @@ HttpResponse ApiService::stop_answer() {
   return {200, to_json(accepted)};
 }
 
-void ApiService::audit_stop() { (void)audit(Caller{}, "stop", "", 200); }
+void ApiService::audit_stop() { (void)audit(Caller{}, "/api/v1/stop", "", "200"); }
 
-void ApiService::dispatch(const Route& route, const HttpRequest& request, const Respond& respond) {
+void ApiService::refuse_unread(const HttpRequest& request, HttpResponse response,
+                               const Respond& respond) {
+  const std::string_view target = request.target;
+  if (!is_mutating(request.method)) {
+    return respond(std::move(response));
+  }
+  audited(caller_of(request), request, std::string(target.substr(0, target.find('?'))),
+          respond)(std::move(response));
+}
+
+ApiService::Caller ApiService::caller_of(const HttpRequest& request) {
   Caller caller;
-  if (route.id == RouteId::kStop) {
-    // SR-76: from the device itself, no token, never refused, throttled or queued; the
-    // core acts first, the audit follows (issue 10).
-    if (!request.from_loopback) {
-      respond(error(403, "STOP without a token only from the device itself", "", "loopback"));
-      return;
-    }
-    gateway_.stop();
-    respond(stop_answer());
-    audit_stop();
+  caller.token = std::string(bearer_token(request.authorization));
+  if (!caller.token.empty()) {
+    caller.identity = auth_.identify(caller.token, options_.steady_now());
+  }
+  caller.display = !caller.identity && request.display && request.from_loopback;
+  return caller;
+}
+
+void ApiService::stop(const HttpRequest& request, const Respond& respond) {
+  // SR-76: from the device itself, no token, never refused, throttled or queued; the
+  // core acts first, the audit follows (issue 10). Neither Host nor Origin is checked:
+  // a STOP from anywhere on the device only ever makes it safer.
+  if (!request.from_loopback) {
+    respond(error(403, "STOP without a token only from the device itself", "", "loopback"));
     return;
   }
-  const bool mutating = request.method != "GET";
-  if (mutating && !is_json(request.content_type)) {
+  gateway_.stop();
+  respond(stop_answer());
+  audit_stop();
+}
+
+api::Presets ApiService::presets_now() {
+  // The touchscreen's log-in picker: the enabled operators' user names, never a hash.
+  api::Presets presets = presets_;
+  for (const OperatorRecord& account : store_.operators()) {
+    if (!account.disabled) {
+      presets.add_operators(account.user);
+    }
+  }
+  return presets;
+}
+
+void ApiService::dispatch(const Route& route, const HttpRequest& request, const Caller& caller,
+                          const Respond& respond) {
+  if (is_mutating(request.method) && !is_json(request.content_type)) {
+    // Issue 10: no cross-origin form post (which cannot send application/json without a
+    // preflight) gets further than this, so none can lock an operator out.
     respond(error(415, "unsupported media type", "Content-Type", "application/json"));
     return;
   }
-  const std::string token(bearer_token(request.authorization));
-  if (!token.empty()) {
-    caller.identity = auth_.identify(token, options_.steady_now());
-    caller.token = token;
-  }
-  caller.display = !caller.identity && request.display && request.from_loopback;
   switch (route.access) {
     case Access::kAnyone:
       break;
@@ -255,7 +323,7 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
     case Access::kOperator:
     case Access::kService:
       if (!caller.identity) {
-        respond(error(401, token.empty() ? "log-in required" : "token unknown or expired",
+        respond(error(401, caller.token.empty() ? "log-in required" : "token unknown or expired",
                       "Authorization", "Bearer <token from POST /api/v1/login>"));
         return;
       }
@@ -274,58 +342,56 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
     respond(error(423, "the screen is locked: log in again", "", "PIN after the idle lock"));
     return;
   }
-  const std::string_view path = request.target;
-  const auto q = path.find('?');
-  const std::string_view query = q == std::string_view::npos ? "" : path.substr(q + 1);
-  const std::string name(route.path);
+  const std::string_view target = request.target;
+  const auto q = target.find('?');
+  const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  const std::string argument(
+      path_match(route.path, target.substr(0, q).substr(kPrefix.size())).value_or(""));
   switch (route.id) {
     case RouteId::kLogin:
-      return login(request, caller, respond);
+      return login(request, respond);
     case RouteId::kLogout: {
       auth_.logout(caller.token);
       api::Accepted ok;
       ok.set_ok(true);
-      return reply(caller, name, "", {200, to_json(ok)}, respond);
+      return respond({200, to_json(ok)});
     }
     case RouteId::kStatus:
       return respond(status_now());
     case RouteId::kPresets:
-      return respond({200, to_json(presets_)});
+      return respond({200, to_json(presets_now())});
     case RouteId::kOpenSession:
       return open_session(request, caller, respond);
     case RouteId::kCloseSession:
-      return ask_core(CloseSession{}, caller, name, "", respond);
+      return ask_core(CloseSession{}, respond);
     case RouteId::kSessionArea:
-      return set_area(request, caller, respond);
+      return set_area(request, respond);
     case RouteId::kSessionCartridge:
-      return ask_core(SwapCartridge{}, caller, name, "", respond);
+      return ask_core(SwapCartridge{}, respond);
     case RouteId::kParameters:
-      return set_parameters(request, caller, respond);
+      return set_parameters(request, respond);
     case RouteId::kArm:
-      return ask_core(Arm{}, caller, name, "", respond);
+      return ask_core(Arm{caller.user()}, respond);
     case RouteId::kDisarm:
-      return ask_core(Disarm{}, caller, name, "", respond);
+      return ask_core(Disarm{}, respond);
     case RouteId::kAcknowledge:
-      return ask_core(Acknowledge{}, caller, name, "", respond);
+      return ask_core(Acknowledge{}, respond);
     case RouteId::kReset:
-      return reset_faults(request, caller, respond);
+      return reset_faults(request, respond);
     case RouteId::kEvents:
       return respond(events(query));
     case RouteId::kSessions:
       return respond(sessions(query));
     case RouteId::kSession:
-      return respond(session(path.substr(kPrefix.size() + route.path.size(),
-                                         q == std::string_view::npos
-                                             ? std::string_view::npos
-                                             : q - kPrefix.size() - route.path.size())));
+      return respond(session(argument));
     case RouteId::kStream:
       return respond(error(400, "WebSocket upgrade required", "Upgrade", "websocket"));
     case RouteId::kServiceEnter:
-      return ask_core(EnterService{}, caller, name, "", respond);
+      return ask_core(EnterService{}, respond);
     case RouteId::kServiceExit:
-      return ask_core(ExitService{}, caller, name, "", respond);
+      return ask_core(ExitService{}, respond);
     case RouteId::kSelfTest:
-      return ask_core(RunSelfTest{}, caller, name, "", respond);
+      return ask_core(RunSelfTest{}, respond);
     case RouteId::kCounters: {
       api::ServiceCounters c;
       *c.mutable_counters() = to_api(gateway_.status().counters);
@@ -343,7 +409,19 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return respond(
           {200, to_json(options_.link_stats ? options_.link_stats() : api::LinkStats())});
     case RouteId::kSimFaults:
-      return sim_faults(request, caller, respond);
+      return sim_faults(request, respond);
+    case RouteId::kOperators:
+      return respond(list_operators());
+    case RouteId::kCreateOperator:
+      return create_operator(request, respond);
+    case RouteId::kResetOperator:
+      return reset_operator(request, argument, respond);
+    case RouteId::kDisableOperator:
+      return respond(set_operator_disabled(argument, true));
+    case RouteId::kEnableOperator:
+      return respond(set_operator_disabled(argument, false));
+    case RouteId::kAuditVerify:
+      return verify_audit(respond);
     case RouteId::kStop:
       break;
   }
@@ -364,45 +442,19 @@ bool ApiService::locked_out(const Identity& identity) {
   return identity.issued <= *locked_since_;
 }
 
-bool ApiService::audit(const Caller& caller, std::string_view route, std::string parameters,
-                       unsigned status) {
-  AuditEntry entry;
-  entry.at = options_.wall_now();
-  entry.role = caller.role();
-  entry.user = caller.user();
-  entry.route = std::string(kPrefix) + std::string(route);
-  entry.parameters = std::move(parameters);
-  entry.result = std::to_string(status);
-  return store_.append_audit(entry);
-}
-
-void ApiService::reply(const Caller& caller, std::string_view route, std::string parameters,
-                       HttpResponse response, const Respond& respond) {
-  // SR-72: recorded before it is answered; unrecorded, it is not answered as done.
-  if (!audit(caller, route, std::move(parameters), response.status)) {
-    respond(error(503, "the audit log could not be written", "", "audited before answered"));
-    return;
-  }
-  respond(std::move(response));
-}
-
-void ApiService::ask_core(CoreRequest request, const Caller& caller, std::string route,
-                          std::string parameters, const Respond& respond) {
+void ApiService::ask_core(CoreRequest request, const Respond& respond) {
   std::weak_ptr<int> alive = alive_;
-  gateway_.request(std::move(request), [this, alive, caller, route = std::move(route),
-                                        parameters = std::move(parameters),
-                                        respond](const CoreReply& r) {
+  gateway_.request(std::move(request), [alive, respond](const CoreReply& r) {
     if (alive.expired()) {
       return;
     }
     if (!r.ok()) {
-      return reply(caller, route, parameters,
-                   error(core_refusal_status(), r.reason, r.field, std::string(code_rule(r.code))),
-                   respond);
+      return respond(
+          error(core_refusal_status(), r.reason, r.field, std::string(code_rule(r.code))));
     }
     api::Accepted ok;
     ok.set_ok(true);
-    reply(caller, route, parameters, {200, to_json(ok)}, respond);
+    respond({200, to_json(ok)});
   });
 }
 

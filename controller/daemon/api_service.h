@@ -27,8 +27,10 @@ namespace rfneedle::daemon {
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query, as sent
+  std::string method;                 // "GET", "POST", ...
+  std::string target;                 // path and query, as sent
+  std::string host;                   // the Host header
+  std::optional<std::string> origin;  // the Origin header, when sent
   std::string content_type;
   std::string authorization;
   bool display = false;  // "X-Rfneedle-Client: display"
@@ -52,11 +54,23 @@ using Respond = std::function<void(HttpResponse)>;
 // A 4xx/5xx whose body is {error, field, rule}.
 [[nodiscard]] HttpResponse error_response(unsigned status, const api::ErrorBody& body);
 
+// An operator account from the configuration (the demo's): it seeds the store's operators
+// on the first start, when the store has none.
+struct OperatorSeed {
+  std::string user;
+  std::string pin_hash;  // Argon2id
+};
+
 // What the daemon provides beyond the gateway and the store.
 struct ApiOptions {
   core::CoreConfig core_config;         // presets and the envelope
   std::vector<std::string> after_care;  // empty: default_after_care()
-  std::vector<Account> accounts;        // hashed secrets only
+  std::string service_key_hash;         // set at provisioning; "": no service log-in
+  std::vector<OperatorSeed> initial_operators;
+  // The address the server listens on (ApiServer sets both once bound): a request's Host
+  // must name it, and its Origin, when sent, must be the device's own.
+  std::string listen_address;
+  std::uint16_t listen_port = 0;
   std::function<Instant()> steady_now;  // token expiry, throttling, the lock
   std::function<WallMs()> wall_now;     // records, expires_at, `today`
   std::filesystem::path frontend_dir;   // empty: no static files
@@ -83,8 +97,10 @@ class StreamPeer {
 class ApiService final : public DeviceListener {
  public:
   struct Route;
-  // Throws std::invalid_argument when an account's hash is unusable. `post` runs a
-  // function on the service thread (the hash worker's results come back through it).
+  // Seeds the store's operators from options.initial_operators when it has none. Throws
+  // std::invalid_argument when a configured hash is unusable or a seed cannot be stored.
+  // `post` runs a function on the service thread (the hash worker's results come back
+  // through it; long reads continue through it).
   ApiService(DeviceGateway& gateway, Store& store, ApiOptions options, HashWorker::Post post);
   ~ApiService();
   ApiService(const ApiService&) = delete;
@@ -92,6 +108,9 @@ class ApiService final : public DeviceListener {
 
   // Every request gets exactly one call of `respond`, now or later.
   void handle(const HttpRequest& request, const Respond& respond);
+  // A request the server refused before reading all of it (413: only its headers were
+  // read): answered with `response`, audited first like any other when it is mutating.
+  void refuse_unread(const HttpRequest& request, HttpResponse response, const Respond& respond);
 
   // STOP from the device itself (SR-76): POST /api/v1/stop from loopback. The server acts
   // on it on its network thread, never behind the service thread's work (a stalled commit,
@@ -101,9 +120,15 @@ class ApiService final : public DeviceListener {
   [[nodiscard]] static HttpResponse stop_answer();
   void audit_stop();
 
-  // The stream: a peer is admitted by a valid bearer token on the upgrade, or by its first
-  // message (StreamHello). `bearer` is the upgrade's Authorization header.
-  void stream_opened(StreamPeer& peer, std::string_view bearer);
+  // Why a request may not be served to whoever sent it, if it may not (issue 10, a browser
+  // on the device must not be usable against it): a Host other than the listen address
+  // (DNS rebinding), an Origin other than the device's own (a cross-origin page). The
+  // server asks before a WebSocket upgrade; handle() asks for every other request.
+  [[nodiscard]] std::optional<HttpResponse> refuse_browser(const HttpRequest& request) const;
+
+  // The stream: a peer is admitted only by its first message, a StreamHello, within 1 s
+  // (the server closes it otherwise).
+  void stream_opened(StreamPeer& peer);
   void stream_message(StreamPeer& peer, std::string_view text);
   void stream_closed(StreamPeer& peer);
   [[nodiscard]] bool stream_admitted(const StreamPeer& peer) const;
@@ -124,40 +149,60 @@ class ApiService final : public DeviceListener {
   struct Peer {
     StreamPeer* peer = nullptr;
     api::Role role = api::ROLE_UNSPECIFIED;
+    std::string user;                // a token's
     std::optional<Instant> expires;  // a token's; none for the display
   };
 
-  // api_service.cpp: dispatch, access, audit, replies.
-  void dispatch(const Route& route, const HttpRequest& request, const Respond& respond);
+  // api_service.cpp: dispatch, access, replies.
+  [[nodiscard]] Caller caller_of(const HttpRequest& request);
+  void stop(const HttpRequest& request, const Respond& respond);
+  void dispatch(const Route& route, const HttpRequest& request, const Caller& caller,
+                const Respond& respond);
   [[nodiscard]] bool locked_out(const Identity& identity);
-  [[nodiscard]] bool audit(const Caller& caller, std::string_view route, std::string parameters,
-                           unsigned status);
-  void ask_core(CoreRequest request, const Caller& caller, std::string route,
-                std::string parameters, const Respond& respond);
-  void reply(const Caller& caller, std::string_view route, std::string parameters,
-             HttpResponse response, const Respond& respond);
+  void ask_core(CoreRequest request, const Respond& respond);
   [[nodiscard]] HttpResponse serve_static(std::string_view path) const;
 
+  // api_audit.cpp (SR-72): `respond` preceded by the request's audit record, or a 503 in
+  // its place when the record cannot be written.
+  [[nodiscard]] Respond audited(const Caller& caller, const HttpRequest& request, std::string route,
+                                Respond respond);
+  [[nodiscard]] bool audit(const Caller& caller, std::string_view route, std::string parameters,
+                           std::string result);
+  struct AuditVerifyRun;
+  void verify_audit(const Respond& respond);
+  void verify_audit_step(const std::shared_ptr<AuditVerifyRun>& run);
+
+  // api_operators.cpp: the operators' accounts, managed by the service role.
+  void seed_operators();
+  [[nodiscard]] std::optional<Account> find_account(Role role, const std::string& user);
+  [[nodiscard]] HttpResponse list_operators();
+  void create_operator(const HttpRequest& request, const Respond& respond);
+  void reset_operator(const HttpRequest& request, std::string user, const Respond& respond);
+  [[nodiscard]] HttpResponse set_operator_disabled(const std::string& user, bool disabled);
+  void end_sessions_of(const std::string& user, const std::string& reason);
+
   // api_routes.cpp: one function per route.
-  void login(const HttpRequest& request, const Caller& caller, const Respond& respond);
+  void login(const HttpRequest& request, const Respond& respond);
   void open_session(const HttpRequest& request, const Caller& caller, const Respond& respond);
-  void set_area(const HttpRequest& request, const Caller& caller, const Respond& respond);
-  void set_parameters(const HttpRequest& request, const Caller& caller, const Respond& respond);
-  void reset_faults(const HttpRequest& request, const Caller& caller, const Respond& respond);
-  void sim_faults(const HttpRequest& request, const Caller& caller, const Respond& respond);
+  void set_area(const HttpRequest& request, const Respond& respond);
+  void set_parameters(const HttpRequest& request, const Respond& respond);
+  void reset_faults(const HttpRequest& request, const Respond& respond);
+  void sim_faults(const HttpRequest& request, const Respond& respond);
   [[nodiscard]] HttpResponse events(std::string_view query);
   [[nodiscard]] HttpResponse sessions(std::string_view query);
   [[nodiscard]] HttpResponse session(std::string_view id);
   [[nodiscard]] HttpResponse status_now() const;
+  [[nodiscard]] api::Presets presets_now();
 
   // api_stream.cpp
-  void admit(StreamPeer& peer, api::Role role, std::optional<Instant> expires);
+  void admit(StreamPeer& peer, api::Role role, std::string user, std::optional<Instant> expires);
   void broadcast(SendQueue::Kind kind, const std::string& text);
 
   DeviceGateway& gateway_;
   Store& store_;
   ApiOptions options_;
-  api::Presets presets_;
+  api::Presets presets_;  // without the operators: presets_now() adds them from the store
+  HashWorker::Post post_;
   Authenticator auth_;
   std::optional<Instant> locked_since_;
   std::vector<Peer> peers_;

@@ -16,27 +16,11 @@ std::string stream_error(std::string what, std::string field, std::string rule) 
   return to_json(m);
 }
 
-std::string_view bearer(std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  return authorization.starts_with(kBearer) ? authorization.substr(kBearer.size()) : "";
-}
-
 }  // namespace
 
-void ApiService::stream_opened(StreamPeer& peer, std::string_view authorization) {
-  const std::string_view token = bearer(authorization);
-  if (!token.empty()) {
-    const auto identity = auth_.identify(token, options_.steady_now());
-    if (!identity) {
-      peer.close("token unknown or expired");
-      return;
-    }
-    admit(peer, identity->role == Role::kService ? api::ROLE_SERVICE : api::ROLE_OPERATOR,
-          identity->expires);
-    return;
-  }
-  pending_.push_back(&peer);
-}
+// Issue 10: a connection authenticates with its first message (the server closes one that
+// sends none within 1 s), never by the upgrade request's headers.
+void ApiService::stream_opened(StreamPeer& peer) { pending_.push_back(&peer); }
 
 bool ApiService::stream_admitted(const StreamPeer& peer) const {
   return std::any_of(peers_.begin(), peers_.end(), [&](const Peer& p) { return p.peer == &peer; });
@@ -44,13 +28,17 @@ bool ApiService::stream_admitted(const StreamPeer& peer) const {
 
 void ApiService::stream_message(StreamPeer& peer, std::string_view text) {
   api::StreamClientMessage message;
+  const bool admitted = stream_admitted(peer);
   if (auto e = parse_json(text, message)) {
+    if (!admitted) {
+      peer.close("the first message is a hello");
+      return;
+    }
     api::StreamServerMessage m;
     *m.mutable_error() = *e;
     peer.send(SendQueue::Kind::kControl, to_json(m));
     return;
   }
-  const bool admitted = stream_admitted(peer);
   if (message.has_hello()) {
     if (admitted) {
       peer.send(SendQueue::Kind::kControl, stream_error("already admitted", "hello", "once"));
@@ -62,7 +50,7 @@ void ApiService::stream_message(StreamPeer& peer, std::string_view text) {
         peer.close("the display connects from the device itself");
         return;
       }
-      admit(peer, api::ROLE_DISPLAY, std::nullopt);
+      admit(peer, api::ROLE_DISPLAY, "", std::nullopt);
       return;
     }
     const auto identity = auth_.identify(hello.token(), options_.steady_now());
@@ -71,7 +59,7 @@ void ApiService::stream_message(StreamPeer& peer, std::string_view text) {
       return;
     }
     admit(peer, identity->role == Role::kService ? api::ROLE_SERVICE : api::ROLE_OPERATOR,
-          identity->expires);
+          identity->user, identity->expires);
     return;
   }
   if (!admitted) {
@@ -99,7 +87,8 @@ void ApiService::stream_closed(StreamPeer& peer) {
   }
 }
 
-void ApiService::admit(StreamPeer& peer, api::Role role, std::optional<Instant> expires) {
+void ApiService::admit(StreamPeer& peer, api::Role role, std::string user,
+                       std::optional<Instant> expires) {
   std::erase(pending_, &peer);
   if (role == api::ROLE_DISPLAY) {
     // One display: a second connection replaces the first (a reloaded page).
@@ -110,10 +99,10 @@ void ApiService::admit(StreamPeer& peer, api::Role role, std::optional<Instant> 
     }
     display_ = &peer;
   }
-  peers_.push_back({&peer, role, expires});
+  peers_.push_back({&peer, role, std::move(user), expires});
   api::StreamServerMessage welcome;
   welcome.mutable_welcome()->set_role(role);
-  *welcome.mutable_welcome()->mutable_presets() = presets_;
+  *welcome.mutable_welcome()->mutable_presets() = presets_now();
   peer.send(SendQueue::Kind::kControl, to_json(welcome));
   api::StreamServerMessage snapshot;
   *snapshot.mutable_snapshot() = to_api(gateway_.status(), gateway_.boards_simulated());

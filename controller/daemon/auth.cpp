@@ -136,26 +136,25 @@ std::optional<Identity> TokenTable::find(std::string_view token, Instant now) {
 
 void TokenTable::revoke(std::string_view token) { tokens_.erase(token_hash(token)); }
 
-Authenticator::Authenticator(std::vector<Account> accounts) : accounts_(std::move(accounts)) {
+std::size_t TokenTable::revoke_user(Role role, std::string_view user) {
+  return std::erase_if(tokens_, [&](const auto& entry) {
+    return entry.second.role == role && entry.second.user == user;
+  });
+}
+
+Authenticator::Authenticator(AccountLookup lookup) : lookup_(std::move(lookup)) {
   if (!sodium_ready()) {
     throw std::runtime_error("libsodium could not be initialised");
-  }
-  for (const Account& a : accounts_) {
-    if (auto why = check_hash(a.secret_hash)) {
-      throw std::invalid_argument(std::string(name(a.role)) + " account '" + a.user + "': " + *why);
-    }
   }
   dummy_hash_ = hash_secret("\x01 no such account");
 }
 
 std::variant<Authenticator::Refused, Authenticator::Check> Authenticator::begin_login(
     Role role, const std::string& user, Instant now) const {
-  const auto account = std::find_if(accounts_.begin(), accounts_.end(), [&](const Account& a) {
-    return a.role == role && (role == Role::kService || a.user == user);
-  });
-  const bool known = account != accounts_.end();
-  Check check{throttle_key(role, role == Role::kService ? "" : user, known),
-              known ? account->secret_hash : dummy_hash_, known};
+  const std::string who = role == Role::kService ? "" : user;
+  const std::optional<Account> account = lookup_(role, who);
+  const bool known = account.has_value();
+  Check check{throttle_key(role, who, known), known ? account->secret_hash : dummy_hash_, known};
   if (auto wait = throttle_.refused_for(check.key, now)) {
     return Refused{*wait};
   }
@@ -165,7 +164,9 @@ std::variant<Authenticator::Refused, Authenticator::Check> Authenticator::begin_
 std::optional<std::string> Authenticator::finish_login(const Check& check, Role role,
                                                        const std::string& user, bool verified,
                                                        Instant now) {
-  if (!verified || !check.known) {
+  const std::string who = role == Role::kService ? "" : user;
+  const std::optional<Account> account = check.known ? lookup_(role, who) : std::nullopt;
+  if (!verified || !account || account->secret_hash != check.hash) {
     throttle_.record_failure(check.key, now);
     return std::nullopt;
   }

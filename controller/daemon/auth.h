@@ -1,10 +1,12 @@
 // Who may do what (SR-73, SR-74): operator accounts (user and PIN) and the service key,
 // kept only as Argon2id hashes; log-in throttling; bearer tokens. Sans-I/O: time is
-// passed in (the daemon's steady clock, tests' virtual one) and the slow hash check is a
-// plain function the server runs on its worker thread.
+// passed in (the daemon's steady clock, tests' virtual one), the accounts are looked up
+// through a function (the store's operators, the configuration's service key) and the
+// slow hash check is a plain function the server runs on its worker thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,6 +81,8 @@ class TokenTable {
   // The identity of a live token; an expired one is removed.
   [[nodiscard]] std::optional<Identity> find(std::string_view token, Instant now);
   void revoke(std::string_view token);
+  // Ends every token of `role`/`user` (a disabled account, a PIN reset); how many.
+  std::size_t revoke_user(Role role, std::string_view user);
   [[nodiscard]] std::size_t size() const { return tokens_.size(); }
 
  private:
@@ -90,8 +94,11 @@ class TokenTable {
 // on the worker, then finish with the result.
 class Authenticator {
  public:
-  // Throws std::invalid_argument naming an account whose hash is unusable.
-  explicit Authenticator(std::vector<Account> accounts);
+  // The account that may log in as `role`/`user` now (`user` is "" for the service role),
+  // or nothing: unknown, or disabled.
+  using AccountLookup = std::function<std::optional<Account>(Role role, const std::string& user)>;
+  // Throws std::runtime_error when libsodium cannot be initialised.
+  explicit Authenticator(AccountLookup lookup);
 
   struct Refused {
     Duration retry_after;
@@ -103,7 +110,8 @@ class Authenticator {
   };
   [[nodiscard]] std::variant<Refused, Check> begin_login(Role role, const std::string& user,
                                                          Instant now) const;
-  // The token for a verified check, or nothing (the failure counted).
+  // The token for a verified check of an account still as it was at begin_login (not
+  // disabled or reset meanwhile), or nothing (the failure counted).
   [[nodiscard]] std::optional<std::string> finish_login(const Check& check, Role role,
                                                         const std::string& user, bool verified,
                                                         Instant now);
@@ -112,10 +120,13 @@ class Authenticator {
     return tokens_.find(token, now);
   }
   void logout(std::string_view token) { tokens_.revoke(token); }
+  std::size_t end_tokens_of(Role role, std::string_view user) {
+    return tokens_.revoke_user(role, user);
+  }
   [[nodiscard]] const LoginThrottle& throttle() const { return throttle_; }
 
  private:
-  std::vector<Account> accounts_;
+  AccountLookup lookup_;
   std::string dummy_hash_;
   LoginThrottle throttle_;
   TokenTable tokens_;

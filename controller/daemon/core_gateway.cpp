@@ -111,9 +111,12 @@ void CoreGateway::pump() {
 void CoreGateway::request(CoreRequest request, Reply reply) {
   const bool room = replies_.size() < loop_.channels().inputs.capacity();
   PendingReply pending{std::move(reply), std::nullopt,
-                       std::holds_alternative<CloseSession>(request)};
+                       std::holds_alternative<CloseSession>(request), std::nullopt};
   if (const auto* open = std::get_if<OpenSession>(&request)) {
     pending.opens = open->request;
+  }
+  if (const auto* arm = std::get_if<Arm>(&request)) {
+    pending.arms = arm->operator_id;
   }
   if (room && loop_.channels().inputs.try_push(
                   LoopInput{LoopInput::Kind::kRequest, 0, std::move(request)})) {
@@ -139,6 +142,9 @@ void CoreGateway::take_replies() {
     replies_.pop_front();
     if (r.response.ok()) {
       record_session(pending, r);
+      if (pending.arms) {
+        armed_by_ = *pending.arms;
+      }
     }
     pending.reply(to_reply(r.response));
   }
@@ -273,7 +279,7 @@ void CoreGateway::store_pulses() {
     }
     const WallMs started_at =
         started_ && started_->first == r.pulse_id ? started_->second : front.at;
-    StoredPulse stored{r, started_at, latest_.status.area, false};
+    StoredPulse stored{r, started_at, latest_.status.area, false, armed_by_};
     if (auto logged = reconciled_.find(r.pulse_id); logged != reconciled_.end()) {
       // The generator's log was read before the core finished this record (SR-70).
       complete_from_log(stored, logged->second);

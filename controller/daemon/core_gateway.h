@@ -111,6 +111,7 @@ class CoreGateway final : public DeviceGateway {
     Reply reply;
     std::optional<core::SessionRequest> opens;
     bool closes = false;
+    std::optional<std::string> arms;  // the operator, for an Arm request
   };
   std::deque<PendingReply> replies_;
   std::uint64_t open_session_id_ = 0;
@@ -143,6 +144,7 @@ class CoreGateway final : public DeviceGateway {
   std::uint64_t reserved_ = 0;
   std::uint64_t highest_pulse_id_ = 0;
   std::optional<std::pair<std::uint64_t, WallMs>> started_;  // the pulse under way
+  std::string armed_by_;  // the operator whose Arm the core last accepted
   std::chrono::steady_clock::time_point last_failure_log_{};
   std::chrono::steady_clock::time_point last_counter_log_{};
   std::uint64_t logged_drops_ = 0;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "controller/core/config_loader.h"
+#include "controller/daemon/operator_names.h"
 #include "proto/config.pb.h"
 
 namespace rfneedle::daemon {
@@ -42,8 +43,9 @@ std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& t
   c.core = *load.config;
   c.boards = load.boards;
   for (const config::OperatorAccount& a : message.accounts().operator_()) {
-    if (a.user().empty() || a.user().size() > 64) {
-      return path + ": accounts.operator.user: must be 1 to 64 characters";
+    if (!is_operator_name(a.user())) {
+      return path + ": accounts.operator.user: '" + a.user() + "' is not " +
+             std::string(kOperatorNameRule);
     }
     if (a.pin_hash().empty()) {
       return path + ": accounts.operator.pin_hash: missing for " + a.user() +

@@ -28,7 +28,10 @@ struct CloseSession {};
 struct SetParameters {
   core::PulseParameters parameters;
 };
-struct Arm {};
+// The operator is the token's user: the gateway records it with every pulse while armed.
+struct Arm {
+  std::string operator_id;
+};
 struct Disarm {};
 struct Acknowledge {};
 struct ServiceReset {

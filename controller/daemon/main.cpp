@@ -60,15 +60,14 @@ int print_secret_hash() {
   return 0;
 }
 
-std::vector<Account> accounts_of(const DaemonConfig& config) {
-  std::vector<Account> accounts;
+// The configuration's operators seed the store on the first start only (the demo's);
+// afterwards the service role manages them (docs/api.md, "Operators").
+std::vector<OperatorSeed> operator_seeds(const DaemonConfig& config) {
+  std::vector<OperatorSeed> seeds;
   for (const OperatorHash& o : config.operators) {
-    accounts.push_back({Role::kOperator, o.user, o.pin_hash});
+    seeds.push_back({o.user, o.pin_hash});
   }
-  if (!config.service_key_hash.empty()) {
-    accounts.push_back({Role::kService, "", config.service_key_hash});
-  }
-  return accounts;
+  return seeds;
 }
 
 void set_up_logging(const std::filesystem::path& data_dir) {
@@ -202,7 +201,11 @@ int run(const std::vector<std::string>& args) {
 
   ApiOptions api;
   api.core_config = config.core;
-  api.accounts = accounts_of(config);
+  api.service_key_hash = config.service_key_hash;
+  api.initial_operators = operator_seeds(config);
+  if (config.service_key_hash.empty()) {
+    spdlog::warn("no accounts.service_key_hash: the service role cannot log in");
+  }
   api.steady_now = steady_now;
   api.wall_now = wall_now;
   if (settings.frontend_dir) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controller/daemon/audit_chain.h"
+
 namespace rfneedle::daemon {
 
 bool MemoryStore::append_event(StoredEvent& event) {
@@ -175,8 +177,40 @@ std::optional<core::CalibrationRecord> MemoryStore::calibration(
   return it->second;
 }
 
+bool MemoryStore::add_operator(const OperatorRecord& account) {
+  return operators_.emplace(account.user, account).second;
+}
+
+bool MemoryStore::update_operator(const OperatorRecord& account) {
+  auto it = operators_.find(account.user);
+  if (it == operators_.end()) {
+    return false;
+  }
+  it->second.pin_hash = account.pin_hash;
+  it->second.disabled = account.disabled;
+  it->second.changed_at = account.changed_at;
+  return true;
+}
+
+std::vector<OperatorRecord> MemoryStore::operators() {
+  std::vector<OperatorRecord> by_user;
+  for (const auto& [user, account] : operators_) {
+    by_user.push_back(account);
+  }
+  return by_user;
+}
+
+std::optional<OperatorRecord> MemoryStore::find_operator(const std::string& user) {
+  auto it = operators_.find(user);
+  if (it == operators_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 bool MemoryStore::append_audit(AuditEntry& entry) {
-  entry.id = audit_.size() + 1;
+  link_audit_entry(entry, audit_.size() + 1,
+                   audit_.empty() ? kAuditChainStart : std::string_view(audit_.back().row_hash));
   audit_.push_back(entry);
   return true;
 }
@@ -192,6 +226,10 @@ std::vector<AuditEntry> MemoryStore::audit(std::uint64_t after_id, std::uint32_t
     }
   }
   return found;
+}
+
+std::optional<std::uint64_t> MemoryStore::last_audit_id() {
+  return audit_.empty() ? 0 : audit_.back().id;
 }
 
 }  // namespace rfneedle::daemon

@@ -43,8 +43,14 @@ class MemoryStore final : public Store {
   [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
       const std::string& generator_serial) override;
 
+  [[nodiscard]] bool add_operator(const OperatorRecord& account) override;
+  [[nodiscard]] bool update_operator(const OperatorRecord& account) override;
+  [[nodiscard]] std::vector<OperatorRecord> operators() override;
+  [[nodiscard]] std::optional<OperatorRecord> find_operator(const std::string& user) override;
+
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
+  [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
 
  private:
   std::vector<StoredEvent> events_;
@@ -54,6 +60,7 @@ class MemoryStore final : public Store {
   std::uint64_t reserved_pulse_ids_ = 0;
   std::map<std::string, core::CalibrationRecord> calibrations_;
   std::vector<BoardIdentity> boards_;
+  std::map<std::string, OperatorRecord> operators_;
   std::vector<AuditEntry> audit_;
 };
 

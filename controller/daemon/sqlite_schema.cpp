@@ -1,8 +1,12 @@
 #include "controller/daemon/sqlite_schema.h"
 
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
 #include <string>
+#include <vector>
+
+#include "controller/daemon/audit_chain.h"
 
 namespace rfneedle::daemon {
 namespace {
@@ -105,7 +109,10 @@ CREATE TABLE audit (
   result TEXT NOT NULL,
   previous_hash TEXT NOT NULL
 );
--- Append-only (SR-72).
+)sql";
+
+// Append-only (SR-72).
+constexpr const char* kAuditTriggers = R"sql(
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
@@ -124,6 +131,54 @@ CREATE TABLE boards (
 );
 )sql";
 
+// Version 3 (issue 10): operators' accounts in the store, the operator who armed for each pulse, and
+// the audit log's own hash per entry (audit_chain.h).
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE operators (
+  user TEXT PRIMARY KEY,
+  pin_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL
+);
+ALTER TABLE pulses ADD COLUMN operator_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Entries written before version 3 had no chain: they are linked once, in the migration's
+// transaction, the only time the triggers are lifted.
+void chain_unchained_audit(SQLite::Database& db) {
+  std::vector<AuditEntry> entries;
+  SQLite::Statement read(db,
+                         "SELECT id, at, role, user, route, parameters, result FROM audit "
+                         "ORDER BY id");
+  while (read.executeStep()) {
+    AuditEntry& e = entries.emplace_back();
+    e.id = static_cast<std::uint64_t>(read.getColumn(0).getInt64());
+    e.at = read.getColumn(1).getInt64();
+    e.role = read.getColumn(2).getString();
+    e.user = read.getColumn(3).getString();
+    e.route = read.getColumn(4).getString();
+    e.parameters = read.getColumn(5).getString();
+    e.result = read.getColumn(6).getString();
+  }
+  if (entries.empty()) {
+    return;
+  }
+  db.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;");
+  std::string previous(kAuditChainStart);
+  for (AuditEntry& e : entries) {
+    link_audit_entry(e, e.id, previous);
+    SQLite::Statement link(db, "UPDATE audit SET previous_hash = ?, row_hash = ? WHERE id = ?");
+    link.bind(1, e.previous_hash);
+    link.bind(2, e.row_hash);
+    link.bind(3, static_cast<std::int64_t>(e.id));
+    link.exec();
+    previous = e.row_hash;
+  }
+  db.exec(kAuditTriggers);
+}
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -133,9 +188,14 @@ void migrate(SQLite::Database& db, int from) {
   SQLite::Transaction transaction(db);
   if (from < 1) {
     db.exec(kVersion1);
+    db.exec(kAuditTriggers);
   }
   if (from < 2) {
     db.exec(kVersion2);
+  }
+  if (from < 3) {
+    db.exec(kVersion3);
+    chain_unchained_audit(db);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

@@ -256,45 +256,4 @@ std::optional<core::CalibrationRecord> SqliteStore::calibration(
   });
 }
 
-bool SqliteStore::append_audit(AuditEntry& entry) {
-  return guarded(false, [&] {
-    SQLite::Statement s(*db_,
-                        "INSERT INTO audit (at, role, user, route, parameters, result, "
-                        "previous_hash) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, entry.at);
-    s.bind(2, entry.role);
-    s.bind(3, entry.user);
-    s.bind(4, entry.route);
-    s.bind(5, entry.parameters);
-    s.bind(6, entry.result);
-    s.bind(7, entry.previous_hash);
-    s.exec();
-    entry.id = u64(db_->getLastInsertRowid());
-    return true;
-  });
-}
-
-std::vector<AuditEntry> SqliteStore::audit(std::uint64_t after_id, std::uint32_t limit) {
-  return guarded(std::vector<AuditEntry>{}, [&] {
-    SQLite::Statement s(*db_,
-                        "SELECT id, at, role, user, route, parameters, result, previous_hash "
-                        "FROM audit WHERE id > ? ORDER BY id LIMIT ?");
-    s.bind(1, i64(after_id));
-    s.bind(2, static_cast<std::int64_t>(limit));
-    std::vector<AuditEntry> found;
-    while (s.executeStep()) {
-      AuditEntry& a = found.emplace_back();
-      a.id = u64(s.getColumn(0).getInt64());
-      a.at = s.getColumn(1).getInt64();
-      a.role = s.getColumn(2).getString();
-      a.user = s.getColumn(3).getString();
-      a.route = s.getColumn(4).getString();
-      a.parameters = s.getColumn(5).getString();
-      a.result = s.getColumn(6).getString();
-      a.previous_hash = s.getColumn(7).getString();
-    }
-    return found;
-  });
-}
-
 }  // namespace rfneedle::daemon

@@ -1,6 +1,8 @@
 // The device's store on disk (DESIGN 6): one SQLite file in WAL mode with
 // synchronous=FULL, so a write that returned true survives a crash or power loss (SR-69).
-// Schema and migrations: sqlite_schema.h; how enums are written: stored_names.h.
+// Schema and migrations: sqlite_schema.h; how enums are written: stored_names.h. Source
+// files: sqlite_store.cpp, sqlite_store_records.cpp (sessions, pulses),
+// sqlite_store_accounts.cpp (operators, audit).
 #pragma once
 
 #include <memory>
@@ -66,8 +68,14 @@ class SqliteStore final : public Store {
   [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
       const std::string& generator_serial) override;
 
+  [[nodiscard]] bool add_operator(const OperatorRecord& account) override;
+  [[nodiscard]] bool update_operator(const OperatorRecord& account) override;
+  [[nodiscard]] std::vector<OperatorRecord> operators() override;
+  [[nodiscard]] std::optional<OperatorRecord> find_operator(const std::string& user) override;
+
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
+  [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

@@ -26,7 +26,8 @@ constexpr const char* kPulseColumns =
     "pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
     "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
     "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
-    "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled";
+    "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled, "
+    "operator_id";
 
 StoredPulse read_pulse(SQLite::Statement& s) {
   StoredPulse p;
@@ -54,6 +55,7 @@ StoredPulse read_pulse(SQLite::Statement& s) {
   r.outcome = read_name(s.getColumn(19), core::PulseOutcome::kFaulted);
   r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
   p.reconciled = integer(21) != 0;
+  p.operator_id = s.getColumn(22).getString();
   return p;
 }
 
@@ -168,8 +170,8 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
         "set_power_mw, set_duration_us, set_depth_um, depth_confirmed, planned_energy_uj, "
         "delivered_energy_uj, rf_time_us, impedance_measured_ohm, impedance_min_ohm, "
         "impedance_mean_ohm, impedance_max_ohm, power_peak_mw, skin_peak_mdegc, "
-        "heatsink_peak_mdegc, outcome, cause, reconciled) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "heatsink_peak_mdegc, outcome, cause, reconciled, operator_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const core::PulseRecord& r = pulse.record;
     s.bind(1, i64(r.pulse_id));
     s.bind(2, i64(r.session_id));
@@ -193,6 +195,7 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
     bind_name(s, 20, r.outcome);
     bind_name(s, 21, r.cause);
     s.bind(22, pulse.reconciled ? 1 : 0);
+    s.bind(23, pulse.operator_id);
     s.exec();
     return true;
   });

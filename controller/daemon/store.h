@@ -1,5 +1,6 @@
 // The device's records (DESIGN 6): events, latches, treatment sessions, every pulse,
-// calibration records and the audit log, behind one small interface. SqliteStore keeps
+// calibration records, the operators' accounts and the audit log, behind one small
+// interface. SqliteStore keeps
 // them in SQLite (WAL, synchronous=FULL); MemoryStore keeps them in memory for the
 // deterministic simulation and the tests. Used on the service thread only: the safety
 // thread never waits on it (SR-71).
@@ -87,6 +88,7 @@ struct StoredPulse {
   // Added or completed from the generator's pulse log, or marked not delivered, by
   // reconciliation (SR-70, controller/daemon/reconcile.h).
   bool reconciled = false;
+  std::string operator_id;  // who armed the device for it; "" for a reconciled pulse
 };
 
 struct AuditEntry {
@@ -97,9 +99,20 @@ struct AuditEntry {
   std::string route;
   std::string parameters;  // secrets redacted
   std::string result;
-  // The hash chain's link to the entry before (SR-72): computed by the caller, stored as
-  // given.
+  // The hash chain (SR-72, audit_chain.h): the previous entry's row_hash, and this entry's
+  // own hash over its fields and previous_hash. Set by the store as it appends.
   std::string previous_hash;
+  std::string row_hash;
+};
+
+// An operator's account (issue 10): created, reset, disabled and enabled by the service
+// role, never removed, so every record that names its user keeps meaning one person.
+struct OperatorRecord {
+  std::string user;
+  std::string pin_hash;  // Argon2id (crypto_pwhash_str), never the PIN
+  bool disabled = false;
+  WallMs created_at = 0;
+  WallMs changed_at = 0;  // the last reset, disable or enable; created_at until then
 };
 
 class Store {
@@ -158,11 +171,25 @@ class Store {
   [[nodiscard]] virtual std::optional<core::CalibrationRecord> calibration(
       const std::string& generator_serial) = 0;
 
-  // Append-only (SR-72): entries are never changed or removed.
-  [[nodiscard]] virtual bool append_audit(AuditEntry& entry) = 0;  // sets entry.id
+  // False when an operator with this user name exists.
+  [[nodiscard]] virtual bool add_operator(const OperatorRecord& account) = 0;
+  // Replaces the PIN hash, the disabled flag and changed_at of the account with this user
+  // name (created_at stays); false when there is none.
+  [[nodiscard]] virtual bool update_operator(const OperatorRecord& account) = 0;
+  // By user name.
+  [[nodiscard]] virtual std::vector<OperatorRecord> operators() = 0;
+  [[nodiscard]] virtual std::optional<OperatorRecord> find_operator(const std::string& user) = 0;
+
+  // Append-only (SR-72): entries are never changed or removed. Sets entry.id and links the
+  // entry to the chain (previous_hash, row_hash) in the same transaction as the insert.
+  [[nodiscard]] virtual bool append_audit(AuditEntry& entry) = 0;
   // Oldest first, id > after_id.
   [[nodiscard]] virtual std::vector<AuditEntry> audit(std::uint64_t after_id,
                                                       std::uint32_t limit) = 0;
+  // The newest entry's ID (0 when there is none), or nothing when the store cannot be read:
+  // a check of the chain must know it read everything (STYLE: a check that did not run
+  // never counts as passed).
+  [[nodiscard]] virtual std::optional<std::uint64_t> last_audit_id() = 0;
 };
 
 }  // namespace rfneedle::daemon

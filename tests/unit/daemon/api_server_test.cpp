@@ -5,135 +5,20 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-#include <future>
-#include <thread>
-
 #include "controller/daemon/api_json.h"
-#include "tests/unit/daemon/api_fakes.h"
+#include "tests/unit/daemon/api_server_fixture.h"
 
 namespace rfneedle::daemon {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+namespace http = testing::http;
+namespace net = testing::net;
+using testing::ApiServerTest;
 using testing::FakeGateway;
 using testing::FakeStore;
-
-constexpr std::string_view kPin = "482913";
-constexpr std::string_view kServiceKey = "service-key-0001";
-
-const std::vector<Account>& accounts() {
-  static const std::vector<Account> a = {{Role::kOperator, "alice", hash_secret(kPin)},
-                                         {Role::kService, "", hash_secret(kServiceKey)}};
-  return a;
-}
-
-struct Reply {
-  unsigned status = 0;
-  std::string body;
-  std::string retry_after;
-  [[nodiscard]] api::ErrorBody error() const {
-    api::ErrorBody e;
-    EXPECT_FALSE(parse_json(body, e)) << body;
-    return e;
-  }
-};
-
-class ApiServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ApiOptions options;
-    options.accounts = accounts();
-    options.steady_now = [this] { return Instant{} + microseconds(clock_us_.load()); };
-    options.wall_now = [] { return WallMs{1'767'225'600'000}; };
-    server_ =
-        std::make_unique<ApiServer>(io_, gateway_, store_, std::move(options), "127.0.0.1", 0);
-    server_->start();
-    port_ = server_->port();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    on_io([this] { server_->stop(); });
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    server_.reset();
-  }
-
-  // Runs `f` on the server's thread and waits for it (the gateway is single-threaded).
-  void on_io(std::function<void()> f) {
-    std::promise<void> done;
-    net::post(io_, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  void advance(Duration d) { clock_us_ += d.count(); }
-
-  Reply send(http::verb method, std::string target, std::string body = {},
-             std::string content_type = "application/json", std::string token = {},
-             bool display = false) {
-    net::io_context client;
-    beast::tcp_stream stream(client);
-    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!content_type.empty()) {
-      req.set(http::field::content_type, content_type);
-    }
-    if (!token.empty()) {
-      req.set(http::field::authorization, "Bearer " + token);
-    }
-    if (display) {
-      req.set("X-Rfneedle-Client", "display");
-    }
-    req.body() = std::move(body);
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    beast::error_code ec;
-    http::read(stream, buffer, res, ec);
-    return {res.result_int(), res.body(), std::string(res[http::field::retry_after])};
-  }
-  Reply post(std::string target, std::string body = "{}", std::string token = {}) {
-    return send(http::verb::post, std::move(target), std::move(body), "application/json",
-                std::move(token));
-  }
-  std::string login(std::string_view role, std::string_view user, std::string_view secret) {
-    const Reply r = post("/api/v1/login", R"({"role": ")" + std::string(role) + R"(", "user": ")" +
-                                              std::string(user) + R"(", "secret": ")" +
-                                              std::string(secret) + R"("})");
-    api::LoginResponse out;
-    EXPECT_EQ(r.status, 200u) << r.body;
-    EXPECT_FALSE(parse_json(r.body, out));
-    return out.token();
-  }
-  std::string operator_token() { return login("ROLE_OPERATOR", "alice", kPin); }
-  std::string service_token() { return login("ROLE_SERVICE", "", kServiceKey); }
-
-  std::atomic<std::int64_t> clock_us_{1'000'000'000};
-  FakeGateway gateway_;
-  FakeStore store_;
-  net::io_context io_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{
-      net::make_work_guard(io_)};
-  std::unique_ptr<ApiServer> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
+using testing::kPin;
+using testing::Reply;
+using testing::StreamClient;
 
 struct BadInputRow {
   const char* kind;
@@ -331,7 +216,9 @@ TEST_F(ApiServerTest, EveryMutatingRequestIsAuditedAndAFailedAuditIs503) {
   ASSERT_GE(store_.audit_log.size(), 2u);
   EXPECT_EQ(store_.audit_log.back().route, "/api/v1/arm");
   EXPECT_EQ(store_.audit_log.back().user, "alice");
-  EXPECT_EQ(store_.audit_log.front().parameters.find(kPin), std::string::npos);
+  for (const AuditEntry& entry : store_.audit_log) {
+    EXPECT_EQ(entry.parameters.find(kPin), std::string::npos) << entry.route;
+  }
   on_io([this] { store_.fail_audit = true; });
   EXPECT_EQ(post("/api/v1/disarm", "{}", op).status, 503u);
   EXPECT_EQ(post("/api/v1/stop", "{}").status, 200u);
@@ -386,38 +273,6 @@ TEST(ApiServerAddress, RefusesANonLoopbackListenAddress) {
 
 // ---- the stream ----
 
-class StreamClient {
- public:
-  explicit StreamClient(std::uint16_t port, std::string token = {}) : ws_(io_) {
-    tcp::socket& socket = ws_.next_layer();
-    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    if (!token.empty()) {
-      ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-        req.set(http::field::authorization, "Bearer " + token);
-      }));
-    }
-    ws_.handshake("127.0.0.1", "/api/v1/stream");
-  }
-  void write(const std::string& text) { ws_.write(net::buffer(text)); }
-  // The next message, or nothing when the server closed the connection.
-  std::optional<api::StreamServerMessage> read() {
-    beast::flat_buffer buffer;
-    beast::error_code ec;
-    ws_.read(buffer, ec);
-    if (ec) {
-      return std::nullopt;
-    }
-    api::StreamServerMessage m;
-    EXPECT_FALSE(parse_json(beast::buffers_to_string(buffer.data()), m));
-    return m;
-  }
-  std::string close_reason() const { return std::string(ws_.reason().reason.c_str()); }
-
- private:
-  net::io_context io_;
-  websocket::stream<tcp::socket> ws_;
-};
-
 // Verifies: SR-76
 TEST_F(ApiServerTest, TheDisplayGetsStatusPresetsAndTheStreamWithoutAPin) {
   EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", "", true).status, 200u);
@@ -436,6 +291,12 @@ TEST_F(ApiServerTest, TheDisplayGetsStatusPresetsAndTheStreamWithoutAPin) {
   ASSERT_TRUE(snapshot && snapshot->has_snapshot());
   EXPECT_EQ(snapshot->snapshot().snapshot_id(), 41u);
   display.write(R"({"heartbeat": {"snapshot_id": "41"}})");
+  // Messages are handled in order: once the answer to a second hello is back, the
+  // heartbeat has reached the gateway.
+  display.write(R"({"hello": {"display": true}})");
+  auto again = display.read();
+  ASSERT_TRUE(again && again->has_error());
+  EXPECT_EQ(again->error().field(), "hello");
   // Pushed: an event and a snapshot, as they happen.
   on_io([this] {
     StoredEvent e;
@@ -474,7 +335,9 @@ TEST_F(ApiServerTest, AStreamWithoutAHelloIsClosedAfter1s) {
 }
 
 TEST_F(ApiServerTest, AnOperatorStreamsWithATokenButSendsNoHeartbeat) {
-  StreamClient op(port_, operator_token());
+  const std::string token = operator_token();
+  StreamClient op(port_);
+  op.write(R"({"hello": {"token": ")" + token + R"("}})");
   auto welcome = op.read();
   ASSERT_TRUE(welcome && welcome->has_welcome());
   EXPECT_EQ(welcome->welcome().role(), api::ROLE_OPERATOR);

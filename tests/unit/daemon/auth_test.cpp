@@ -7,6 +7,19 @@ namespace {
 
 Instant at(Duration d) { return Instant{} + d; }
 
+// The accounts as the daemon looks them up (the store's enabled operators, the configured
+// service key): from a list the test may change.
+Authenticator::AccountLookup lookup_in(const std::vector<Account>& accounts) {
+  return [&accounts](Role role, const std::string& user) -> std::optional<Account> {
+    for (const Account& a : accounts) {
+      if (a.role == role && (role == Role::kService || a.user == user)) {
+        return a;
+      }
+    }
+    return std::nullopt;
+  };
+}
+
 // Verifies: SR-74
 TEST(LoginThrottle, FiveFailuresWait30sThenDoubleUpTo15Minutes) {
   LoginThrottle t;
@@ -89,13 +102,14 @@ TEST(SecretHash, RefusesPlainTextAndHashesNeedingMoreThan16MiB) {
   EXPECT_TRUE(check_hash("$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"));
   EXPECT_TRUE(check_hash("$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA"));
   EXPECT_FALSE(check_hash("$argon2id$v=19$m=16384,t=3,p=1$c2FsdA$aGFzaA"));
-  EXPECT_THROW(Authenticator({{Role::kOperator, "alice", "482913"}}), std::invalid_argument);
+  EXPECT_FALSE(verify_secret("482913", "482913")) << "a plain-text 'hash' never verifies";
 }
 
 // Verifies: SR-73, SR-74
 TEST(Authenticator, LogInIssuesATokenAndWrongSecretsAreThrottledPerUser) {
-  Authenticator auth({{Role::kOperator, "alice", hash_secret("482913")},
-                      {Role::kService, "", hash_secret("service-key")}});
+  const std::vector<Account> accounts = {{Role::kOperator, "alice", hash_secret("482913")},
+                                         {Role::kService, "", hash_secret("service-key")}};
+  Authenticator auth(lookup_in(accounts));
   const Instant now = at(seconds(100));
   auto begun = auth.begin_login(Role::kOperator, "alice", now);
   auto check = std::get<Authenticator::Check>(begun);
@@ -117,12 +131,44 @@ TEST(Authenticator, LogInIssuesATokenAndWrongSecretsAreThrottledPerUser) {
 
 // Verifies: SR-73
 TEST(Authenticator, AnUnknownUserCostsAHashCheckAndNeverSucceeds) {
-  Authenticator auth({{Role::kOperator, "alice", hash_secret("482913")}});
+  const std::vector<Account> accounts = {{Role::kOperator, "alice", hash_secret("482913")}};
+  Authenticator auth(lookup_in(accounts));
   const auto check =
       std::get<Authenticator::Check>(auth.begin_login(Role::kOperator, "mallory", at({})));
   EXPECT_FALSE(check.known);
   EXPECT_FALSE(check.hash.empty());
   EXPECT_FALSE(auth.finish_login(check, Role::kOperator, "mallory", true, at({})));
+}
+
+// Verifies: SR-73
+TEST(Authenticator, AnAccountDisabledOrResetDuringTheHashCheckGetsNoToken) {
+  std::vector<Account> accounts = {{Role::kOperator, "alice", hash_secret("482913")}};
+  Authenticator auth(lookup_in(accounts));
+  const Instant now = at(seconds(1));
+  auto check = std::get<Authenticator::Check>(auth.begin_login(Role::kOperator, "alice", now));
+  accounts.clear();  // disabled: the lookup no longer finds it
+  EXPECT_FALSE(auth.finish_login(check, Role::kOperator, "alice", true, now));
+  accounts = {{Role::kOperator, "alice", hash_secret("482913")}};
+  check = std::get<Authenticator::Check>(auth.begin_login(Role::kOperator, "alice", now));
+  accounts[0].secret_hash = hash_secret("999999");  // reset meanwhile
+  EXPECT_FALSE(auth.finish_login(check, Role::kOperator, "alice", true, now));
+  check = std::get<Authenticator::Check>(auth.begin_login(Role::kOperator, "alice", now));
+  EXPECT_TRUE(auth.finish_login(check, Role::kOperator, "alice", true, now));
+}
+
+// Verifies: SR-73
+TEST(TokenTable, EndingAUsersTokensLeavesEveryoneElses) {
+  TokenTable tokens;
+  const Instant now = at(seconds(1));
+  const std::string alice1 = tokens.issue(Role::kOperator, "alice", now);
+  const std::string alice2 = tokens.issue(Role::kOperator, "alice", now);
+  const std::string bob = tokens.issue(Role::kOperator, "bob", now);
+  const std::string service = tokens.issue(Role::kService, "alice", now);
+  EXPECT_EQ(tokens.revoke_user(Role::kOperator, "alice"), 2u);
+  EXPECT_FALSE(tokens.find(alice1, now));
+  EXPECT_FALSE(tokens.find(alice2, now));
+  EXPECT_TRUE(tokens.find(bob, now));
+  EXPECT_TRUE(tokens.find(service, now));
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ TEST(DaemonConfig, ABadFileNamesTheFileAndTheField) {
                                    operator { user: "a" pin_hash: "h" } })")
                 .find("appears twice"),
             std::string::npos);
+  EXPECT_NE(error_of(R"(accounts { operator { user: "a/b" pin_hash: "h" } })")
+                .find("accounts.operator.user: 'a/b' is not 1 to 64 of A-Z a-z 0-9 . _ -"),
+            std::string::npos);
   const auto missing = load_daemon_config("/nonexistent/rfneedled.conf");
   ASSERT_TRUE(std::holds_alternative<std::string>(missing));
   EXPECT_NE(std::get<std::string>(missing).find("/nonexistent/rfneedled.conf"), std::string::npos);

@@ -1,13 +1,15 @@
 // A Store for the daemon's tests: keeps what it is given in vectors, fails every write
 // while `failing` is set (as a full disk or a locked database would) and audit writes
-// while `fail_audit` is set. Audit writes lock `mutex`, since the API's server may audit
-// from its own thread; everything else is used on one thread (the service thread's).
+// while `fail_audit` is set; while `failing`, reads answer empty (or nothing) too. Audit writes
+// lock `mutex`, since the API's server may audit from its own thread; everything else is used on
+// one thread (the service thread's).
 #pragma once
 
 #include <algorithm>
 #include <mutex>
 #include <vector>
 
+#include "controller/daemon/audit_chain.h"
 #include "controller/daemon/store.h"
 
 namespace rfneedle::daemon::testing {
@@ -21,6 +23,7 @@ class FakeStore final : public Store {
   std::vector<StoredPulse> pulse_writes;  // every save_pulse, in order
   std::vector<StoredLatch> latches_in_force;
   std::vector<SessionRecord> session_list;
+  std::vector<OperatorRecord> operator_list;
   std::vector<AuditEntry> audit_log;
   std::vector<BoardIdentity> board_identities;
   std::mutex mutex;
@@ -129,20 +132,51 @@ class FakeStore final : public Store {
   std::optional<core::CalibrationRecord> calibration(const std::string&) override {
     return std::nullopt;
   }
+  bool add_operator(const OperatorRecord& account) override {
+    if (failing || find_operator(account.user)) return false;
+    operator_list.push_back(account);
+    return true;
+  }
+  bool update_operator(const OperatorRecord& account) override {
+    if (failing) return false;
+    for (OperatorRecord& o : operator_list) {
+      if (o.user != account.user) continue;
+      o.pin_hash = account.pin_hash;
+      o.disabled = account.disabled;
+      o.changed_at = account.changed_at;
+      return true;
+    }
+    return false;
+  }
+  std::vector<OperatorRecord> operators() override { return operator_list; }
+  std::optional<OperatorRecord> find_operator(const std::string& user) override {
+    for (const OperatorRecord& o : operator_list) {
+      if (o.user == user) return o;
+    }
+    return std::nullopt;
+  }
   bool append_audit(AuditEntry& entry) override {
     std::lock_guard lock(mutex);
     if (failing || fail_audit) return false;
-    entry.id = audit_log.size() + 1;
+    link_audit_entry(
+        entry, audit_log.size() + 1,
+        audit_log.empty() ? kAuditChainStart : std::string_view(audit_log.back().row_hash));
     audit_log.push_back(entry);
     return true;
   }
   std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override {
     std::lock_guard lock(mutex);
     std::vector<AuditEntry> out;
+    if (failing) return out;
     for (const AuditEntry& a : audit_log) {
       if (a.id > after_id && out.size() < limit) out.push_back(a);
     }
     return out;
+  }
+  std::optional<std::uint64_t> last_audit_id() override {
+    std::lock_guard lock(mutex);
+    if (failing) return std::nullopt;
+    return audit_log.empty() ? 0 : audit_log.back().id;
   }
 };
 

@@ -146,6 +146,22 @@ TEST_F(GatewayTest, AcknowledgesAFinalPulseRecordOnlyOnceTheStoreHasIt) {
   EXPECT_EQ(sent[0].value, 11u);
 }
 
+TEST_F(GatewayTest, EveryPulseRecordsTheOperatorWhoseArmTheCoreAccepted) {
+  CoreGateway gateway(io, loop, store);
+  (void)inputs();
+  gateway.request(Arm{"alice"}, [](const CoreReply&) {});
+  gateway.request(Arm{"bob"}, [](const CoreReply&) {});
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted()}));
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::refused("armed")}));
+  gateway.pump();
+  ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kStarted)));
+  ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kCompleted)));
+  gateway.pump();
+  ASSERT_EQ(store.pulse_writes.size(), 2u);
+  EXPECT_EQ(store.pulse_writes[0].operator_id, "alice");
+  EXPECT_EQ(store.pulse_writes[1].operator_id, "alice") << "bob's Arm was refused";
+}
+
 TEST_F(GatewayTest, ReservesMorePulseIdsOnceHalfTheWindowIsUsed) {
   CoreGateway gateway(io, loop, store);
   (void)inputs();

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "controller/daemon/audit_chain.h"
+#include "controller/daemon/sqlite_schema.h"
 #include "tests/unit/daemon/store_test_support.h"
 
 namespace rfneedle::daemon {
@@ -56,6 +58,7 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
     ASSERT_TRUE(store->save_pulse(pulse));
     ASSERT_TRUE(store->save_calibration({1'004'000, 19'500, 19'680}, "GEN-7"));
     ASSERT_TRUE(store->append_audit(entry));
+    ASSERT_TRUE(store->add_operator(testing::operator_record("alice", 3500)));
   }
   std::unique_ptr<SqliteStore> store = open();
   ASSERT_TRUE(store);
@@ -80,6 +83,8 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
   const std::vector<AuditEntry> audit = store->audit(0, 10);
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(fields(audit[0]), fields(entry));
+  ASSERT_EQ(store->operators().size(), 1u);
+  EXPECT_EQ(fields(store->operators()[0]), fields(testing::operator_record("alice", 3500)));
 
   // IDs continue after a restart; none is handed out twice.
   StoredEvent next = testing::event_at(5000, core::Severity::kDiagnostic);
@@ -105,7 +110,7 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
   ASSERT_TRUE(open());
   SQLite::Database db = raw();
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
 }
 
 TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
@@ -115,27 +120,34 @@ TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
     ASSERT_TRUE(store->save_pulse(testing::finished_pulse(5, 1)));
   }
   {
-    // As version 1 left it: no boards table.
+    // As version 1 left it: no boards (version 2), no operators and no operator or row
+    // hash columns (version 3).
     SQLite::Database db = raw();
-    db.exec("DROP TABLE boards");
+    db.exec("DROP TABLE boards; DROP TABLE operators");
+    db.exec("ALTER TABLE pulses DROP COLUMN operator_id");
+    db.exec("ALTER TABLE audit DROP COLUMN row_hash");
     db.exec("PRAGMA user_version = 1");
   }
   std::unique_ptr<SqliteStore> store = open();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), 2);
-  EXPECT_EQ(fields(*store->pulse(5)), fields(testing::finished_pulse(5, 1)));
+  EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
+  StoredPulse before_version_3 = testing::finished_pulse(5, 1);
+  before_version_3.operator_id = "";  // version 1 did not record it
+  EXPECT_EQ(fields(*store->pulse(5)), fields(before_version_3));
   EXPECT_TRUE(store->save_board_identity({core::Board::kGenerator, "GEN-7", "1.4.2", 1}));
 }
 
 TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
   ASSERT_TRUE(open());
-  raw().exec("PRAGMA user_version = 3");
+  raw().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
   const std::string before = contents(path_);
 
   const SqliteStoreOpen opened = SqliteStore::open(path_);
   EXPECT_FALSE(opened.ok());
   EXPECT_THAT(opened.error, HasSubstr(path_));
-  EXPECT_THAT(opened.error, HasSubstr("schema version 3 is newer than this build's (2)"));
+  EXPECT_THAT(opened.error,
+              HasSubstr("schema version " + std::to_string(kSchemaVersion + 1) +
+                        " is newer than this build's (" + std::to_string(kSchemaVersion) + ")"));
   EXPECT_EQ(contents(path_), before);
 }
 
@@ -193,6 +205,136 @@ TEST_F(SqliteStoreFile, TheAuditLogRefusesUpdateAndDelete) {
   EXPECT_EQ(fields(audit[0]), fields(entry));
 }
 
+// What an attacker with the file could do: copy it, lift the triggers, change an entry.
+// The chain shows where.
+class TamperedAuditLog : public SqliteStoreFile {
+ protected:
+  void SetUp() override {
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_TRUE(store);
+    for (WallMs at : {100, 200, 300, 400}) {
+      AuditEntry e = testing::audit_entry(at, "/api/v1/arm");
+      ASSERT_TRUE(store->append_audit(e));
+    }
+  }
+  // A scratch copy of the store's file (and its WAL), changed by `sql` with the triggers
+  // dropped, then the chain checked through a SqliteStore opened on the copy.
+  AuditChainResult verify_copy_after(const std::string& sql) {
+    const std::string copy = dir_.file("copy.db");
+    {
+      SQLite::Database db = raw();
+      db.backup(copy.c_str(), SQLite::Database::Save);
+    }
+    {
+      SQLite::Database scratch(copy, SQLite::OPEN_READWRITE);
+      scratch.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;");
+      scratch.exec(sql);
+    }
+    SqliteStoreOpen opened = SqliteStore::open(copy);
+    EXPECT_TRUE(opened.ok()) << opened.error;
+    AuditChainCheck check;
+    for (const AuditEntry& e : opened.store->audit(0, 100)) {
+      check.add(e);
+    }
+    return check.result();
+  }
+};
+
+// Verifies: SR-72
+TEST_F(TamperedAuditLog, TheUntouchedCopyVerifies) {
+  const AuditChainResult r = verify_copy_after("SELECT 1");
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.rows, 4u);
+  EXPECT_EQ(r.first_bad_row, 0u);
+}
+
+// Verifies: SR-72
+TEST_F(TamperedAuditLog, AChangedEntryIsTheFirstBadRow) {
+  const AuditChainResult r =
+      verify_copy_after("UPDATE audit SET result = '403 refused' WHERE id = 2");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.rows, 4u);
+  EXPECT_EQ(r.first_bad_row, 2u);
+  EXPECT_THAT(r.problem, HasSubstr("row_hash"));
+}
+
+// Verifies: SR-72
+TEST_F(TamperedAuditLog, AChangedEntryWithItsHashRecomputedBreaksTheNextLink) {
+  // Even with this entry's own hash made to match, the next one still names the old one.
+  SQLite::Database db = raw();
+  SQLite::Statement read(db,
+                         "SELECT id, at, role, user, route, parameters, result, "
+                         "previous_hash FROM audit WHERE id = 3");
+  ASSERT_TRUE(read.executeStep());
+  AuditEntry e{3,
+               read.getColumn(1).getInt64(),
+               read.getColumn(2).getString(),
+               read.getColumn(3).getString(),
+               read.getColumn(4).getString(),
+               "{}",
+               read.getColumn(6).getString(),
+               read.getColumn(7).getString(),
+               ""};
+  const AuditChainResult r = verify_copy_after("UPDATE audit SET parameters = '{}', row_hash = '" +
+                                               audit_row_hash(e) + "' WHERE id = 3");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_row, 4u);
+  EXPECT_THAT(r.problem, HasSubstr("entry 3"));
+}
+
+// Verifies: SR-72
+TEST_F(TamperedAuditLog, ARemovedEntryBreaksTheChainAfterIt) {
+  const AuditChainResult r = verify_copy_after("DELETE FROM audit WHERE id = 2");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.rows, 3u);
+  EXPECT_EQ(r.first_bad_row, 3u);
+}
+
+// Verifies: SR-72
+TEST_F(TamperedAuditLog, RemovingTheFirstEntriesLeavesAnEntryThatDoesNotStartTheChain) {
+  const AuditChainResult r = verify_copy_after("DELETE FROM audit WHERE id <= 2");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_row, 3u);
+  EXPECT_THAT(r.problem, HasSubstr("start"));
+}
+
+// Verifies: SR-72
+TEST_F(SqliteStoreFile, AVersion1FileIsMigratedWithItsAuditEntriesChained) {
+  {
+    // A version-1 file's audit and pulses tables as version 1 wrote them, with two
+    // entries from before the chain.
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(R"sql(
+      CREATE TABLE pulses (pulse_id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL);
+      CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
+        role TEXT NOT NULL, user TEXT NOT NULL, route TEXT NOT NULL,
+        parameters TEXT NOT NULL, result TEXT NOT NULL, previous_hash TEXT NOT NULL);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+      INSERT INTO audit (at, role, user, route, parameters, result, previous_hash)
+        VALUES (10, 'operator', 'alice', '/api/v1/arm', '', '200', ''),
+               (20, 'service', 'service', '/api/v1/faults/reset', '{"reason":"x"}', '200', '');
+      PRAGMA user_version = 1;
+    )sql");
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  AuditEntry next = testing::audit_entry(30, "/api/v1/disarm");
+  ASSERT_TRUE(store->append_audit(next));
+  AuditChainCheck check;
+  for (const AuditEntry& e : store->audit(0, 10)) {
+    check.add(e);
+  }
+  EXPECT_TRUE(check.result().ok) << check.result().problem;
+  EXPECT_EQ(check.result().rows, 3u);
+  SQLite::Database db = raw();
+  EXPECT_THROW(db.exec("UPDATE audit SET result = '403'"), SQLite::Exception)
+      << "the triggers are back";
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
+}
+
 TEST_F(SqliteStoreFile, AFailedWriteReturnsFalseAndAFailedReadEmpty) {
   std::unique_ptr<SqliteStore> store = open();
   ASSERT_TRUE(store);
@@ -207,6 +349,12 @@ TEST_F(SqliteStoreFile, AFailedWriteReturnsFalseAndAFailedReadEmpty) {
   EXPECT_FALSE(store->reserve_pulse_ids(8));
   EXPECT_EQ(store->reserved_pulse_ids(), 0u);
   EXPECT_EQ(store->last_pulse_id(), 0u);
+  db.exec("DROP TABLE audit; DROP TABLE operators");
+  EXPECT_FALSE(store->last_audit_id()) << "a failed read is not an empty log";
+  AuditEntry entry = testing::audit_entry(1, "/api/v1/arm");
+  EXPECT_FALSE(store->append_audit(entry));
+  EXPECT_FALSE(store->add_operator(testing::operator_record("alice", 1)));
+  EXPECT_TRUE(store->operators().empty());
 }
 
 }  // namespace

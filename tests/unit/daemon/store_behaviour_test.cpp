@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "controller/daemon/audit_chain.h"
 #include "controller/daemon/memory_store.h"
 #include "controller/daemon/sqlite_store.h"
 #include "tests/unit/daemon/store_test_support.h"
@@ -340,6 +341,56 @@ TYPED_TEST(StoreBehaviour, AppendsAuditEntriesInOrderAndReadsThemFromAnId) {
   const std::vector<AuditEntry> page = store.audit(1, 1);
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(fields(page[0]), fields(arm));
+  EXPECT_EQ(store.last_audit_id(), std::optional<std::uint64_t>(3));
+}
+
+// Verifies: SR-72
+TYPED_TEST(StoreBehaviour, LinksEveryAuditEntryToTheOneBeforeIt) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.last_audit_id(), std::optional<std::uint64_t>(0));
+  std::vector<AuditEntry> written;
+  for (WallMs at : {100, 200, 300}) {
+    AuditEntry e = testing::audit_entry(at, "/api/v1/arm");
+    e.previous_hash = "given by the caller";  // the store links it, whatever it is given
+    ASSERT_TRUE(store.append_audit(e));
+    written.push_back(e);
+  }
+  EXPECT_EQ(written[0].previous_hash, kAuditChainStart);
+  EXPECT_EQ(written[1].previous_hash, written[0].row_hash);
+  EXPECT_EQ(written[2].previous_hash, written[1].row_hash);
+  AuditChainCheck check;
+  for (const AuditEntry& e : store.audit(0, 10)) {
+    EXPECT_EQ(e.row_hash, audit_row_hash(e));
+    check.add(e);
+  }
+  EXPECT_TRUE(check.result().ok) << check.result().problem;
+  EXPECT_EQ(check.result().rows, 3u);
+}
+
+TYPED_TEST(StoreBehaviour, KeepsOperatorsByUserNameAndRefusesASecondWithTheSameName) {
+  Store& store = *this->store_;
+  EXPECT_TRUE(store.operators().empty());
+  ASSERT_TRUE(store.add_operator(testing::operator_record("carol", 100)));
+  ASSERT_TRUE(store.add_operator(testing::operator_record("alice", 200)));
+  EXPECT_FALSE(store.add_operator(testing::operator_record("alice", 300)));
+  const std::vector<OperatorRecord> all = store.operators();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(fields(all[0]), fields(testing::operator_record("alice", 200)));
+  EXPECT_EQ(fields(all[1]), fields(testing::operator_record("carol", 100)));
+  ASSERT_TRUE(store.find_operator("carol"));
+  EXPECT_EQ(fields(*store.find_operator("carol")), fields(testing::operator_record("carol", 100)));
+  EXPECT_FALSE(store.find_operator("Carol")) << "user names are exact";
+}
+
+TYPED_TEST(StoreBehaviour, AnOperatorUpdateChangesThePinHashTheFlagAndTheTimeOnly) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.add_operator(testing::operator_record("alice", 100)));
+  OperatorRecord changed{"alice", "$argon2id$new", true, 999, 500};
+  ASSERT_TRUE(store.update_operator(changed));
+  EXPECT_EQ(fields(*store.find_operator("alice")),
+            fields(OperatorRecord{"alice", "$argon2id$new", true, 100, 500}));
+  EXPECT_FALSE(store.update_operator(testing::operator_record("bob", 1)));
+  EXPECT_FALSE(store.find_operator("bob"));
 }
 
 }  // namespace

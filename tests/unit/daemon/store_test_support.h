@@ -106,11 +106,17 @@ inline StoredPulse finished_pulse(std::uint64_t pulse_id, std::uint64_t session_
   p.record.heatsink_peak = MilliCelsius(31'000);
   p.record.outcome = core::PulseOutcome::kEnded;
   p.record.cause = core::Condition::kDesiccation;
+  p.operator_id = "alice";
   return p;
 }
 
+inline OperatorRecord operator_record(const std::string& user, WallMs at) {
+  return OperatorRecord{user, "$argon2id$v=19$m=16384,t=3,p=1$c2FsdA$aGFzaA-" + user, false, at,
+                        at};
+}
+
 inline AuditEntry audit_entry(WallMs at, const std::string& route) {
-  return AuditEntry{0, at, "operator", "alice", route, R"({"pin":"<redacted>"})", "200", "ab12"};
+  return AuditEntry{0, at, "operator", "alice", route, R"j({"pin":"(redacted)"})j", "200", "", ""};
 }
 
 // Every stored field, comparable and printable.
@@ -143,11 +149,14 @@ inline auto fields(const StoredPulse& p) {
       std::make_tuple(r.impedance_measured.value(), r.impedance_min.value(),
                       r.impedance_mean.value(), r.impedance_max.value(), r.power_peak.value(),
                       r.skin_peak.value(), r.heatsink_peak.value(), r.outcome, r.cause,
-                      p.started_at, p.area, p.reconciled));
+                      p.started_at, p.area, p.reconciled, p.operator_id));
+}
+inline auto fields(const OperatorRecord& o) {
+  return std::make_tuple(o.user, o.pin_hash, o.disabled, o.created_at, o.changed_at);
 }
 inline auto fields(const AuditEntry& a) {
   return std::make_tuple(a.id, a.at, a.role, a.user, a.route, a.parameters, a.result,
-                         a.previous_hash);
+                         a.previous_hash, a.row_hash);
 }
 
 }  // namespace rfneedle::daemon::testing
