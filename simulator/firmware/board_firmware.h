@@ -6,6 +6,7 @@
 // A board adds its commands, its safe state and its causes through the hooks below.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,7 +33,10 @@ class BoardFirmware : private hal::LinkListener {
   [[nodiscard]] std::uint64_t board_us(Instant now) const { return link_.board_us(now); }
   [[nodiscard]] const hal::LinkSession& session() const { return link_.session(); }
   // When the board last received a valid frame: its dead-man counts from here (SR-39).
-  [[nodiscard]] Instant last_valid_frame() const { return link_.gate().last_valid_frame(); }
+  // A frame received since the last tick reaches the gate at the next one.
+  [[nodiscard]] Instant last_valid_frame() const {
+    return std::max(link_.gate().last_valid_frame(), link_.session().last_valid_frame());
+  }
 
  protected:
   // Boots at `boot`; `rebooted` latches FAULT_REBOOT. The first session after boot starts
