@@ -159,8 +159,9 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
     return one_of<Estop>(w, {{"press", {true}}, {"release", {false}}});
   }
   if (verb == "cartridge") {
-    return one_of<Cartridge>(
-        w, {{"swap", {CartridgeAction::kSwap}}, {"remove", {CartridgeAction::kRemove}}});
+    return one_of<Cartridge>(w, {{"swap", {CartridgeAction::kSwap}},
+                                 {"remove", {CartridgeAction::kRemove}},
+                                 {"fixture", {CartridgeAction::kFixture}}});
   }
   return CommandError{"unknown request '" + text(verb) +
                       "' (faults, inject, clear, trigger, estop, cartridge, status)"};

@@ -5,7 +5,7 @@
 //   clear NAME | clear all
 //   trigger press | trigger release | trigger tap
 //   estop press | estop release
-//   cartridge swap | cartridge remove
+//   cartridge swap | cartridge remove | cartridge fixture
 //   status                                  ground truth and counters
 //
 // A scenario file is one action a line, each after the time it runs at, measured from
@@ -40,7 +40,7 @@ struct Trigger {
 struct Estop {
   bool pressed;
 };
-enum class CartridgeAction { kSwap, kRemove };
+enum class CartridgeAction { kSwap, kRemove, kFixture };
 struct Cartridge {
   CartridgeAction action;
 };
