@@ -30,10 +30,9 @@ class MemoryStore final : public Store {
   [[nodiscard]] bool reserve_pulse_ids(std::uint64_t up_to) override;
   [[nodiscard]] std::uint64_t reserved_pulse_ids() override;
 
-  [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
-                                      const std::string& generator_serial) override;
-  [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) override;
+  [[nodiscard]] bool save_calibration(StoredCalibration& calibration) override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations_in_force() override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations(std::uint32_t limit) override;
 
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
@@ -44,7 +43,7 @@ class MemoryStore final : public Store {
   std::map<std::uint64_t, SessionRecord> sessions_;
   std::map<std::uint64_t, StoredPulse> pulses_;
   std::uint64_t reserved_pulse_ids_ = 0;
-  std::map<std::string, core::CalibrationRecord> calibrations_;
+  std::vector<StoredCalibration> calibrations_;
   std::vector<AuditEntry> audit_;
 };
 

@@ -112,6 +112,22 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
+// Version 2: a calibration record says which fixture measured it, whether it passed (a
+// failed one is kept for the history and never in force) and how many runs it had; a
+// session names the calibration record in force when it opened.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE calibrations ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calibrations ADD COLUMN fixture_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE calibrations ADD COLUMN fixture_meter_due_day INTEGER NOT NULL DEFAULT 0;
+-- Version 1 stored only the calibrations that were put in force.
+ALTER TABLE calibrations ADD COLUMN passed INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE calibrations ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE calibrations ADD COLUMN runs_passed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calibrations ADD COLUMN runs_failed INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE sessions ADD COLUMN calibration_id INTEGER;
+)sql";
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -121,6 +137,9 @@ void migrate(SQLite::Database& db, int from) {
   SQLite::Transaction transaction(db);
   if (from < 1) {
     db.exec(kVersion1);
+  }
+  if (from < 2) {
+    db.exec(kVersion2);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

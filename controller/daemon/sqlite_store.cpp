@@ -225,37 +225,6 @@ std::uint64_t SqliteStore::reserved_pulse_ids() {
   });
 }
 
-bool SqliteStore::save_calibration(const core::CalibrationRecord& record,
-                                   const std::string& generator_serial) {
-  return guarded(false, [&] {
-    SQLite::Statement s(*db_,
-                        "INSERT INTO calibrations (generator_serial, power_correction_ppm, "
-                        "calibrated_day, due_day) VALUES (?, ?, ?, ?)");
-    s.bind(1, generator_serial);
-    s.bind(2, record.power_correction_ppm);
-    s.bind(3, record.calibrated_day);
-    s.bind(4, record.due_day);
-    s.exec();
-    return true;
-  });
-}
-
-std::optional<core::CalibrationRecord> SqliteStore::calibration(
-    const std::string& generator_serial) {
-  return guarded(std::optional<core::CalibrationRecord>{}, [&] {
-    SQLite::Statement s(*db_,
-                        "SELECT power_correction_ppm, calibrated_day, due_day FROM calibrations "
-                        "WHERE generator_serial = ? ORDER BY id DESC LIMIT 1");
-    s.bind(1, generator_serial);
-    std::optional<core::CalibrationRecord> found;
-    if (s.executeStep()) {
-      found = core::CalibrationRecord{s.getColumn(0).getInt(), s.getColumn(1).getInt(),
-                                      s.getColumn(2).getInt()};
-    }
-    return found;
-  });
-}
-
 bool SqliteStore::append_audit(AuditEntry& entry) {
   return guarded(false, [&] {
     SQLite::Statement s(*db_,

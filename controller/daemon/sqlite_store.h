@@ -53,10 +53,9 @@ class SqliteStore final : public Store {
   [[nodiscard]] bool reserve_pulse_ids(std::uint64_t up_to) override;
   [[nodiscard]] std::uint64_t reserved_pulse_ids() override;
 
-  [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
-                                      const std::string& generator_serial) override;
-  [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) override;
+  [[nodiscard]] bool save_calibration(StoredCalibration& calibration) override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations_in_force() override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations(std::uint32_t limit) override;
 
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;

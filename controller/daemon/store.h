@@ -77,6 +77,23 @@ struct StoredPulse {
   bool reconciled = false;  // added from the generator's pulse log after a crash (SR-70)
 };
 
+// One completed calibration (SR-66), passed or failed: a passed one is the calibration in
+// force for its generator until a later one of that generator passes; a failed one
+// changed nothing and is kept for the history.
+struct StoredCalibration {
+  std::uint64_t id = 0;  // assigned by the store, increasing
+  WallMs at = 0;
+  std::string generator_serial;  // from the generator's handshake
+  bool passed = false;
+  std::string reason;  // the core's, when it failed; "" when passed
+  int runs_passed = 0;
+  int runs_failed = 0;
+  // Passed: the correction with its day, due day and fixture. Failed: the day and the
+  // fixture only (power_correction_ppm 0 and due_day 0: no correction). Its record_id is
+  // `id` when read back.
+  core::CalibrationRecord record;
+};
+
 struct AuditEntry {
   std::uint64_t id = 0;
   WallMs at = 0;
@@ -128,11 +145,13 @@ class Store {
   [[nodiscard]] virtual bool reserve_pulse_ids(std::uint64_t up_to) = 0;
   [[nodiscard]] virtual std::uint64_t reserved_pulse_ids() = 0;
 
-  // The latest record saved for a generator is the one in force.
-  [[nodiscard]] virtual bool save_calibration(const core::CalibrationRecord& record,
-                                              const std::string& generator_serial) = 0;
-  [[nodiscard]] virtual std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) = 0;
+  // Sets calibration.id (and calibration.record.record_id).
+  [[nodiscard]] virtual bool save_calibration(StoredCalibration& calibration) = 0;
+  // The calibration in force of each generator that has one (its latest passed record),
+  // oldest first.
+  [[nodiscard]] virtual std::vector<StoredCalibration> calibrations_in_force() = 0;
+  // Every record, passed or failed, newest first.
+  [[nodiscard]] virtual std::vector<StoredCalibration> calibrations(std::uint32_t limit) = 0;
 
   // Append-only (SR-72): entries are never changed or removed.
   [[nodiscard]] virtual bool append_audit(AuditEntry& entry) = 0;  // sets entry.id

@@ -45,6 +45,7 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
   SessionRecord session = testing::session_record(5);
   StoredPulse pulse = testing::finished_pulse(77, 5);
   AuditEntry entry = testing::audit_entry(3000, "/api/v1/arm");
+  StoredCalibration calibration = testing::stored_calibration("GEN-7", 1'004'000, 19'500);
   {
     std::unique_ptr<SqliteStore> store = open();
     ASSERT_TRUE(store);
@@ -54,7 +55,7 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
     ASSERT_TRUE(store->close_session(5, 4000, "interrupted"));
     ASSERT_TRUE(store->save_pulse(testing::started_pulse(77, 5)));
     ASSERT_TRUE(store->save_pulse(pulse));
-    ASSERT_TRUE(store->save_calibration({1'004'000, 19'500, 19'680}, "GEN-7"));
+    ASSERT_TRUE(store->save_calibration(calibration));
     ASSERT_TRUE(store->append_audit(entry));
   }
   std::unique_ptr<SqliteStore> store = open();
@@ -75,8 +76,9 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
   ASSERT_EQ(pulses.size(), 1u);
   EXPECT_EQ(fields(pulses[0]), fields(pulse));
   EXPECT_EQ(store->last_pulse_id(), 77u);
-  EXPECT_EQ(fields(store->calibration("GEN-7")),
-            fields(core::CalibrationRecord{1'004'000, 19'500, 19'680}));
+  const std::vector<StoredCalibration> calibrations = store->calibrations_in_force();
+  ASSERT_EQ(calibrations.size(), 1u);
+  EXPECT_EQ(fields(calibrations[0]), fields(calibration));
   const std::vector<AuditEntry> audit = store->audit(0, 10);
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(fields(audit[0]), fields(entry));
@@ -105,18 +107,56 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
   ASSERT_TRUE(open());
   SQLite::Database db = raw();
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+}
+
+// Verifies: SR-66
+TEST_F(SqliteStoreFile, MigratesAVersion1StoreAndKeepsItsCalibrationsInForce) {
+  ASSERT_TRUE(open());
+  {
+    // Back to version 1's shape, with a calibration and a session it recorded.
+    SQLite::Database db = raw();
+    for (const char* column : {"at", "fixture_serial", "fixture_meter_due_day", "passed", "reason",
+                               "runs_passed", "runs_failed"}) {
+      db.exec(std::string("ALTER TABLE calibrations DROP COLUMN ") + column);
+    }
+    db.exec("ALTER TABLE sessions DROP COLUMN calibration_id");
+    db.exec(
+        "INSERT INTO calibrations (generator_serial, power_correction_ppm, calibrated_day, "
+        "due_day) VALUES ('GEN-7', 1003000, 19500, 19682)");
+    db.exec(
+        "INSERT INTO sessions (id, patient_ref, operator_id, area, cartridge_serial, opened_at, "
+        "outcome, software_version, configuration_hash, generator_firmware, generator_serial, "
+        "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, "
+        "calibration_due_day, override_reason) VALUES (4, 'P-4', 'alice', 'forehead', 'C1', 1, "
+        "'closed', '', '', '', 'GEN-7', '', '', 1003000, 19500, 19682, '')");
+    db.exec("PRAGMA user_version = 1");
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), 2);
+  const std::vector<StoredCalibration> in_force = store->calibrations_in_force();
+  ASSERT_EQ(in_force.size(), 1u);
+  EXPECT_EQ(in_force[0].generator_serial, "GEN-7");
+  EXPECT_TRUE(in_force[0].passed);
+  EXPECT_EQ(in_force[0].record.power_correction_ppm, 1'003'000);
+  EXPECT_EQ(in_force[0].record.due_day, 19'682);
+  const std::optional<SessionRecord> session = store->session(4);
+  ASSERT_TRUE(session.has_value());
+  ASSERT_TRUE(session->calibration.has_value());
+  EXPECT_EQ(session->calibration->power_correction_ppm, 1'003'000);
+  EXPECT_EQ(session->calibration->record_id, 0u);  // version 1 kept no reference
 }
 
 TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
   ASSERT_TRUE(open());
-  raw().exec("PRAGMA user_version = 2");
+  raw().exec("PRAGMA user_version = 3");
   const std::string before = contents(path_);
 
   const SqliteStoreOpen opened = SqliteStore::open(path_);
   EXPECT_FALSE(opened.ok());
   EXPECT_THAT(opened.error, HasSubstr(path_));
-  EXPECT_THAT(opened.error, HasSubstr("schema version 2 is newer than this build's (1)"));
+  EXPECT_THAT(opened.error, HasSubstr("schema version 3 is newer than this build's (2)"));
   EXPECT_EQ(contents(path_), before);
 }
 
