@@ -18,6 +18,9 @@ namespace rfneedle::daemon {
 [[nodiscard]] api::Pulse to_api(const StoredPulse& pulse);
 [[nodiscard]] api::Pulse to_api(const core::PulseRecord& pulse);
 [[nodiscard]] api::Counters to_api(const core::Counters& counters);
+[[nodiscard]] api::CalibrationProgress to_api(const core::CalibrationProgress& progress);
+[[nodiscard]] api::CalibrationRecord to_api(const StoredCalibration& calibration);
+void fill(api::Calibration* out, const core::CalibrationRecord& calibration);
 [[nodiscard]] api::Presets to_api_presets(const core::CoreConfig& config,
                                           const std::vector<std::string>& after_care);
 

@@ -45,6 +45,9 @@ enum class RouteId : std::uint8_t {
   kConfig,
   kLink,
   kSimFaults,
+  kCalibration,
+  kCalibrationRun,
+  kCalibrationComplete,
 };
 
 struct ApiService::Route {
@@ -92,6 +95,10 @@ constexpr std::array kRoutes = {
     Route{"GET", "service/config", Access::kService, RouteId::kConfig},
     Route{"GET", "service/link", Access::kService, RouteId::kLink},
     Route{"POST", "service/sim/faults", Access::kService, RouteId::kSimFaults},
+    // SR-66, SR-73: calibration is the service role's; the core runs it in Service only.
+    Route{"GET", "service/calibration", Access::kService, RouteId::kCalibration},
+    Route{"POST", "service/calibration/run", Access::kService, RouteId::kCalibrationRun},
+    Route{"POST", "service/calibration/complete", Access::kService, RouteId::kCalibrationComplete},
 };
 
 constexpr std::string_view kPrefix = "/api/v1/";
@@ -326,6 +333,12 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
           {200, to_json(options_.link_stats ? options_.link_stats() : api::LinkStats())});
     case RouteId::kSimFaults:
       return sim_faults(request, caller, respond);
+    case RouteId::kCalibration:
+      return respond(calibration(query));
+    case RouteId::kCalibrationRun:
+      return calibration_run(request, caller, respond);
+    case RouteId::kCalibrationComplete:
+      return ask_core(CompleteCalibration{to_day(options_.wall_now())}, caller, name, "", respond);
     case RouteId::kStop:
       break;
   }

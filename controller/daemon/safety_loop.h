@@ -21,6 +21,7 @@
 #include "controller/bridge/board_bridge.h"
 #include "controller/core/bounded_queue.h"
 #include "controller/core/core.h"
+#include "controller/daemon/calibration_book.h"
 #include "controller/daemon/safety_records.h"
 #include "controller/daemon/snapshot_pacing.h"
 #include "controller/daemon/tick_schedule.h"
@@ -55,9 +56,12 @@ class SafetyLoop final : private bridge::BoardRecords {
   SafetyLoop& operator=(const SafetyLoop&) = delete;
 
   // Before start() only: what the store kept (SR-53: latches handed back before Standby;
-  // SR-68: the pulse IDs reserved so far). Without it the core never leaves SelfTest.
+  // SR-68: the pulse IDs reserved so far; SR-66: the calibration in force of each
+  // generator, restored to the core at each generator handshake by its serial). Without
+  // it the core never leaves SelfTest.
   void restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-               std::uint64_t reserved_pulse_ids);
+               std::uint64_t reserved_pulse_ids,
+               std::span<const CalibrationInForce> calibrations = {});
   // Spawns the safety thread: real-time priority and locked memory when permitted, both
   // serial lines opened (or retried), the tick started.
   void start();
@@ -93,7 +97,8 @@ class SafetyLoop final : private bridge::BoardRecords {
   bool check_flags(Instant now);
   void take_inputs(Instant now);
   void handle_input(LoopInput& input, Instant now);
-  [[nodiscard]] core::Response handle_request(const CoreRequest& request, Instant now);
+  [[nodiscard]] core::Response handle_request(const CoreRequest& request, Instant now,
+                                              LoopReply& reply);
   // After every input and tick: the core's commands to the drivers, the drivers' bytes to
   // the lines, the core's outputs to the queues.
   void after_input(Instant now);
@@ -137,6 +142,7 @@ class SafetyLoop final : private bridge::BoardRecords {
   std::uint32_t last_actuator_counter_ = 0;
   unsigned telemetry_ticks_ = 0;
   std::array<std::optional<Instant>, 2> session_started_at_{};  // by Board, while open
+  CalibrationBook calibrations_;                                // SR-66: by generator serial
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> shutdown_requested_{false};

@@ -20,7 +20,7 @@ WholeDevice::WholeDevice(const WholeDeviceOptions& options)
       generator_line(clock, FaultyByteChannel::Options{options.device.seed, 92.16}),
       actuator_line(clock, FaultyByteChannel::Options{options.device.seed + 1, 92.16}),
       core(options.core, clock.now()),
-      bridge(core, clock.now()) {
+      bridge(core, clock.now(), options.records) {
   bridge.set_handshake_policy(options.policy);
   // The store reserves pulse IDs ahead (SR-68); this shell's store has all of them.
   core.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(), clock.now());

@@ -26,6 +26,8 @@ struct WholeDeviceOptions {
   // Accepts rfneedle-sim's firmware version and simulated boards.
   hal::HandshakePolicy policy{{"sim-1.0.0"}, true};
   std::uint64_t nonce = 0x5EED'0001;
+  // What the shell keeps of the boards (their identities, the pulse log); may be null.
+  bridge::BoardRecords* records = nullptr;
 };
 
 class WholeDevice {
