@@ -136,6 +136,7 @@ std::optional<core::CartridgeInfo> to_cartridge(const device::CartridgeInfo& c) 
   }
   if (c.needle_count() > 49 || c.max_depth_um() > 7'000 || c.pulse_limit() > 100'000 ||
       c.pulses_used() > 100'000 || c.expiry_unix_days() > 65'535 ||
+      c.meter_due_unix_days() > 65'535 ||
       c.serial_number().size() > core::CartridgeSerial::kMaxSize) {
     return std::nullopt;
   }
@@ -146,6 +147,7 @@ std::optional<core::CartridgeInfo> to_cartridge(const device::CartridgeInfo& c) 
   info.expiry_day = clamp_to_int(c.expiry_unix_days());
   info.bound_session = c.bound_session_id();
   info.serial = core::CartridgeSerial(c.serial_number());
+  info.meter_due_day = clamp_to_int(c.meter_due_unix_days());
   return info;
 }
 

@@ -11,9 +11,26 @@ constexpr Duration kReadingDeadline = seconds(1);
 
 }  // namespace
 
-Response validate_calibration(const CalibrationRequest& r, const CoreConfig& config) {
-  if (r.fixture.kind != CartridgeKind::kCalibrationFixture) {
+Response validate_calibration(const CalibrationRequest& r,
+                              const std::optional<CartridgeInfo>& fixture,
+                              const CoreConfig& config) {
+  if (!fixture) {
+    return Response::invalid("fixture", "no calibration fixture attached");
+  }
+  if (fixture->kind != CartridgeKind::kCalibrationFixture) {
     return Response::invalid("fixture", "RF for calibration goes only into a calibration fixture");
+  }
+  if (r.today <= 0) {
+    return Response::invalid("today", "the controller's date is unknown");
+  }
+  // The reference must itself be in calibration; a date that cannot be checked fails.
+  if (fixture->meter_due_day <= 0) {
+    return Response::invalid("fixture",
+                             "the fixture's memory holds no reference-meter calibration due date");
+  }
+  if (fixture->meter_due_day < r.today) {
+    return Response::invalid("fixture",
+                             "the fixture's reference meter is past its calibration due date");
   }
   const Envelope& e = config.envelope;
   if (r.power < e.power_min || r.power > e.power_max) {
@@ -28,9 +45,11 @@ Response validate_calibration(const CalibrationRequest& r, const CoreConfig& con
   return Response::accepted();
 }
 
-void CalibrationRun::start(const CalibrationRequest& request, Instant now) {
+void CalibrationRun::start(const CalibrationRequest& request, const CartridgeInfo& fixture,
+                           Instant now) {
   *this = CalibrationRun{};
   request_ = request;
+  fixture_ = fixture;
   phase_ = Phase::kSelectLoad;
   deadline_ = now;
 }
@@ -38,6 +57,7 @@ void CalibrationRun::start(const CalibrationRequest& request, Instant now) {
 CalibrationRun::Step CalibrationRun::fail(std::string_view reason) {
   phase_ = Phase::kIdle;
   CalibrationResult r;
+  r.load_index = request_.load_index;
   r.reason = reason;
   r.generator_energy = delivered_;
   return Step{std::nullopt, r};
@@ -70,7 +90,7 @@ CalibrationRun::Step CalibrationRun::step(const GeneratorSample& g, const Actuat
       if (!sent_) {
         sent_ = true;
         deadline_ = now + config.needle.insert_deadline;
-        return Step{Insert{request_.fixture.max_depth}, std::nullopt};
+        return Step{Insert{fixture_.max_depth}, std::nullopt};
       }
       if (a.at_depth_line) {
         phase_ = Phase::kEnergize;
@@ -85,8 +105,13 @@ CalibrationRun::Step CalibrationRun::step(const GeneratorSample& g, const Actuat
       deadline_ = now + config.link.pulse_expiry + config.link.gap_energizing;
       const std::uint64_t expiry =
           g.board_time_us + static_cast<std::uint64_t>(config.link.pulse_expiry.count());
-      return Step{DeliverPulse{0, request_.power, request_.duration,
-                               energy(request_.power, request_.duration), epoch, expiry},
+      // The generator's own cap: the treatment pulses' margin over the plan (a pulse
+      // that delivers its plan must not reach it), never above the 2 J calibration
+      // ceiling (so a plan close to 2 J has less margin).
+      const Microjoules plan = energy(request_.power, request_.duration);
+      const Microjoules cap = std::min(plan * config.power.energy_overrun_percent / 100,
+                                       config.calibration.max_pulse_energy);
+      return Step{DeliverPulse{0, request_.power, request_.duration, cap, epoch, expiry},
                   std::nullopt};
     }
     case Phase::kDelivering:
@@ -111,19 +136,28 @@ CalibrationRun::Step CalibrationRun::step(const GeneratorSample& g, const Actuat
         return Step{Retract{}, std::nullopt};
       }
       if (!a.at_depth_line && a.encoder_position <= config.needle.position_tolerance) {
+        // The meter is read for this pulse only now that it is over: the same load again,
+        // so the fixture keeps the pulse's reading.
         phase_ = Phase::kAwaitReading;
+        sent_ = true;
+        last_result_.reset();
+        reference_.reset();
         deadline_ = now + kReadingDeadline;
-        return {};
+        return Step{CalibrationMeasurement{request_.load_index}, std::nullopt};
       }
       if (now > deadline_) return fail("the fixture contacts did not retract");
       return {};
     case Phase::kAwaitReading: {
+      if (refused && last_result_->kind == kind_of<CalibrationMeasurement>) {
+        return fail("the reference meter could not be read");
+      }
       if (!reference_) {
         if (now > deadline_) return fail("no reading from the reference meter");
         return {};
       }
       phase_ = Phase::kIdle;
       CalibrationResult r;
+      r.load_index = request_.load_index;
       r.generator_energy = delivered_;
       r.reference_energy = *reference_;
       if (reference_->value() <= 0 || delivered_.value() <= 0) {

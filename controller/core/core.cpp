@@ -181,8 +181,12 @@ void Core::end_service_runs() {
     finish_service_pulse(PulseOutcome::kAborted, generator_.energy);
   }
   if (calibration_.running()) {
+    CalibrationResult interrupted;
+    interrupted.load_index = calibration_.load_index();
+    interrupted.reason = "the run was interrupted";
+    interrupted.generator_energy = generator_.energy;
     calibration_.abort();
-    calibration_failed_ = true;
+    count_calibration_run(interrupted);
     finish_service_pulse(PulseOutcome::kAborted, generator_.energy);
   }
 }

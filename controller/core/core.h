@@ -77,14 +77,21 @@ class Core {
   [[nodiscard]] Response service_reset(std::string_view reason, Instant now);
   [[nodiscard]] Response run_self_test(Instant now);
   [[nodiscard]] Response display_heartbeat(std::uint64_t snapshot_id, Instant now);
-  // Calibration, in Service only: one reference load per run; the fixture's reference
-  // meter reading comes back through on_calibration_reading; complete_calibration sends
-  // the averaged correction to the generator and records it with its due date.
+  // Calibration, in Service only (SR-66): one reference load per run, into the attached
+  // calibration fixture (from the cartridge memory, never the request); the fixture's
+  // reference meter reading comes back through on_calibration_reading; each run's result
+  // shows in status().calibration_progress and a kCalibrationResult event.
+  // complete_calibration sends the averaged correction to the generator and records it
+  // with its due date; a failed or missing run, another fixture, or a correction outside
+  // the generator's ±10 % range changes nothing. Either way the runs start over.
   [[nodiscard]] Response calibrate(const CalibrationRequest& request, Instant now);
   void on_calibration_reading(Microjoules reference_energy, Instant now);
-  // Start-up: the calibration the daemon stored, sent to the generator at connect.
-  void restore_calibration(const CalibrationRecord& record) { status_.calibration = record; }
   [[nodiscard]] Response complete_calibration(std::int32_t today, Instant now);
+  // The calibration the daemon stored for the generator now connected, or none (another
+  // generator than the calibrated one has none in force). Called before the generator's
+  // handshake reaches on_handshake, whose configure sends it. The first call, and every
+  // change of the correction in force after it, is an event.
+  void restore_calibration(const std::optional<CalibrationRecord>& record, Instant now);
   [[nodiscard]] Response shutdown(Instant now);
 
   [[nodiscard]] Outbox& outbox() { return out_; }
@@ -187,6 +194,8 @@ class Core {
   void update_setup_conditions(Instant now);
   void run_self_test_steps(Instant now);
   void run_calibration_steps(Instant now);
+  void count_calibration_run(const CalibrationResult& result);
+  void reset_calibration_runs();
   void apply_restored_latch(Instant now);
   void complete_acknowledge(Instant now);
 
@@ -250,9 +259,14 @@ class Core {
   Withdrawal withdrawal_;
   SelfTest self_test_;
   CalibrationRun calibration_;
+  // The runs since Service was entered or the last completion (their counts and the last
+  // result are status_.calibration_progress): the sum of each passed run's absolute
+  // correction (the generator's correction during the run times the run's ratio), the
+  // fixture they used, and the correction the generator applies during the run under way.
   std::int64_t calibration_ppm_sum_ = 0;
-  int calibration_passes_ = 0;
-  bool calibration_failed_ = false;
+  std::optional<CartridgeSerial> calibration_fixture_;
+  std::int32_t calibration_base_ppm_ = 1'000'000;
+  bool calibration_restored_ = false;
 
   // The pulse under way.
   Instant phase_deadline_{};

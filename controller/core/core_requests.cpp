@@ -221,6 +221,9 @@ Response Core::enter_service(Instant now) {
   if (!apply(Stimulus::kServiceEnter, now)) {
     return Response::refused(transition(state_, Stimulus::kServiceEnter).rejection);
   }
+  // A calibration's runs belong to one visit to Service.
+  reset_calibration_runs();
+  status_.calibration_progress.last.reset();
   return Response::accepted();
 }
 

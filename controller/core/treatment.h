@@ -57,6 +57,9 @@ struct CartridgeInfo {
   std::int32_t expiry_day = 0;  // days since 1970-01-01
   CartridgeSerial serial;
   std::uint64_t bound_session = 0;  // from the cartridge memory; 0 = unbound
+  // The calibration fixture's reference meter: the due date of its own calibration (days
+  // since 1970-01-01; 0: the memory holds none). Needle cartridges: 0.
+  std::int32_t meter_due_day = 0;
 };
 
 // The pre-treatment contraindications (DESIGN 4).

@@ -48,10 +48,17 @@ void fill(api::Parameters* out, const core::PulseParameters& p) {
   out->set_planned_energy_uj(p.planned_energy().value());
 }
 
-void fill(api::Calibration* out, const core::CalibrationRecord& c) {
-  out->set_power_correction_ppm(c.power_correction_ppm);
-  out->set_calibrated_on(to_date(c.calibrated_day));
-  out->set_due_on(to_date(c.due_day));
+// Day 0 is no date (a failed calibration has no due date; a record from before the
+// fixture's serial was kept has no meter date).
+std::string date_or_none(std::int32_t day) { return day > 0 ? to_date(day) : ""; }
+
+void fill(api::CalibrationRun* out, const core::CalibrationResult& r) {
+  out->set_load_index(r.load_index);
+  out->set_passed(r.passed);
+  out->set_reason(std::string(r.reason));
+  out->set_generator_energy_uj(r.generator_energy.value());
+  out->set_reference_energy_uj(r.reference_energy.value());
+  out->set_correction_ppm(r.passed ? r.correction_ppm : 0);
 }
 
 }  // namespace
@@ -62,6 +69,39 @@ std::string to_date(std::int32_t day) {
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return text;
+}
+
+void fill(api::Calibration* out, const core::CalibrationRecord& c) {
+  out->set_power_correction_ppm(c.power_correction_ppm);
+  out->set_calibrated_on(date_or_none(c.calibrated_day));
+  out->set_due_on(date_or_none(c.due_day));
+  out->set_record_id(c.record_id);
+  out->set_fixture_serial(std::string(c.fixture_serial.view()));
+  out->set_fixture_meter_due_on(date_or_none(c.fixture_meter_due_day));
+}
+
+api::CalibrationProgress to_api(const core::CalibrationProgress& p) {
+  api::CalibrationProgress out;
+  out.set_running(p.running);
+  out.set_passed(p.passed);
+  out.set_failed(p.failed);
+  if (p.last) {
+    fill(out.mutable_last(), *p.last);
+  }
+  return out;
+}
+
+api::CalibrationRecord to_api(const StoredCalibration& c) {
+  api::CalibrationRecord out;
+  out.set_id(c.id);
+  set_time(out.mutable_at(), c.at);
+  out.set_generator_serial(c.generator_serial);
+  out.set_passed(c.passed);
+  out.set_reason(c.reason);
+  out.set_runs_passed(c.runs_passed);
+  out.set_runs_failed(c.runs_failed);
+  fill(out.mutable_calibration(), c.record);
+  return out;
 }
 
 std::int32_t to_day(WallMs at) {
@@ -182,6 +222,7 @@ api::Status to_api(const core::Status& s, bool boards_simulated) {
   out.mutable_self_test()->set_total(s.self_test.total);
   out.mutable_self_test()->set_finished(s.self_test.finished);
   out.set_boards_simulated(boards_simulated);
+  *out.mutable_calibration_progress() = to_api(s.calibration_progress);
   return out;
 }
 

@@ -19,6 +19,9 @@ namespace rfneedle::daemon {
 [[nodiscard]] api::Pulse to_api(const core::PulseRecord& pulse);
 [[nodiscard]] api::OperatorAccount to_api(const OperatorRecord& account);  // no PIN hash
 [[nodiscard]] api::Counters to_api(const core::Counters& counters);
+[[nodiscard]] api::CalibrationProgress to_api(const core::CalibrationProgress& progress);
+[[nodiscard]] api::CalibrationRecord to_api(const StoredCalibration& calibration);
+void fill(api::Calibration* out, const core::CalibrationRecord& calibration);
 [[nodiscard]] api::Presets to_api_presets(const core::CoreConfig& config,
                                           const std::vector<std::string>& after_care);
 

@@ -163,6 +163,35 @@ void ApiService::sim_faults(const HttpRequest& request, const Respond& respond) 
   });
 }
 
+void ApiService::calibration_run(const HttpRequest& request, const Respond& respond) {
+  api::CalibrationRunRequest body;
+  if (auto e = parse(request, body)) {
+    return respond(*e);
+  }
+  auto checked = to_calibration_request(body, options_.core_config, to_day(options_.wall_now()));
+  if (const auto* e = refusal(checked)) {
+    return respond(bad_request(*e));
+  }
+  ask_core(Calibrate{std::get<core::CalibrationRequest>(checked)}, respond);
+}
+
+HttpResponse ApiService::calibration(std::string_view query) {
+  auto checked = to_session_limit(query);
+  if (const auto* e = refusal(checked)) {
+    return bad_request(*e);
+  }
+  const core::Status& status = gateway_.status();
+  api::CalibrationReport out;
+  if (status.calibration) {
+    fill(out.mutable_in_force(), *status.calibration);
+  }
+  *out.mutable_progress() = to_api(status.calibration_progress);
+  for (const StoredCalibration& c : store_.calibrations(std::get<std::uint32_t>(checked))) {
+    *out.add_history() = to_api(c);
+  }
+  return {200, to_json(out)};
+}
+
 HttpResponse ApiService::events(std::string_view query) {
   auto checked = to_event_query(query);
   if (const auto* e = refusal(checked)) {

@@ -53,6 +53,9 @@ enum class RouteId : std::uint8_t {
   kDisableOperator,
   kEnableOperator,
   kAuditVerify,
+  kCalibration,
+  kCalibrationRun,
+  kCalibrationComplete,
 };
 
 struct ApiService::Route {
@@ -106,6 +109,10 @@ constexpr std::array kRoutes = {
     Route{"POST", "service/operators/{}/disable", Access::kService, RouteId::kDisableOperator},
     Route{"POST", "service/operators/{}/enable", Access::kService, RouteId::kEnableOperator},
     Route{"GET", "service/audit/verify", Access::kService, RouteId::kAuditVerify},
+    // SR-66, SR-73: calibration is the service role's; the core runs it in Service only.
+    Route{"GET", "service/calibration", Access::kService, RouteId::kCalibration},
+    Route{"POST", "service/calibration/run", Access::kService, RouteId::kCalibrationRun},
+    Route{"POST", "service/calibration/complete", Access::kService, RouteId::kCalibrationComplete},
 };
 
 constexpr std::string_view kPrefix = "/api/v1/";
@@ -422,6 +429,12 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return respond(set_operator_disabled(argument, false));
     case RouteId::kAuditVerify:
       return verify_audit(respond);
+    case RouteId::kCalibration:
+      return respond(calibration(query));
+    case RouteId::kCalibrationRun:
+      return calibration_run(request, respond);
+    case RouteId::kCalibrationComplete:
+      return ask_core(CompleteCalibration{to_day(options_.wall_now())}, respond);
     case RouteId::kStop:
       break;
   }

@@ -188,6 +188,8 @@ class ApiService final : public DeviceListener {
   void set_parameters(const HttpRequest& request, const Respond& respond);
   void reset_faults(const HttpRequest& request, const Respond& respond);
   void sim_faults(const HttpRequest& request, const Respond& respond);
+  void calibration_run(const HttpRequest& request, const Respond& respond);
+  [[nodiscard]] HttpResponse calibration(std::string_view query);
   [[nodiscard]] HttpResponse events(std::string_view query);
   [[nodiscard]] HttpResponse sessions(std::string_view query);
   [[nodiscard]] HttpResponse session(std::string_view id);

@@ -227,6 +227,39 @@ Checked<core::PulseParameters> to_pulse_parameters(const api::ParametersRequest&
   return p;
 }
 
+Checked<core::CalibrationRequest> to_calibration_request(const api::CalibrationRunRequest& request,
+                                                         const core::CoreConfig& config,
+                                                         std::int32_t today) {
+  // device.proto's FixtureMeasure.load_index range.
+  constexpr std::int64_t kMaxLoadIndex = 7;
+  if (auto err = check_range(request.load_index(), "load_index", 0, kMaxLoadIndex)) {
+    return *err;
+  }
+  const core::Envelope& e = config.envelope;
+  if (auto err =
+          check_range(request.power_mw(), "power_mw", e.power_min.value(), e.power_max.value())) {
+    return *err;
+  }
+  const auto min_ms = std::chrono::duration_cast<milliseconds>(e.time_min).count();
+  const auto max_ms = std::chrono::duration_cast<milliseconds>(e.time_max).count();
+  if (auto err = check_range(request.duration_ms(), "duration_ms", min_ms, max_ms)) {
+    return *err;
+  }
+  core::CalibrationRequest r;
+  r.load_index = request.load_index();
+  r.power = Milliwatts{request.power_mw()};
+  r.duration = milliseconds(request.duration_ms());
+  r.today = today;
+  const Microjoules cap = config.calibration.max_pulse_energy;
+  if (energy(r.power, r.duration) > cap) {
+    return invalid("power_mw",
+                   "power_mw x duration_ms at most " + std::to_string(cap.value() / 1000) +
+                       " mJ per calibration pulse (SR-66)",
+                   "too much energy");
+  }
+  return r;
+}
+
 std::optional<api::ErrorBody> check_login(const api::LoginRequest& request) {
   if (request.role() != api::ROLE_OPERATOR && request.role() != api::ROLE_SERVICE) {
     return invalid("role", "ROLE_OPERATOR or ROLE_SERVICE",

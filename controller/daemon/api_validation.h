@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "controller/core/calibration.h"
 #include "controller/core/core_config.h"
 #include "controller/core/treatment.h"
 #include "controller/daemon/store.h"
@@ -37,6 +38,12 @@ inline constexpr std::size_t kMaxSecretSize = 128;
 [[nodiscard]] Checked<core::PulseParameters> to_pulse_parameters(
     const api::ParametersRequest& request, const core::Envelope& envelope);
 
+// The fixture's loads are 0..7 (device.proto's FixtureMeasure); power and duration within
+// the envelope, their energy at most the calibration pulse cap (SR-66); `today` from the
+// daemon's calendar. The fixture itself is never in the request: the core reads it.
+[[nodiscard]] Checked<core::CalibrationRequest> to_calibration_request(
+    const api::CalibrationRunRequest& request, const core::CoreConfig& config, std::int32_t today);
+
 [[nodiscard]] std::optional<api::ErrorBody> check_login(const api::LoginRequest& request);
 
 [[nodiscard]] Checked<std::string> to_reset_reason(const api::ResetRequest& request);
@@ -45,7 +52,7 @@ inline constexpr std::size_t kMaxSecretSize = 128;
 // lowest, e.g. WARNING_LOW or SEVERITY_WARNING_LOW), limit (1..1000, default 100).
 [[nodiscard]] Checked<EventQuery> to_event_query(std::string_view query);
 
-// GET /sessions' query string: limit (1..1000, default 100).
+// GET /sessions' and GET /service/calibration's query string: limit (1..1000, default 100).
 [[nodiscard]] Checked<std::uint32_t> to_session_limit(std::string_view query);
 
 }  // namespace rfneedle::daemon

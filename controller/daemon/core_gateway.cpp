@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <string>
 
+#include "controller/daemon/calibration_book.h"
+
 namespace rfneedle::daemon {
 namespace {
 
@@ -62,9 +64,13 @@ CoreGateway::CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, 
   } else {
     note_store_failure("pulse ID reservation");
   }
+  std::vector<CalibrationInForce> calibrations;
+  for (const StoredCalibration& c : store_.calibrations_in_force()) {
+    calibrations.push_back(CalibrationInForce{BoardSerial(c.generator_serial), c.record});
+  }
   // A crash may have left pulses the generator delivered unrecorded (SR-70): its log is
   // read from here at its first handshake.
-  loop_.restore(latches, last, reserved_, reconcile_from(store_));
+  loop_.restore(latches, last, reserved_, reconcile_from(store_), calibrations);
   schedule();
 }
 
@@ -101,6 +107,7 @@ void CoreGateway::pump() {
   store_pulses();
   take_pulse_logs();
   reconcile_pulse_logs();
+  store_calibrations();
   take_snapshots();
   take_telemetry();
   reserve_ahead();
@@ -119,7 +126,7 @@ void CoreGateway::request(CoreRequest request, Reply reply) {
     pending.arms = arm->operator_id;
   }
   if (room && loop_.channels().inputs.try_push(
-                  LoopInput{LoopInput::Kind::kRequest, 0, std::move(request)})) {
+                  LoopInput{LoopInput::Kind::kRequest, 0, std::move(request), {}})) {
     replies_.push_back(std::move(pending));
     return;
   }
@@ -145,6 +152,13 @@ void CoreGateway::take_replies() {
       if (pending.arms) {
         armed_by_ = *pending.arms;
       }
+    }
+    if (r.calibration) {
+      calibrations_.push_back(
+          to_stored(*r.calibration, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()));
+      store_calibrations();  // before the answer, so its record is there to read
     }
     pending.reply(to_reply(r.response));
   }
@@ -295,9 +309,28 @@ void CoreGateway::store_pulses() {
     }
     highest_pulse_id_ = std::max(highest_pulse_id_, r.pulse_id);
     if (r.outcome != core::PulseOutcome::kStarted) {
-      inputs_.push_back(LoopInput{LoopInput::Kind::kRecordStored, r.pulse_id, {}});
+      inputs_.push_back(LoopInput{LoopInput::Kind::kRecordStored, r.pulse_id, {}, {}});
     }
     pulses_.pop_front();
+  }
+}
+
+void CoreGateway::store_calibrations() {
+  // In order, each until the store takes it (SR-69).
+  while (!calibrations_.empty()) {
+    StoredCalibration& c = calibrations_.front();
+    if (!store_.save_calibration(c)) {
+      note_store_failure("calibration record");
+      return;
+    }
+    spdlog::info("calibration record {} stored: generator {}, {}, power correction {} ppm", c.id,
+                 c.generator_serial, c.passed ? "passed" : "failed: " + c.reason,
+                 c.record.power_correction_ppm);
+    if (c.passed) {
+      // The loop names the stored record in the sessions it opens from now on.
+      inputs_.push_back(LoopInput{LoopInput::Kind::kCalibrationStored, c.id, {}, c.record});
+    }
+    calibrations_.pop_front();
   }
 }
 
@@ -468,7 +501,7 @@ void CoreGateway::reserve_ahead() {
     return;
   }
   reserved_ = target;
-  inputs_.push_back(LoopInput{LoopInput::Kind::kPulseIdsReserved, reserved_, {}});
+  inputs_.push_back(LoopInput{LoopInput::Kind::kPulseIdsReserved, reserved_, {}, {}});
 }
 
 void CoreGateway::send_inputs() {

@@ -2,8 +2,9 @@
 // SafetyLoop's queues. Every millisecond, on the service thread's io_context, it answers
 // requests, stores what the loop published through the Store (in order, retrying a write
 // that failed), acknowledges stored pulse records back to the core (SR-69), keeps the
-// latest snapshot, fans out to listeners, writes the loop's log records with spdlog and
-// keeps pulse IDs reserved ahead of the core (SR-68).
+// latest snapshot, fans out to listeners, writes the loop's log records with spdlog,
+// keeps pulse IDs reserved ahead of the core (SR-68) and records each completed
+// calibration, handing the calibrations in force to the loop at start-up (SR-66).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -67,9 +68,9 @@ class CoreGateway final : public DeviceGateway {
   void add_listener(DeviceListener& listener) override;
   void remove_listener(DeviceListener& listener) override;
 
-  // Records the store has not yet taken (events, latches, pulses).
+  // Records the store has not yet taken (events, latches, pulses, calibrations).
   [[nodiscard]] std::size_t unstored() const {
-    return events_.size() + latches_.size() + pulses_.size();
+    return events_.size() + latches_.size() + pulses_.size() + calibrations_.size();
   }
   [[nodiscard]] std::uint64_t reserved_pulse_ids() const { return reserved_; }
   // The boards' identities from their latest handshakes (empty before the first).
@@ -86,6 +87,7 @@ class CoreGateway final : public DeviceGateway {
   void store_events();
   void store_latches();
   void store_pulses();
+  void store_calibrations();
   void take_snapshots();
   void take_telemetry();
   void take_identities();
@@ -120,6 +122,7 @@ class CoreGateway final : public DeviceGateway {
   std::deque<PublishedEvent> events_;
   std::deque<PublishedLatch> latches_;
   std::deque<PublishedPulse> pulses_;
+  std::deque<StoredCalibration> calibrations_;
   PublishedSnapshot latest_;
   std::vector<DeviceListener*> listeners_;
 

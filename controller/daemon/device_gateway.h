@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "controller/core/calibration.h"
 #include "controller/core/core_event.h"
 #include "controller/core/response.h"
 #include "controller/core/status.h"
@@ -49,9 +50,18 @@ struct ChangeArea {
 };
 // POST /session/cartridge: the operator swapped the cartridge; read its memory again.
 struct SwapCartridge {};
-using CoreRequest = std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge,
-                                 ServiceReset, EnterService, ExitService, RunSelfTest,
-                                 DisplayHeartbeat, ChangeArea, SwapCartridge>;
+// POST /service/calibration/run: one reference-load run into the attached fixture (SR-66).
+struct Calibrate {
+  core::CalibrationRequest request;
+};
+// POST /service/calibration/complete: the runs' correction to the generator, recorded.
+struct CompleteCalibration {
+  std::int32_t today = 0;  // days since 1970-01-01
+};
+using CoreRequest =
+    std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
+                 EnterService, ExitService, RunSelfTest, DisplayHeartbeat, ChangeArea,
+                 SwapCartridge, Calibrate, CompleteCalibration>;
 
 // The core's answer, with its text copied (it outlives the safety thread's call).
 struct CoreReply {

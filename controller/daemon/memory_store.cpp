@@ -162,19 +162,36 @@ bool MemoryStore::reserve_pulse_ids(std::uint64_t up_to) {
 
 std::uint64_t MemoryStore::reserved_pulse_ids() { return reserved_pulse_ids_; }
 
-bool MemoryStore::save_calibration(const core::CalibrationRecord& record,
-                                   const std::string& generator_serial) {
-  calibrations_[generator_serial] = record;
+bool MemoryStore::save_calibration(StoredCalibration& calibration) {
+  calibration.id = calibrations_.size() + 1;
+  calibration.record.record_id = calibration.id;
+  calibrations_.push_back(calibration);
   return true;
 }
 
-std::optional<core::CalibrationRecord> MemoryStore::calibration(
-    const std::string& generator_serial) {
-  auto it = calibrations_.find(generator_serial);
-  if (it == calibrations_.end()) {
-    return std::nullopt;
+std::vector<StoredCalibration> MemoryStore::calibrations_in_force() {
+  std::vector<StoredCalibration> in_force;
+  for (auto it = calibrations_.begin(); it != calibrations_.end(); ++it) {
+    if (!it->passed) {
+      continue;
+    }
+    const bool superseded = std::any_of(it + 1, calibrations_.end(), [&](const auto& later) {
+      return later.passed && later.generator_serial == it->generator_serial;
+    });
+    if (!superseded) {
+      in_force.push_back(*it);
+    }
   }
-  return it->second;
+  return in_force;
+}
+
+std::vector<StoredCalibration> MemoryStore::calibrations(std::uint32_t limit) {
+  std::vector<StoredCalibration> newest_first;
+  for (auto it = calibrations_.rbegin(); it != calibrations_.rend() && newest_first.size() < limit;
+       ++it) {
+    newest_first.push_back(*it);
+  }
+  return newest_first;
 }
 
 bool MemoryStore::add_operator(const OperatorRecord& account) {

@@ -38,10 +38,9 @@ class MemoryStore final : public Store {
   [[nodiscard]] bool save_board_identity(const BoardIdentity& identity) override;
   [[nodiscard]] std::optional<BoardIdentity> board_identity(core::Board board) override;
 
-  [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
-                                      const std::string& generator_serial) override;
-  [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) override;
+  [[nodiscard]] bool save_calibration(StoredCalibration& calibration) override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations_in_force() override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations(std::uint32_t limit) override;
 
   [[nodiscard]] bool add_operator(const OperatorRecord& account) override;
   [[nodiscard]] bool update_operator(const OperatorRecord& account) override;
@@ -58,7 +57,7 @@ class MemoryStore final : public Store {
   std::map<std::uint64_t, SessionRecord> sessions_;
   std::map<std::uint64_t, StoredPulse> pulses_;
   std::uint64_t reserved_pulse_ids_ = 0;
-  std::map<std::string, core::CalibrationRecord> calibrations_;
+  std::vector<StoredCalibration> calibrations_;
   std::vector<BoardIdentity> boards_;
   std::map<std::string, OperatorRecord> operators_;
   std::vector<AuditEntry> audit_;

@@ -73,9 +73,11 @@ SafetyLoop::SafetyLoop(const core::CoreConfig& config, const hal::HandshakePolic
 SafetyLoop::~SafetyLoop() { stop(); }
 
 void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-                         std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from) {
+                         std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from,
+                         std::span<const CalibrationInForce> calibrations) {
   // Before the thread exists: nothing else touches the core yet.
   const Instant now = steady_now();
+  calibrations_.restore(calibrations);
   if (read_pulse_log_from > 0) {
     pulse_log_.read_at_connect(read_pulse_log_from);
   }
@@ -247,10 +249,15 @@ void SafetyLoop::handle_input(LoopInput& input, Instant now) {
     case LoopInput::Kind::kPulseIdsReserved:
       core_.allow_pulse_ids_up_to(input.value, now);
       break;
+    case LoopInput::Kind::kCalibrationStored:
+      calibrations_.stored(input.value, input.calibration, core_, now);
+      break;
     case LoopInput::Kind::kRequest: {
-      const core::Response response = handle_request(input.request, now);
+      LoopReply reply;
+      reply.response = handle_request(input.request, now, reply);
+      reply.session_id = core_.status().session_id;
       // Room is certain: the gateway keeps no more requests in flight than this holds.
-      if (!channels_.replies.try_push(LoopReply{response, core_.status().session_id})) {
+      if (!channels_.replies.try_push(std::move(reply))) {
         log(Level::kError, "reply queue full: a request's answer was lost");
       }
       break;
@@ -259,7 +266,8 @@ void SafetyLoop::handle_input(LoopInput& input, Instant now) {
   bridge_.send_commands(now);
 }
 
-core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant now) {
+core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant now,
+                                          LoopReply& reply) {
   return std::visit(
       [&](const auto& r) -> core::Response {
         using T = std::decay_t<decltype(r)>;
@@ -289,6 +297,10 @@ core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant no
           return core_.change_area(r.area, now);
         } else if constexpr (std::is_same_v<T, SwapCartridge>) {
           return core_.swap_cartridge(now);
+        } else if constexpr (std::is_same_v<T, Calibrate>) {
+          return core_.calibrate(r.request, now);
+        } else if constexpr (std::is_same_v<T, CompleteCalibration>) {
+          return calibrations_.complete(core_, r.today, now, reply.calibration);
         } else {
           static_assert(std::is_same_v<T, void>, "every CoreRequest reaches the core");
         }
@@ -489,6 +501,12 @@ void SafetyLoop::log(Level level, std::string_view text, std::int64_t value) {
 void SafetyLoop::on_identity(Board board, const device::HandshakeReply& reply) {
   (board == Board::kGenerator ? generator_simulated_ : actuator_simulated_)
       .store(reply.simulated(), std::memory_order_release);
+  if (board == Board::kGenerator) {
+    // Before the core hears the handshake, whose configure carries the correction: the
+    // calibration in force is the one stored for this generator's serial, and another
+    // generator has none (SR-66).
+    calibrations_.on_generator(reply.serial_number(), core_, steady_now());
+  }
   const bool established = (board == Board::kGenerator ? bridge_.generator().handshake_state()
                                                        : bridge_.actuator().handshake_state()) ==
                            hal::HandshakeState::kEstablished;

@@ -22,6 +22,7 @@
 #include "controller/core/bounded_queue.h"
 #include "controller/core/core.h"
 #include "controller/daemon/pulse_log_reader.h"
+#include "controller/daemon/calibration_book.h"
 #include "controller/daemon/safety_records.h"
 #include "controller/daemon/snapshot_pacing.h"
 #include "controller/daemon/tick_schedule.h"
@@ -57,10 +58,12 @@ class SafetyLoop final : private bridge::BoardRecords {
 
   // Before start() only: what the store kept (SR-53: latches handed back before Standby;
   // SR-68: the pulse IDs reserved so far; SR-70: where the generator's pulse log is read
-  // from at its first handshake, 0: not at all). Without it the core never leaves
-  // SelfTest.
+  // from at its first handshake, 0: not at all; SR-66: the calibration in force of each
+  // generator, restored to the core at each generator handshake by its serial). Without
+  // it the core never leaves SelfTest.
   void restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-               std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from = 0);
+               std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from = 0,
+               std::span<const CalibrationInForce> calibrations = {});
   // Spawns the safety thread: real-time priority and locked memory when permitted, both
   // serial lines opened (or retried), the tick started.
   void start();
@@ -96,7 +99,8 @@ class SafetyLoop final : private bridge::BoardRecords {
   bool check_flags(Instant now);
   void take_inputs(Instant now);
   void handle_input(LoopInput& input, Instant now);
-  [[nodiscard]] core::Response handle_request(const CoreRequest& request, Instant now);
+  [[nodiscard]] core::Response handle_request(const CoreRequest& request, Instant now,
+                                              LoopReply& reply);
   // After every input and tick: the core's commands to the drivers, the drivers' bytes to
   // the lines, the core's outputs to the queues.
   void after_input(Instant now);
@@ -150,6 +154,7 @@ class SafetyLoop final : private bridge::BoardRecords {
   bool generator_connected_ = false;  // its handshake just succeeded: follow_pulse_log acts
   std::optional<PulseLogReader::Query> pulse_log_query_;  // to send
   Instant pulse_log_asked_at_{};
+  CalibrationBook calibrations_;                                // SR-66: by generator serial
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> shutdown_requested_{false};

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "controller/core/core_event.h"
@@ -23,19 +24,61 @@
 
 namespace rfneedle::daemon {
 
+// A board's serial number as its handshake gave it (device.proto: at most 24 bytes),
+// without allocation.
+class BoardSerial {
+ public:
+  static constexpr std::size_t kMaxSize = 24;
+  BoardSerial() = default;
+  // Longer text is cut at kMaxSize (the wire's own limit).
+  explicit BoardSerial(std::string_view text) {
+    size_ = static_cast<std::uint8_t>(std::min(text.size(), kMaxSize));
+    std::copy_n(text.data(), size_, text_.data());
+  }
+  [[nodiscard]] std::string_view view() const { return {text_.data(), size_}; }
+  friend bool operator==(const BoardSerial& a, const BoardSerial& b) {
+    return a.view() == b.view();
+  }
+
+ private:
+  std::array<char, kMaxSize> text_{};
+  std::uint8_t size_ = 0;
+};
+
+// The calibration the store holds in force for one generator (SR-66).
+struct CalibrationInForce {
+  BoardSerial generator;
+  core::CalibrationRecord record;
+};
+
+// A calibration concluded by CompleteCalibration, passed or failed, for the store.
+struct CalibrationOutcome {
+  BoardSerial generator;  // the generator connected when it completed
+  bool passed = false;
+  std::string_view reason;  // the core's (static text), when it failed
+  int runs_passed = 0;
+  int runs_failed = 0;
+  // Passed: the record now in force. Failed: the day and the attached fixture only.
+  core::CalibrationRecord record;
+};
+
 // Service → safety: an operator request (answered by exactly one LoopReply, in order), or
 // one of the store's answers, which are never refused.
 struct LoopInput {
-  enum class Kind : std::uint8_t { kRequest, kRecordStored, kPulseIdsReserved };
+  enum class Kind : std::uint8_t { kRequest, kRecordStored, kPulseIdsReserved, kCalibrationStored };
   Kind kind = Kind::kRequest;
-  std::uint64_t value = 0;  // kRecordStored: the pulse ID; kPulseIdsReserved: the ceiling
+  // kRecordStored: the pulse ID; kPulseIdsReserved: the ceiling; kCalibrationStored: the
+  // store's ID of `calibration`.
+  std::uint64_t value = 0;
   CoreRequest request;
+  core::CalibrationRecord calibration;  // kCalibrationStored: the record the ID belongs to
 };
 
 // Safety → service: the core's answer to the oldest unanswered request.
 struct LoopReply {
   core::Response response;
   std::uint64_t session_id = 0;  // the core's open session after the request, 0: none
+  std::optional<CalibrationOutcome> calibration;  // CompleteCalibration that ended runs
 };
 
 struct PublishedEvent {

@@ -131,8 +131,8 @@ CREATE TABLE boards (
 );
 )sql";
 
-// Version 3 (issue 10): operators' accounts in the store, the operator who armed for each pulse, and
-// the audit log's own hash per entry (audit_chain.h).
+// Version 3 (issue 10): operators' accounts in the store, the operator who armed for each
+// pulse, and the audit log's own hash per entry (audit_chain.h).
 constexpr const char* kVersion3 = R"sql(
 CREATE TABLE operators (
   user TEXT PRIMARY KEY,
@@ -179,6 +179,22 @@ void chain_unchained_audit(SQLite::Database& db) {
   db.exec(kAuditTriggers);
 }
 
+// Version 4 (issue 9): a calibration record says which fixture measured it, whether it passed (a
+// failed one is kept for the history and never in force) and how many runs it had; a
+// session names the calibration record in force when it opened.
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE calibrations ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calibrations ADD COLUMN fixture_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE calibrations ADD COLUMN fixture_meter_due_day INTEGER NOT NULL DEFAULT 0;
+-- Version 1 stored only the calibrations that were put in force.
+ALTER TABLE calibrations ADD COLUMN passed INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE calibrations ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE calibrations ADD COLUMN runs_passed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calibrations ADD COLUMN runs_failed INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE sessions ADD COLUMN calibration_id INTEGER;
+)sql";
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -196,6 +212,9 @@ void migrate(SQLite::Database& db, int from) {
   if (from < 3) {
     db.exec(kVersion3);
     chain_unchained_audit(db);
+  }
+  if (from < 4) {
+    db.exec(kVersion4);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

@@ -35,15 +35,20 @@ std::string clearing_state_names() {
 }
 
 // What `PRAGMA quick_check` found, its first few lines; empty when it answered "ok".
+// "" when the file passes; a check that could not run (its schema unreadable) has failed.
 std::string quick_check_problems(SQLite::Database& db) {
-  SQLite::Statement check(db, "PRAGMA quick_check(4)");
   std::string problems;
-  while (check.executeStep()) {
-    const std::string line = check.getColumn(0).getString();
-    if (line == "ok") {
-      break;
+  try {
+    SQLite::Statement check(db, "PRAGMA quick_check(4)");
+    while (check.executeStep()) {
+      const std::string line = check.getColumn(0).getString();
+      if (line == "ok") {
+        break;
+      }
+      problems += (problems.empty() ? "" : "; ") + line;
     }
-    problems += (problems.empty() ? "" : "; ") + line;
+  } catch (const SQLite::Exception& e) {
+    problems = e.what();
   }
   return problems;
 }
@@ -222,37 +227,6 @@ std::uint64_t SqliteStore::reserved_pulse_ids() {
   return guarded(std::uint64_t{0}, [&] {
     return u64(
         db_->execAndGet("SELECT coalesce((SELECT up_to FROM pulse_id_reservation), 0)").getInt64());
-  });
-}
-
-bool SqliteStore::save_calibration(const core::CalibrationRecord& record,
-                                   const std::string& generator_serial) {
-  return guarded(false, [&] {
-    SQLite::Statement s(*db_,
-                        "INSERT INTO calibrations (generator_serial, power_correction_ppm, "
-                        "calibrated_day, due_day) VALUES (?, ?, ?, ?)");
-    s.bind(1, generator_serial);
-    s.bind(2, record.power_correction_ppm);
-    s.bind(3, record.calibrated_day);
-    s.bind(4, record.due_day);
-    s.exec();
-    return true;
-  });
-}
-
-std::optional<core::CalibrationRecord> SqliteStore::calibration(
-    const std::string& generator_serial) {
-  return guarded(std::optional<core::CalibrationRecord>{}, [&] {
-    SQLite::Statement s(*db_,
-                        "SELECT power_correction_ppm, calibrated_day, due_day FROM calibrations "
-                        "WHERE generator_serial = ? ORDER BY id DESC LIMIT 1");
-    s.bind(1, generator_serial);
-    std::optional<core::CalibrationRecord> found;
-    if (s.executeStep()) {
-      found = core::CalibrationRecord{s.getColumn(0).getInt(), s.getColumn(1).getInt(),
-                                      s.getColumn(2).getInt()};
-    }
-    return found;
   });
 }
 

@@ -63,10 +63,9 @@ class SqliteStore final : public Store {
   [[nodiscard]] bool save_board_identity(const BoardIdentity& identity) override;
   [[nodiscard]] std::optional<BoardIdentity> board_identity(core::Board board) override;
 
-  [[nodiscard]] bool save_calibration(const core::CalibrationRecord& record,
-                                      const std::string& generator_serial) override;
-  [[nodiscard]] std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) override;
+  [[nodiscard]] bool save_calibration(StoredCalibration& calibration) override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations_in_force() override;
+  [[nodiscard]] std::vector<StoredCalibration> calibrations(std::uint32_t limit) override;
 
   [[nodiscard]] bool add_operator(const OperatorRecord& account) override;
   [[nodiscard]] bool update_operator(const OperatorRecord& account) override;

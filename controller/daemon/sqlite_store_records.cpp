@@ -20,7 +20,7 @@ constexpr const char* kSessionColumns =
     "id, patient_ref, operator_id, area, cartridge_serial, opened_at, closed_at, outcome, "
     "software_version, configuration_hash, generator_firmware, generator_serial, "
     "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, calibration_due_day, "
-    "override_reason";
+    "override_reason, calibration_id";
 
 constexpr const char* kPulseColumns =
     "pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
@@ -78,8 +78,12 @@ SessionRecord read_session(SQLite::Statement& s) {
   r.actuator_firmware = s.getColumn(12).getString();
   r.actuator_serial = s.getColumn(13).getString();
   if (!s.getColumn(14).isNull()) {
-    r.calibration = core::CalibrationRecord{s.getColumn(14).getInt(), s.getColumn(15).getInt(),
-                                            s.getColumn(16).getInt()};
+    core::CalibrationRecord& c = r.calibration.emplace();
+    c.power_correction_ppm = s.getColumn(14).getInt();
+    c.calibrated_day = s.getColumn(15).getInt();
+    c.due_day = s.getColumn(16).getInt();
+    // The rest of the record is in `calibrations`, under this ID.
+    c.record_id = s.getColumn(18).isNull() ? 0 : u64(s.getColumn(18).getInt64());
   }
   r.override_reason = s.getColumn(17).getString();
   return r;
@@ -91,7 +95,7 @@ bool SqliteStore::open_session(const SessionRecord& session) {
   return guarded(false, [&] {
     SQLite::Statement s(*db_,
                         std::string("INSERT INTO sessions (") + kSessionColumns +
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, i64(session.id));
     s.bind(2, session.patient_ref);
     s.bind(3, session.operator_id);
@@ -112,6 +116,9 @@ bool SqliteStore::open_session(const SessionRecord& session) {
       s.bind(15, session.calibration->power_correction_ppm);
       s.bind(16, session.calibration->calibrated_day);
       s.bind(17, session.calibration->due_day);
+      if (session.calibration->record_id != 0) {
+        s.bind(19, i64(session.calibration->record_id));
+      }
     }
     s.bind(18, session.override_reason);
     s.exec();

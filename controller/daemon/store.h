@@ -91,6 +91,23 @@ struct StoredPulse {
   std::string operator_id;  // who armed the device for it; "" for a reconciled pulse
 };
 
+// One completed calibration (SR-66), passed or failed: a passed one is the calibration in
+// force for its generator until a later one of that generator passes; a failed one
+// changed nothing and is kept for the history.
+struct StoredCalibration {
+  std::uint64_t id = 0;  // assigned by the store, increasing
+  WallMs at = 0;
+  std::string generator_serial;  // from the generator's handshake
+  bool passed = false;
+  std::string reason;  // the core's, when it failed; "" when passed
+  int runs_passed = 0;
+  int runs_failed = 0;
+  // Passed: the correction with its day, due day and fixture. Failed: the day and the
+  // fixture only (power_correction_ppm 0 and due_day 0: no correction). Its record_id is
+  // `id` when read back.
+  core::CalibrationRecord record;
+};
+
 struct AuditEntry {
   std::uint64_t id = 0;
   WallMs at = 0;
@@ -165,11 +182,13 @@ class Store {
   [[nodiscard]] virtual bool save_board_identity(const BoardIdentity& identity) = 0;
   [[nodiscard]] virtual std::optional<BoardIdentity> board_identity(core::Board board) = 0;
 
-  // The latest record saved for a generator is the one in force.
-  [[nodiscard]] virtual bool save_calibration(const core::CalibrationRecord& record,
-                                              const std::string& generator_serial) = 0;
-  [[nodiscard]] virtual std::optional<core::CalibrationRecord> calibration(
-      const std::string& generator_serial) = 0;
+  // Sets calibration.id (and calibration.record.record_id).
+  [[nodiscard]] virtual bool save_calibration(StoredCalibration& calibration) = 0;
+  // The calibration in force of each generator that has one (its latest passed record),
+  // oldest first.
+  [[nodiscard]] virtual std::vector<StoredCalibration> calibrations_in_force() = 0;
+  // Every record, passed or failed, newest first.
+  [[nodiscard]] virtual std::vector<StoredCalibration> calibrations(std::uint32_t limit) = 0;
 
   // False when an operator with this user name exists.
   [[nodiscard]] virtual bool add_operator(const OperatorRecord& account) = 0;

@@ -35,6 +35,8 @@ void fill_cartridge(const CartridgeMemory& memory, device::CartridgeInfo& info) 
   info.set_bound_session_id(memory.bound_session);
   info.set_serial_number(std::to_string(memory.serial));
   info.set_calibration_fixture(memory.type == CartridgeType::kCalibrationFixture);
+  info.set_meter_due_unix_days(static_cast<std::uint32_t>(
+      std::clamp<long>(memory.meter_due.time_since_epoch().count(), 0, 65'535)));
 }
 
 ResultCode to_result(CartridgeResult result) {
@@ -153,15 +155,22 @@ void ActuatorFirmware::answer_fixture(std::uint32_t command_id, std::uint32_t lo
 
 void ActuatorFirmware::watch_cartridge(Instant now) {
   const bool present = hw_.cartridge.read().has_value();
-  if (present == cartridge_present_) {
+  // A cartridge swapped for another since the last look was taken out and put in.
+  const bool swapped =
+      present && cartridge_present_ && hw_.cartridge.changes() != cartridge_changes_;
+  cartridge_changes_ = hw_.cartridge.changes();
+  if (present == cartridge_present_ && !swapped) {
     return;
   }
+  if (cartridge_present_) {
+    send_event(device::BOARD_EVENT_CARTRIDGE_REMOVED, device::FAULT_UNSPECIFIED, 0, now);
+    if (hw_.motor.position() > Micrometres(0)) {
+      trip(device::FAULT_CARTRIDGE, 0, now, true);
+    }
+  }
   cartridge_present_ = present;
-  send_event(
-      present ? device::BOARD_EVENT_CARTRIDGE_INSERTED : device::BOARD_EVENT_CARTRIDGE_REMOVED,
-      device::FAULT_UNSPECIFIED, 0, now);
-  if (!present && hw_.motor.position() > Micrometres(0)) {
-    trip(device::FAULT_CARTRIDGE, 0, now, true);
+  if (present) {
+    send_event(device::BOARD_EVENT_CARTRIDGE_INSERTED, device::FAULT_UNSPECIFIED, 0, now);
   }
 }
 

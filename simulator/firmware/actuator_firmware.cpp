@@ -25,6 +25,7 @@ ActuatorFirmware::ActuatorFirmware(const BoardIdentity& identity, ActuatorMemory
   hw_.motor.set_enabled(true);
   hw_.lines.needles_at_depth = false;
   cartridge_present_ = hw_.cartridge.read().has_value();
+  cartridge_changes_ = hw_.cartridge.changes();
 }
 
 ActuatorFirmware::~ActuatorFirmware() { hw_.lines.needles_at_depth = false; }

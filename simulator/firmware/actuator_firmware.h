@@ -112,6 +112,7 @@ class ActuatorFirmware final
   Micrometres target_{0};
   bool retract_pending_ = false;
   bool cartridge_present_ = false;
+  std::uint64_t cartridge_changes_ = 0;  // CartridgeSlot::changes() when last looked at
   Duration encoder_disagreeing_{0};
   Instant last_tick_;
   std::uint32_t sample_counter_ = 0;

@@ -22,9 +22,10 @@ ThermistorConfig thermistor_config(std::uint64_t seed, std::uint64_t which) {
   return config;
 }
 
-ReferenceMeterConfig meter_config(std::uint64_t seed) {
+ReferenceMeterConfig meter_config(std::uint64_t seed, double gain_error) {
   ReferenceMeterConfig config;
   config.seed = seed * 8 + 4;
+  config.gain_error = gain_error;
   return config;
 }
 
@@ -34,12 +35,13 @@ int needles_of(const std::optional<CartridgeMemory>& cartridge) {
 
 }  // namespace
 
-DevicePhysics::DevicePhysics(std::uint64_t seed, const std::optional<CartridgeMemory>& memory)
+DevicePhysics::DevicePhysics(std::uint64_t seed, const std::optional<CartridgeMemory>& memory,
+                             double meter_gain_error)
     : generator(generator_config(seed)),
       tissue(needles_of(memory)),
       thermistor_a(thermistor_config(seed, 2), to_millicelsius(33.0)),
       thermistor_b(thermistor_config(seed, 3), to_millicelsius(33.0)),
-      fixture(meter_config(seed)) {
+      fixture(meter_config(seed, meter_gain_error)) {
   insert_cartridge(memory);
 }
 

@@ -25,7 +25,9 @@ namespace rfneedle::sim {
 
 class DevicePhysics {
  public:
-  DevicePhysics(std::uint64_t seed, const std::optional<CartridgeMemory>& memory);
+  // `meter_gain_error`: the calibration fixture's reference meter's (ReferenceMeterConfig).
+  DevicePhysics(std::uint64_t seed, const std::optional<CartridgeMemory>& memory,
+                double meter_gain_error = ReferenceMeterConfig{}.gain_error);
 
   void insert_cartridge(const std::optional<CartridgeMemory>& memory);
   // Sets every model fault hook from the faults active at `now`.

@@ -16,7 +16,7 @@ constexpr double kLinkChoiceActuator = 2;
 
 SimulatedDevice::SimulatedDevice(const SimulatedDeviceOptions& options)
     : options_(options),
-      physics_(options.seed, options.cartridge),
+      physics_(options.seed, options.cartridge, options.reference_meter_gain_error),
       filters_{{{LinkFaultFilter(options.seed * 4 + 1), LinkFaultFilter(options.seed * 4 + 2)},
                 {LinkFaultFilter(options.seed * 4 + 3), LinkFaultFilter(options.seed * 4 + 4)}}},
       now_(options.power_on) {

@@ -34,6 +34,10 @@ struct SimulatedDeviceOptions {
   std::string firmware_version = "sim-1.0.0";
   std::optional<CartridgeMemory> cartridge =
       face_cartridge(1001, 25, std::chrono::sys_days{std::chrono::year{2030} / 1 / 1});
+  // The calibration fixture's reference meter: its gain error (a fraction; the meter's
+  // default +0.5 %, calibration_fixture.h). A meter far off lets tests see a calibration
+  // fail (SR-66).
+  double reference_meter_gain_error = ReferenceMeterConfig{}.gain_error;
   Instant power_on{};  // both boards boot here; their clocks count from it
 };
 

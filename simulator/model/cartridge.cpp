@@ -4,16 +4,25 @@ namespace rfneedle::sim {
 
 CartridgeMemory face_cartridge(std::uint32_t serial, int needle_count,
                                std::chrono::sys_days expiry) {
-  return CartridgeMemory{
-      CartridgeType::kFace, serial, needle_count, Micrometres(3'500), 600, 0, expiry, 0, kNoDate};
+  return CartridgeMemory{CartridgeType::kFace,
+                         serial,
+                         needle_count,
+                         Micrometres(3'500),
+                         600,
+                         0,
+                         expiry,
+                         0,
+                         kNoDate,
+                         kNoDate};
 }
 
 CartridgeMemory body_cartridge(std::uint32_t serial, std::chrono::sys_days expiry) {
   return CartridgeMemory{
-      CartridgeType::kBody, serial, 49, Micrometres(7'000), 1'500, 0, expiry, 0, kNoDate};
+      CartridgeType::kBody, serial, 49, Micrometres(7'000), 1'500, 0, expiry, 0, kNoDate, kNoDate};
 }
 
-CartridgeMemory calibration_fixture_cartridge(std::uint32_t serial, std::chrono::sys_days expiry) {
+CartridgeMemory calibration_fixture_cartridge(std::uint32_t serial, std::chrono::sys_days expiry,
+                                              std::chrono::sys_days meter_due) {
   // The fixture's contacts engage at any depth up to the face maximum; it has no needles
   // and no pulse limit worth counting.
   return CartridgeMemory{CartridgeType::kCalibrationFixture,
@@ -24,7 +33,14 @@ CartridgeMemory calibration_fixture_cartridge(std::uint32_t serial, std::chrono:
                          0,
                          expiry,
                          0,
-                         kNoDate};
+                         kNoDate,
+                         meter_due};
+}
+
+CartridgeMemory simulated_calibration_fixture() {
+  using std::chrono::year;
+  return calibration_fixture_cartridge(9001, std::chrono::sys_days{year{2030} / 1 / 1},
+                                       std::chrono::sys_days{year{2029} / 12 / 31});
 }
 
 std::optional<CartridgeMemory> CartridgeSlot::read() const {

@@ -25,6 +25,9 @@ struct CartridgeMemory {
   // The controller's date when it bound the cartridge (SR-62): no later date the board is
   // given may be earlier. kNoDate while unbound.
   std::chrono::sys_days bound_on{};
+  // The calibration fixture's reference meter: the last day its own calibration
+  // certificate covers (SR-66). kNoDate for needle cartridges.
+  std::chrono::sys_days meter_due{};
 };
 
 // No date known: the wire's dates are 1..65 535 days since 1970-01-01, never day 0.
@@ -37,7 +40,11 @@ inline constexpr std::chrono::sys_days kNoDate{};
                                              std::chrono::sys_days expiry);
 [[nodiscard]] CartridgeMemory body_cartridge(std::uint32_t serial, std::chrono::sys_days expiry);
 [[nodiscard]] CartridgeMemory calibration_fixture_cartridge(std::uint32_t serial,
-                                                            std::chrono::sys_days expiry);
+                                                            std::chrono::sys_days expiry,
+                                                            std::chrono::sys_days meter_due);
+// The fixture `rfneedle-sim` attaches on request (`cartridge fixture`): serial 9001, its
+// reference meter certified through 2029-12-31.
+[[nodiscard]] CartridgeMemory simulated_calibration_fixture();
 
 // What the cartridge-expired fault makes the memory report.
 inline constexpr std::chrono::sys_days kLongExpired{std::chrono::year{2000} / 1 / 1};
@@ -53,8 +60,17 @@ enum class CartridgeResult {
 
 class CartridgeSlot {
  public:
-  void insert(const CartridgeMemory& cartridge) { cartridge_ = cartridge; }
-  void remove() { cartridge_.reset(); }
+  void insert(const CartridgeMemory& cartridge) {
+    cartridge_ = cartridge;
+    ++changes_;
+  }
+  void remove() {
+    cartridge_.reset();
+    ++changes_;
+  }
+  // Counts every insertion and removal: one cartridge swapped for another between two
+  // looks of the board still went through the slot being empty.
+  [[nodiscard]] std::uint64_t changes() const { return changes_; }
 
   // Fault hooks.
   void set_missing(bool missing) { missing_ = missing; }  // cartridge-missing
@@ -79,6 +95,7 @@ class CartridgeSlot {
   [[nodiscard]] CartridgeResult usable(std::chrono::sys_days today) const;
 
   std::optional<CartridgeMemory> cartridge_;
+  std::uint64_t changes_ = 0;
   bool missing_ = false;
   bool expired_ = false;
 };

@@ -191,6 +191,8 @@ std::string ControlRequests::execute(const SimCommand& command, Instant now) {
                         [&](const Cartridge& cartridge) {
                           if (cartridge.action == CartridgeAction::kRemove) {
                             device_.swap_cartridge(std::nullopt);
+                          } else if (cartridge.action == CartridgeAction::kFixture) {
+                            device_.swap_cartridge(simulated_calibration_fixture());
                           } else {
                             device_.swap_cartridge(SimulatedDeviceOptions{}.cartridge);
                           }

@@ -185,8 +185,9 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
     return one_of<Estop>(w, {{"press", {true}}, {"release", {false}}});
   }
   if (verb == "cartridge") {
-    return one_of<Cartridge>(
-        w, {{"swap", {CartridgeAction::kSwap}}, {"remove", {CartridgeAction::kRemove}}});
+    return one_of<Cartridge>(w, {{"swap", {CartridgeAction::kSwap}},
+                                 {"remove", {CartridgeAction::kRemove}},
+                                 {"fixture", {CartridgeAction::kFixture}}});
   }
   if (verb == "unplug" || verb == "plug") {
     return parse_cable(w);

@@ -5,7 +5,7 @@
 //   clear NAME | clear all
 //   trigger press | trigger release | trigger tap
 //   estop press | estop release
-//   cartridge swap | cartridge remove
+//   cartridge swap | cartridge remove | cartridge fixture
 //   unplug generator|actuator [for=DURATION] | plug generator|actuator
 //   status                                  ground truth and counters
 //
@@ -42,7 +42,7 @@ struct Trigger {
 struct Estop {
   bool pressed;
 };
-enum class CartridgeAction { kSwap, kRemove };
+enum class CartridgeAction { kSwap, kRemove, kFixture };
 struct Cartridge {
   CartridgeAction action;
 };

@@ -26,6 +26,7 @@ class FakeStore final : public Store {
   std::vector<OperatorRecord> operator_list;
   std::vector<AuditEntry> audit_log;
   std::vector<BoardIdentity> board_identities;
+  std::vector<StoredCalibration> calibration_log;  // every save_calibration, in order
   std::mutex mutex;
   std::uint64_t last_pulse = 0;
   std::uint64_t reserved = 0;
@@ -126,11 +127,26 @@ class FakeStore final : public Store {
     }
     return std::nullopt;
   }
-  bool save_calibration(const core::CalibrationRecord&, const std::string&) override {
-    return !failing;
+  bool save_calibration(StoredCalibration& c) override {
+    if (failing) return false;
+    c.id = calibration_log.size() + 1;
+    c.record.record_id = c.id;
+    calibration_log.push_back(c);
+    return true;
   }
-  std::optional<core::CalibrationRecord> calibration(const std::string&) override {
-    return std::nullopt;
+  std::vector<StoredCalibration> calibrations_in_force() override {
+    std::vector<StoredCalibration> out;
+    for (const StoredCalibration& c : calibration_log) {
+      if (!c.passed) continue;
+      std::erase_if(out, [&](const auto& o) { return o.generator_serial == c.generator_serial; });
+      out.push_back(c);
+    }
+    return out;
+  }
+  std::vector<StoredCalibration> calibrations(std::uint32_t limit) override {
+    std::vector<StoredCalibration> out(calibration_log.rbegin(), calibration_log.rend());
+    if (out.size() > limit) out.resize(limit);
+    return out;
   }
   bool add_operator(const OperatorRecord& account) override {
     if (failing || find_operator(account.user)) return false;

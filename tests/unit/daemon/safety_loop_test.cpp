@@ -151,8 +151,8 @@ TEST_F(GatewayTest, EveryPulseRecordsTheOperatorWhoseArmTheCoreAccepted) {
   (void)inputs();
   gateway.request(Arm{"alice"}, [](const CoreReply&) {});
   gateway.request(Arm{"bob"}, [](const CoreReply&) {});
-  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted()}));
-  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::refused("armed")}));
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 0, {}}));
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::refused("armed"), 0, {}}));
   gateway.pump();
   ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kStarted)));
   ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kCompleted)));
@@ -215,13 +215,104 @@ TEST_F(GatewayTest, AnswersRequestsInOrderAndAFullQueueAtOnceWithBusy) {
   EXPECT_EQ(answers[0], core::ResponseCode::kBusy);
   // The safety thread answers the first two.
   EXPECT_EQ(inputs().size(), capacity);
-  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted()}));
-  ASSERT_TRUE(
-      loop.channels().replies.try_push(LoopReply{core::Response::refused("not in Standby")}));
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 0, {}}));
+  ASSERT_TRUE(loop.channels().replies.try_push(
+      LoopReply{core::Response::refused("not in Standby"), 0, {}}));
   gateway.pump();
   ASSERT_EQ(answers.size(), 3u);
   EXPECT_EQ(answers[1], core::ResponseCode::kOk);
   EXPECT_EQ(answers[2], core::ResponseCode::kExecutionError);
+}
+
+CalibrationOutcome outcome(bool passed) {
+  CalibrationOutcome o;
+  o.generator = BoardSerial("SIM-GEN-0001");
+  o.passed = passed;
+  o.reason = passed ? "" : "a calibration run failed or none ran: nothing changed";
+  o.runs_passed = passed ? 4 : 1;
+  o.runs_failed = passed ? 0 : 1;
+  o.record.power_correction_ppm = passed ? 1'005'000 : 0;
+  o.record.calibrated_day = 20'600;
+  o.record.due_day = passed ? 20'782 : 0;
+  o.record.fixture_serial = core::CartridgeSerial("9001");
+  o.record.fixture_meter_due_day = 21'914;
+  return o;
+}
+
+// Verifies: SR-66
+TEST_F(GatewayTest, RecordsACompletedCalibrationBeforeAnsweringAndSendsItsIdBack) {
+  CoreGateway gateway(io, loop, store);
+  (void)inputs();
+  std::vector<core::ResponseCode> answers;
+  gateway.request(CompleteCalibration{20'600}, [&](const CoreReply& r) {
+    answers.push_back(r.code);
+    EXPECT_EQ(store.calibration_log.size(), 1u);  // stored before the answer
+  });
+  gateway.request(CompleteCalibration{20'600},
+                  [&](const CoreReply& r) { answers.push_back(r.code); });
+  (void)inputs();
+  ASSERT_TRUE(
+      loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 0, outcome(true)}));
+  ASSERT_TRUE(loop.channels().replies.try_push(
+      LoopReply{core::Response::refused("a calibration run failed or none ran: nothing changed"), 0,
+                outcome(false)}));
+  gateway.pump();
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_EQ(store.calibration_log.size(), 2u);
+  const StoredCalibration& passed = store.calibration_log[0];
+  EXPECT_EQ(passed.generator_serial, "SIM-GEN-0001");
+  EXPECT_TRUE(passed.passed);
+  EXPECT_EQ(passed.runs_passed, 4);
+  EXPECT_EQ(passed.record.power_correction_ppm, 1'005'000);
+  EXPECT_EQ(passed.record.fixture_serial.view(), "9001");
+  EXPECT_FALSE(store.calibration_log[1].passed);
+  EXPECT_EQ(store.calibration_log[1].reason,
+            "a calibration run failed or none ran: nothing changed");
+  // Only the passed one is in force: the loop hears its ID.
+  const auto sent = inputs();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].kind, LoopInput::Kind::kCalibrationStored);
+  EXPECT_EQ(sent[0].value, passed.id);
+  EXPECT_EQ(sent[0].calibration.power_correction_ppm, 1'005'000);
+}
+
+// Verifies: SR-66, SR-69
+TEST_F(GatewayTest, RetriesACalibrationRecordTheStoreRefused) {
+  CoreGateway gateway(io, loop, store);
+  (void)inputs();
+  gateway.request(CompleteCalibration{20'600}, [](const CoreReply&) {});
+  (void)inputs();
+  ASSERT_TRUE(
+      loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 0, outcome(true)}));
+  store.failing = true;
+  gateway.pump();
+  EXPECT_EQ(gateway.unstored(), 1u);
+  store.failing = false;
+  gateway.pump();
+  EXPECT_EQ(gateway.unstored(), 0u);
+  EXPECT_EQ(store.calibration_log.size(), 1u);
+}
+
+// Verifies: SR-66
+TEST_F(GatewayTest, ASessionRecordsTheCalibrationRecordInForce) {
+  CoreGateway gateway(io, loop, store);
+  (void)inputs();
+  PublishedSnapshot s;
+  core::CalibrationRecord& in_force = s.status.calibration.emplace();
+  in_force.power_correction_ppm = 1'005'000;
+  in_force.calibrated_day = 20'600;
+  in_force.due_day = 20'782;
+  in_force.record_id = 7;
+  ASSERT_TRUE(loop.channels().snapshots.try_push(s));
+  gateway.pump();
+  gateway.request(OpenSession{}, [](const CoreReply&) {});
+  (void)inputs();
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 3, {}}));
+  gateway.pump();
+  ASSERT_EQ(store.session_list.size(), 1u);
+  ASSERT_TRUE(store.session_list[0].calibration.has_value());
+  EXPECT_EQ(store.session_list[0].calibration->record_id, 7u);
+  EXPECT_EQ(store.session_list[0].calibration->power_correction_ppm, 1'005'000);
 }
 
 TEST_F(GatewayTest, KeepsTheLatestSnapshotForStatusWithoutIssuingANumber) {

@@ -47,6 +47,7 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
   SessionRecord session = testing::session_record(5);
   StoredPulse pulse = testing::finished_pulse(77, 5);
   AuditEntry entry = testing::audit_entry(3000, "/api/v1/arm");
+  StoredCalibration calibration = testing::stored_calibration("GEN-7", 1'004'000, 19'500);
   {
     std::unique_ptr<SqliteStore> store = open();
     ASSERT_TRUE(store);
@@ -56,7 +57,7 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
     ASSERT_TRUE(store->close_session(5, 4000, "interrupted"));
     ASSERT_TRUE(store->save_pulse(testing::started_pulse(77, 5)));
     ASSERT_TRUE(store->save_pulse(pulse));
-    ASSERT_TRUE(store->save_calibration({1'004'000, 19'500, 19'680}, "GEN-7"));
+    ASSERT_TRUE(store->save_calibration(calibration));
     ASSERT_TRUE(store->append_audit(entry));
     ASSERT_TRUE(store->add_operator(testing::operator_record("alice", 3500)));
   }
@@ -78,8 +79,9 @@ TEST_F(SqliteStoreFile, KeepsEveryRecordAcrossAReopen) {
   ASSERT_EQ(pulses.size(), 1u);
   EXPECT_EQ(fields(pulses[0]), fields(pulse));
   EXPECT_EQ(store->last_pulse_id(), 77u);
-  EXPECT_EQ(fields(store->calibration("GEN-7")),
-            fields(core::CalibrationRecord{1'004'000, 19'500, 19'680}));
+  const std::vector<StoredCalibration> calibrations = store->calibrations_in_force();
+  ASSERT_EQ(calibrations.size(), 1u);
+  EXPECT_EQ(fields(calibrations[0]), fields(calibration));
   const std::vector<AuditEntry> audit = store->audit(0, 10);
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(fields(audit[0]), fields(entry));
@@ -113,6 +115,21 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
 }
 
+// A store as version 1 left it: no boards (version 2); no operators, no pulse operator and
+// no audit row hash (version 3); calibrations without fixture, pass/fail and runs, and
+// sessions without their calibration's ID (version 4).
+void back_to_version_1(SQLite::Database& db) {
+  db.exec("DROP TABLE boards; DROP TABLE operators");
+  db.exec("ALTER TABLE pulses DROP COLUMN operator_id");
+  db.exec("ALTER TABLE audit DROP COLUMN row_hash");
+  for (const char* column : {"at", "fixture_serial", "fixture_meter_due_day", "passed", "reason",
+                             "runs_passed", "runs_failed"}) {
+    db.exec(std::string("ALTER TABLE calibrations DROP COLUMN ") + column);
+  }
+  db.exec("ALTER TABLE sessions DROP COLUMN calibration_id");
+  db.exec("PRAGMA user_version = 1");
+}
+
 TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
   {
     std::unique_ptr<SqliteStore> store = open();
@@ -120,13 +137,8 @@ TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
     ASSERT_TRUE(store->save_pulse(testing::finished_pulse(5, 1)));
   }
   {
-    // As version 1 left it: no boards (version 2), no operators and no operator or row
-    // hash columns (version 3).
     SQLite::Database db = raw();
-    db.exec("DROP TABLE boards; DROP TABLE operators");
-    db.exec("ALTER TABLE pulses DROP COLUMN operator_id");
-    db.exec("ALTER TABLE audit DROP COLUMN row_hash");
-    db.exec("PRAGMA user_version = 1");
+    back_to_version_1(db);
   }
   std::unique_ptr<SqliteStore> store = open();
   ASSERT_TRUE(store);
@@ -135,6 +147,39 @@ TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
   before_version_3.operator_id = "";  // version 1 did not record it
   EXPECT_EQ(fields(*store->pulse(5)), fields(before_version_3));
   EXPECT_TRUE(store->save_board_identity({core::Board::kGenerator, "GEN-7", "1.4.2", 1}));
+}
+
+// Verifies: SR-66
+TEST_F(SqliteStoreFile, MigratesAVersion1StoreAndKeepsItsCalibrationsInForce) {
+  ASSERT_TRUE(open());
+  {
+    // Back to version 1's shape, with a calibration and a session it recorded.
+    SQLite::Database db = raw();
+    back_to_version_1(db);
+    db.exec(
+        "INSERT INTO calibrations (generator_serial, power_correction_ppm, calibrated_day, "
+        "due_day) VALUES ('GEN-7', 1003000, 19500, 19682)");
+    db.exec(
+        "INSERT INTO sessions (id, patient_ref, operator_id, area, cartridge_serial, opened_at, "
+        "outcome, software_version, configuration_hash, generator_firmware, generator_serial, "
+        "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, "
+        "calibration_due_day, override_reason) VALUES (4, 'P-4', 'alice', 'forehead', 'C1', 1, "
+        "'closed', '', '', '', 'GEN-7', '', '', 1003000, 19500, 19682, '')");
+  }
+  std::unique_ptr<SqliteStore> store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
+  const std::vector<StoredCalibration> in_force = store->calibrations_in_force();
+  ASSERT_EQ(in_force.size(), 1u);
+  EXPECT_EQ(in_force[0].generator_serial, "GEN-7");
+  EXPECT_TRUE(in_force[0].passed);
+  EXPECT_EQ(in_force[0].record.power_correction_ppm, 1'003'000);
+  EXPECT_EQ(in_force[0].record.due_day, 19'682);
+  const std::optional<SessionRecord> session = store->session(4);
+  ASSERT_TRUE(session.has_value());
+  ASSERT_TRUE(session->calibration.has_value());
+  EXPECT_EQ(session->calibration->power_correction_ppm, 1'003'000);
+  EXPECT_EQ(session->calibration->record_id, 0u);  // version 1 kept no reference
 }
 
 TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
@@ -173,8 +218,10 @@ TEST_F(SqliteStoreFile, RefusesAStoreWhosePagesAreDamaged) {
   }
   std::string bytes = contents(path_);
   ASSERT_GT(bytes.size(), 4096u * 4);
-  // Past the first page (the header and schema), over the events' b-tree pages.
-  std::fill(bytes.begin() + 4096 * 2, bytes.end(), '\x5a');
+  // The second half of the file: past the header and the schema's pages (written first),
+  // over the events' b-tree pages.
+  const std::size_t pages = bytes.size() / 4096;
+  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(4096 * (pages / 2)), bytes.end(), '\x5a');
   std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
 
   const SqliteStoreOpen opened = SqliteStore::open(path_);
@@ -301,11 +348,14 @@ TEST_F(TamperedAuditLog, RemovingTheFirstEntriesLeavesAnEntryThatDoesNotStartThe
 // Verifies: SR-72
 TEST_F(SqliteStoreFile, AVersion1FileIsMigratedWithItsAuditEntriesChained) {
   {
-    // A version-1 file's audit and pulses tables as version 1 wrote them, with two
-    // entries from before the chain.
+    // A version-1 file's audit table as version 1 wrote it, with two entries from before
+    // the chain, and the tables later versions alter.
     SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec(R"sql(
       CREATE TABLE pulses (pulse_id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL);
+      CREATE TABLE sessions (id INTEGER PRIMARY KEY);
+      CREATE TABLE calibrations (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        generator_serial TEXT NOT NULL);
       CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
         role TEXT NOT NULL, user TEXT NOT NULL, route TEXT NOT NULL,
         parameters TEXT NOT NULL, result TEXT NOT NULL, previous_hash TEXT NOT NULL);

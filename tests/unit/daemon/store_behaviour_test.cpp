@@ -308,18 +308,44 @@ TYPED_TEST(StoreBehaviour, APulseIdReservationNeverShrinks) {
   EXPECT_EQ(store.reserved_pulse_ids(), 48u);
 }
 
-TYPED_TEST(StoreBehaviour, TheLatestCalibrationOfEachGeneratorIsInForce) {
+// Verifies: SR-66
+TYPED_TEST(StoreBehaviour, TheLatestPassedCalibrationOfEachGeneratorIsInForce) {
   Store& store = *this->store_;
-  EXPECT_FALSE(store.calibration("GEN-7").has_value());
-  ASSERT_TRUE(store.save_calibration({990'000, 19'000, 19'180}, "GEN-7"));
-  ASSERT_TRUE(store.save_calibration({1'010'000, 19'200, 19'380}, "GEN-7"));
-  ASSERT_TRUE(store.save_calibration({1'000'500, 19'100, 19'280}, "GEN-8"));
+  EXPECT_TRUE(store.calibrations_in_force().empty());
+  StoredCalibration old7 = testing::stored_calibration("GEN-7", 990'000, 19'000);
+  StoredCalibration gen8 = testing::stored_calibration("GEN-8", 1'000'500, 19'100);
+  StoredCalibration new7 = testing::stored_calibration("GEN-7", 1'010'000, 19'200);
+  StoredCalibration failed7 = testing::stored_calibration("GEN-7", 0, 19'300, false);
+  for (StoredCalibration* c : {&old7, &gen8, &new7, &failed7}) {
+    ASSERT_TRUE(store.save_calibration(*c));
+  }
+  EXPECT_EQ(old7.id, 1u);
+  EXPECT_EQ(failed7.id, 4u);
+  EXPECT_EQ(new7.record.record_id, 3u);
 
-  EXPECT_EQ(fields(store.calibration("GEN-7")),
-            fields(core::CalibrationRecord{1'010'000, 19'200, 19'380}));
-  EXPECT_EQ(fields(store.calibration("GEN-8")),
-            fields(core::CalibrationRecord{1'000'500, 19'100, 19'280}));
-  EXPECT_FALSE(store.calibration("GEN-9").has_value());
+  // A failed calibration changed nothing: GEN-7's last passed one stays in force.
+  const std::vector<StoredCalibration> in_force = store.calibrations_in_force();
+  ASSERT_EQ(in_force.size(), 2u);
+  EXPECT_EQ(fields(in_force[0]), fields(gen8));
+  EXPECT_EQ(fields(in_force[1]), fields(new7));
+}
+
+// Verifies: SR-66
+TYPED_TEST(StoreBehaviour, KeepsEveryCalibrationPassedOrFailedNewestFirst) {
+  Store& store = *this->store_;
+  StoredCalibration passed = testing::stored_calibration("GEN-7", 1'004'000, 19'500);
+  StoredCalibration failed = testing::stored_calibration("GEN-7", 0, 19'600, false);
+  ASSERT_TRUE(store.save_calibration(passed));
+  ASSERT_TRUE(store.save_calibration(failed));
+
+  const std::vector<StoredCalibration> all = store.calibrations(10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(fields(all[0]), fields(failed));
+  EXPECT_EQ(fields(all[1]), fields(passed));
+  EXPECT_EQ(all[0].reason, "a calibration run failed or none ran: nothing changed");
+  const std::vector<StoredCalibration> newest = store.calibrations(1);
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_EQ(newest[0].id, failed.id);
 }
 
 // Verifies: SR-72

@@ -57,6 +57,33 @@ inline StoredLatch latch(core::State state, core::Condition cause, WallMs at) {
   return l;
 }
 
+// A correction measured on `day`, due 182 days later, with fixture FX-0042.
+inline core::CalibrationRecord calibration_record(std::int32_t ppm, std::int32_t day) {
+  core::CalibrationRecord r;
+  r.power_correction_ppm = ppm;
+  r.calibrated_day = day;
+  r.due_day = day + 182;
+  r.fixture_serial = core::CartridgeSerial("FX-0042");
+  r.fixture_meter_due_day = day + 90;
+  return r;
+}
+
+inline StoredCalibration stored_calibration(const std::string& generator, std::int32_t ppm,
+                                            std::int32_t day, bool passed = true) {
+  StoredCalibration c;
+  c.at = WallMs{day} * 86'400'000;
+  c.generator_serial = generator;
+  c.passed = passed;
+  c.reason = passed ? "" : "a calibration run failed or none ran: nothing changed";
+  c.runs_passed = passed ? 4 : 3;
+  c.runs_failed = passed ? 0 : 1;
+  c.record = calibration_record(passed ? ppm : 0, day);
+  if (!passed) {
+    c.record.due_day = 0;
+  }
+  return c;
+}
+
 inline SessionRecord session_record(std::uint64_t id) {
   SessionRecord s;
   s.id = id;
@@ -72,7 +99,8 @@ inline SessionRecord session_record(std::uint64_t id) {
   s.generator_serial = "GEN-7";
   s.actuator_firmware = "sim-1.0.0";
   s.actuator_serial = "ACT-3";
-  s.calibration = core::CalibrationRecord{1'012'000, 19'700, 19'880};
+  s.calibration = calibration_record(1'012'000, 19'700);
+  s.calibration->record_id = 3;
   s.override_reason = "reviewed by the physician";
   return s;
 }
@@ -127,9 +155,18 @@ inline auto fields(const StoredEvent& e) {
 inline auto fields(const StoredLatch& l) {
   return std::make_tuple(l.latch.state, l.latch.cause, l.at, l.cleared_by, l.reason);
 }
+// What a session keeps of its calibration: the correction, its days and its record's ID.
 inline auto fields(const std::optional<core::CalibrationRecord>& c) {
-  return c ? std::make_tuple(true, c->power_correction_ppm, c->calibrated_day, c->due_day)
-           : std::make_tuple(false, 0, 0, 0);
+  return c ? std::make_tuple(true, c->power_correction_ppm, c->calibrated_day, c->due_day,
+                             c->record_id)
+           : std::make_tuple(false, 0, 0, 0, std::uint64_t{0});
+}
+inline auto fields(const StoredCalibration& c) {
+  const core::CalibrationRecord& r = c.record;
+  return std::make_tuple(c.id, c.at, c.generator_serial, c.passed, c.reason, c.runs_passed,
+                         c.runs_failed, r.power_correction_ppm, r.calibrated_day, r.due_day,
+                         std::string(r.fixture_serial.view()), r.fixture_meter_due_day,
+                         r.record_id);
 }
 inline auto fields(const SessionRecord& s) {
   return std::tuple_cat(

@@ -87,6 +87,21 @@ TEST(WireMapping, ACartridgeOfUnknownTypeOrOutOfRangeIsNotACartridge) {
   EXPECT_FALSE(to_cartridge(c).has_value());
 }
 
+// Verifies: SR-66, SR-57
+TEST(WireMapping, TheFixturesReferenceMeterDueDateIsTakenFromItsMemory) {
+  device::CartridgeInfo c;
+  c.set_type_id("fixture");
+  c.set_calibration_fixture(true);
+  c.set_max_depth_um(3500);
+  c.set_serial_number("9001");
+  c.set_meter_due_unix_days(20'818);
+  ASSERT_TRUE(to_cartridge(c).has_value());
+  EXPECT_EQ(to_cartridge(c)->kind, core::CartridgeKind::kCalibrationFixture);
+  EXPECT_EQ(to_cartridge(c)->meter_due_day, 20'818);
+  c.set_meter_due_unix_days(65'536);
+  EXPECT_FALSE(to_cartridge(c).has_value());
+}
+
 // Verifies: SR-11, SR-57
 TEST(WireMapping, AGeneratorThatDoesNotSayItsVoltageLimitFailsTheHandshake) {
   device::HandshakeReply reply;

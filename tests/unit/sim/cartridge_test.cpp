@@ -27,7 +27,8 @@ TEST(Cartridge, FaceCartridgeReportsItsTypeNeedlesDepthAndLimit) {
   EXPECT_EQ(memory->needle_count, 25);
   EXPECT_EQ(memory->max_depth, Micrometres(3'500));
   EXPECT_EQ(body_cartridge(18, kNextYear).max_depth, Micrometres(7'000));
-  EXPECT_EQ(calibration_fixture_cartridge(19, kNextYear).type, CartridgeType::kCalibrationFixture);
+  EXPECT_EQ(calibration_fixture_cartridge(19, kNextYear, kNextYear).type,
+            CartridgeType::kCalibrationFixture);
 }
 
 // A cartridge bound to session 1 on kToday.
@@ -84,7 +85,7 @@ TEST(Cartridge, ANeedleCartridgeTakesNoPulseUnboundOrWithNoDateKnown) {
 
 // Verifies: SR-66
 TEST(Cartridge, TheCalibrationFixtureNeedsNoBindingAndNoDate) {
-  const CartridgeSlot slot = slot_with(calibration_fixture_cartridge(9, kToday));
+  const CartridgeSlot slot = slot_with(calibration_fixture_cartridge(9, kToday, kToday));
   EXPECT_EQ(slot.ready_for_pulse(kNoDate), CartridgeResult::kOk);
 }
 

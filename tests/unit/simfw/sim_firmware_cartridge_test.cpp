@@ -86,6 +86,19 @@ TEST(SimFirmwareCartridge, ReadReportsTheMemory) {
   EXPECT_EQ(info.bound_session_id(), 0u);
   EXPECT_EQ(info.serial_number(), "4242");
   EXPECT_FALSE(info.calibration_fixture());
+  EXPECT_EQ(info.meter_due_unix_days(), 0u);  // a needle cartridge has no reference meter
+}
+
+// Verifies: SR-66
+TEST(SimFirmwareCartridge, TheCalibrationFixturesMemoryReportsItsReferenceMetersDueDate) {
+  sim::SimulatedDeviceOptions options;
+  options.cartridge = sim::calibration_fixture_cartridge(77, kToday, sys_days{year{2026} / 3 / 31});
+  DeviceBench bench(options);
+  bench.handshake(0x3D);
+  const auto result = bench.actuator_result(bench.send(read_cartridge()));
+  ASSERT_TRUE(result.has_value() && result->has_cartridge());
+  EXPECT_TRUE(result->cartridge().calibration_fixture());
+  EXPECT_EQ(result->cartridge().meter_due_unix_days(), unix_days(sys_days{year{2026} / 3 / 31}));
 }
 
 // Verifies: SR-62
@@ -236,7 +249,7 @@ TEST(SimFirmwareCartridge, ConsumeOnAnUnboundCartridgeIsRefused) {
 // Verifies: SR-66
 TEST(SimFirmwareCartridge, TheCalibrationFixtureGoesInUnboundAndWithNoDate) {
   sim::SimulatedDeviceOptions options;
-  options.cartridge = sim::calibration_fixture_cartridge(77, kToday);
+  options.cartridge = sim::calibration_fixture_cartridge(77, kToday, kToday);
   DeviceBench bench(options);
   configure_and_home(bench, 0x3C);
   EXPECT_EQ(bench.actuator_do(insert()), device::RESULT_OK);

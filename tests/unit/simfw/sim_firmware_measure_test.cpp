@@ -180,8 +180,9 @@ TEST(SimFirmwareImpedance, TelemetryShowsALiveReadingOnlyDuringAMeasurementOrAPu
 
 sim::SimulatedDeviceOptions with_fixture() {
   sim::SimulatedDeviceOptions options;
-  options.cartridge = sim::calibration_fixture_cartridge(
-      77, std::chrono::sys_days{std::chrono::year{2030} / 1 / 1});
+  options.cartridge =
+      sim::calibration_fixture_cartridge(77, std::chrono::sys_days{std::chrono::year{2030} / 1 / 1},
+                                         std::chrono::sys_days{std::chrono::year{2029} / 6 / 30});
   return options;
 }
 

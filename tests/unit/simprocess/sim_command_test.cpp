@@ -52,6 +52,7 @@ TEST(SimCommand, ParsesTheOperatorActions) {
   EXPECT_TRUE(std::get<Estop>(ok("estop press")).pressed);
   EXPECT_FALSE(std::get<Estop>(ok("estop release")).pressed);
   EXPECT_EQ(std::get<Cartridge>(ok("cartridge remove")).action, CartridgeAction::kRemove);
+  EXPECT_EQ(std::get<Cartridge>(ok("cartridge fixture")).action, CartridgeAction::kFixture);
   EXPECT_FALSE(std::get<ClearFault>(ok("clear all")).kind.has_value());
   EXPECT_EQ(std::get<ClearFault>(ok("clear motor-stall")).kind, FaultKind::kMotorStall);
   EXPECT_TRUE(std::holds_alternative<ListFaults>(ok("faults")));
