@@ -33,9 +33,11 @@ Core::Core(const CoreConfig& config, Instant now) : config_(config), last_activi
   last_heartbeat_at_ = now;
 }
 
-void Core::restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id, Instant now) {
+void Core::restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id,
+                   std::uint64_t last_session_id, Instant now) {
   latches_restored_ = true;
   last_pulse_id_ = std::max(last_pulse_id_, last_pulse_id);
+  next_session_id_ = std::max(next_session_id_, last_session_id + 1);
   (void)next_pulse_id_reserved(now);
   for (const LatchRecord& latch : latches) {
     if (!is_latched(latch.state)) {

@@ -36,9 +36,11 @@ class Core {
   Core& operator=(const Core&) = delete;
 
   // Start-up, before the boards connect: latches the daemon persisted, and the last pulse
-  // ID it stored (pulse IDs are monotonic per device).
+  // and session IDs it stored (both monotonic per device: a session ID never repeats, so a
+  // cartridge bound to a session before a restart is never taken for the new one's, SR-62).
   // Standby is not entered before this was called (SR-53).
-  void restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id, Instant now);
+  void restore(std::span<const LatchRecord> latches, std::uint64_t last_pulse_id,
+               std::uint64_t last_session_id, Instant now);
 
   // Boards.
   void on_handshake(Board board, const HandshakeOutcome& outcome, Instant now);

@@ -70,7 +70,8 @@ CoreGateway::CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, 
   }
   // A crash may have left pulses the generator delivered unrecorded (SR-70): its log is
   // read from here at its first handshake.
-  loop_.restore(latches, last, reserved_, reconcile_from(store_), calibrations);
+  loop_.restore(latches, last, store_.last_session_id(), reserved_, reconcile_from(store_),
+                calibrations);
   schedule();
 }
 

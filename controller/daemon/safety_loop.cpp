@@ -73,7 +73,7 @@ SafetyLoop::SafetyLoop(const core::CoreConfig& config, const hal::HandshakePolic
 SafetyLoop::~SafetyLoop() { stop(); }
 
 void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-                         std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from,
+                         std::uint64_t last_session_id, std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from,
                          std::span<const CalibrationInForce> calibrations) {
   // Before the thread exists: nothing else touches the core yet.
   const Instant now = steady_now();
@@ -82,7 +82,7 @@ void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64
     pulse_log_.read_at_connect(read_pulse_log_from);
   }
   core_.allow_pulse_ids_up_to(reserved_pulse_ids, now);
-  core_.restore(latches, last_pulse_id, now);
+  core_.restore(latches, last_pulse_id, last_session_id, now);
   publish_outbox();
 }
 

@@ -57,12 +57,13 @@ class SafetyLoop final : private bridge::BoardRecords {
   SafetyLoop& operator=(const SafetyLoop&) = delete;
 
   // Before start() only: what the store kept (SR-53: latches handed back before Standby;
-  // SR-68: the pulse IDs reserved so far; SR-70: where the generator's pulse log is read
+  // SR-62: the last session ID, never used again; SR-68: the pulse IDs reserved so far; SR-70: where the generator's pulse log is read
   // from at its first handshake, 0: not at all; SR-66: the calibration in force of each
   // generator, restored to the core at each generator handshake by its serial). Without
   // it the core never leaves SelfTest.
   void restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-               std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from = 0,
+               std::uint64_t last_session_id, std::uint64_t reserved_pulse_ids,
+               std::uint64_t read_pulse_log_from = 0,
                std::span<const CalibrationInForce> calibrations = {});
   // Spawns the safety thread: real-time priority and locked memory when permitted, both
   // serial lines opened (or retried), the tick started.

@@ -432,6 +432,10 @@ void Session::interject(Instant now, State s) {
     act("disarms", c.disarm(now));
     wants_armed_ = rng_.chance(0.9);
   }
+  // One who disarmed to pause goes on after about 10 s.
+  if (s == State::kStandby && open && !wants_armed_ && rng_.chance(1e-4)) {
+    wants_armed_ = true;
+  }
   if ((s == State::kStandby || s == State::kReady || s == State::kPaused) &&
       open && rng_.chance(5e-5 * scale)) {
     act("changes the parameters", c.set_parameters(random_parameters(), now));

@@ -86,11 +86,18 @@ void Shell::power_on() {
   d_.set_board_records(this);
   core::Core& c = d_.core();
   c.allow_pulse_ids_up_to(reserved_, d_.now());
-  c.restore({}, last, d_.now());
+  c.restore({}, last, store.last_session_id(), d_.now());
   d_.send_commands();
 }
 
 void Shell::take_new() {
+  // A session the core opened is stored as rfneedled stores it on the open's answer, so a
+  // restarted core continues its session IDs (SR-62).
+  if (const std::uint64_t id = d_.core().status().session_id; id > store.last_session_id()) {
+    daemon::SessionRecord session;
+    session.id = id;
+    (void)store.open_session(session);
+  }
   const Instant due = d_.now() + delay_;
   for (; records_seen_ < d_.records.size(); ++records_seen_) {
     const core::PulseRecord& r = d_.records[records_seen_];
@@ -265,7 +272,7 @@ void Shell::restart() {
   reconciled_.clear();
   unfinished_.reset();
   generator_link_faults_ = 0;
-  d_.restart(latches, last, reserved_);
+  d_.restart(latches, last, reserved_, store.last_session_id());
 }
 
 }  // namespace rfneedle::dst

@@ -76,13 +76,13 @@ void WholeDevice::crash() {
 }
 
 void WholeDevice::restart(std::span<const core::LatchRecord> restored, std::uint64_t last_pulse_id,
-                          std::uint64_t reserved_pulse_ids) {
+                          std::uint64_t reserved_pulse_ids, std::uint64_t last_session_id) {
   controller_.reset();
   unstored_.clear();
   start_controller();
   core::Core& c = controller_->core;
   c.allow_pulse_ids_up_to(reserved_pulse_ids, clock.now());
-  c.restore(restored, last_pulse_id, clock.now());
+  c.restore(restored, last_pulse_id, last_session_id, clock.now());
   send_commands();
   flush_controller();
 }
@@ -170,7 +170,7 @@ bool WholeDevice::run_until_state(core::State s, Duration limit) {
 }
 
 bool WholeDevice::power_on(std::vector<core::LatchRecord> restored) {
-  core().restore(restored, 0, now());
+  core().restore(restored, 0, 0, now());
   send_commands();
   flush_controller();
   return run_until(

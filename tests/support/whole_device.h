@@ -70,10 +70,10 @@ class WholeDevice {
   void crash();
   // A new controller process: a fresh core and joining layer with new link sessions
   // (new nonces), the pulse IDs reserved so far allowed, and the latches and last pulse
-  // ID the shell's store kept handed back before anything else (SR-53, SR-68). The
-  // power-on self-test follows once both boards answer.
+  // and session IDs the shell's store kept handed back before anything else (SR-53,
+  // SR-62, SR-68). The power-on self-test follows once both boards answer.
   void restart(std::span<const core::LatchRecord> restored, std::uint64_t last_pulse_id,
-               std::uint64_t reserved_pulse_ids);
+               std::uint64_t reserved_pulse_ids, std::uint64_t last_session_id);
 
   // The shell's side.
   bool store_acks = true;    // the store confirms every finished pulse record at once

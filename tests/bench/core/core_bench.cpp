@@ -29,7 +29,7 @@ class Stamping {
     core_.on_handshake(Board::kGenerator, testing::matched_handshake(Board::kGenerator), now_);
     core_.on_handshake(Board::kActuator, testing::matched_handshake(Board::kActuator), now_);
     core_.allow_pulse_ids_up_to(std::numeric_limits<std::uint64_t>::max(), now_);
-    core_.restore({}, 0, now_);
+    core_.restore({}, 0, 0, now_);
     for (int i = 0; i < 2000 && core_.state() != State::kStandby; ++i) step(nullptr);
     SessionRequest r;
     r.patient_ref = "bench";

@@ -10,7 +10,7 @@ namespace {
 // Verifies: SR-33
 TEST(Connecting, ALinkSilentBeforeTheHandshakesIsABoardNotYetConnectedNotAFault) {
   Rig rig;
-  rig.core.restore({}, 0, rig.now());
+  rig.core.restore({}, 0, 0, rig.now());
   rig.core.on_link_fault(Board::kGenerator, rig.now());
   rig.core.on_link_fault(Board::kActuator, rig.now());
   rig.core.tick(rig.now());

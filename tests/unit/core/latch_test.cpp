@@ -54,7 +54,7 @@ TEST(Latches, StandbyWaitsForTheDaemonToHandBackTheLatches) {
   rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
   rig.run(seconds(2));
   EXPECT_EQ(rig.core.state(), State::kSelfTest);
-  rig.core.restore({}, 41, rig.now());
+  rig.core.restore({}, 41, 0, rig.now());
   EXPECT_EQ(rig.core.state(), State::kStandby);
   EXPECT_EQ(rig.core.status().last_pulse_id, 41u);
 }
@@ -62,7 +62,7 @@ TEST(Latches, StandbyWaitsForTheDaemonToHandBackTheLatches) {
 // Pulse IDs are monotonic per device across restarts (the daemon's SR-68 relies on this).
 TEST(Latches, PulseIdsContinueFromTheLastStoredOne) {
   Rig rig;
-  rig.core.restore({}, 1000, rig.now());
+  rig.core.restore({}, 1000, 0, rig.now());
   ASSERT_TRUE(rig.ready());
   rig.press_and_hold();
   ASSERT_FALSE(rig.records.empty());

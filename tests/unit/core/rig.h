@@ -120,11 +120,14 @@ class Rig {
     if (after_step) after_step();
   }
 
+  // The last session ID the daemon's store kept, handed back at power-on.
+  std::uint64_t last_stored_session_id = 0;
+
   // Handshakes, restored latches, the power-on self-test: Standby.
   bool power_on(std::vector<LatchRecord> restored = {}) {
     core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), now());
     core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), now());
-    core.restore(restored, 0, now());
+    core.restore(restored, 0, last_stored_session_id, now());
     drain();
     return run_until(
         [&] { return core.state() != State::kConnecting && core.state() != State::kSelfTest; },

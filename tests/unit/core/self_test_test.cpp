@@ -125,7 +125,7 @@ TEST(SelfTest, AFaultAtAnyPointOfThePowerOnSelfTestEndsItWithTheRelayOpenAndRfOf
     Rig rig;
     rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
     rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
-    rig.core.restore({}, 0, rig.now());
+    rig.core.restore({}, 0, 0, rig.now());
     rig.drain();
     rig.run(milliseconds(at_ms));
     if (rig.core.state() != State::kSelfTest) break;  // past the self-test: done

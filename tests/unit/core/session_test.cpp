@@ -143,6 +143,24 @@ TEST(Session, CartridgeIsBoundToTheSessionAndABoundOneIsRefused) {
   EXPECT_EQ(rig.core.status().cartridge->bound_session, rig.core.status().session_id);
 }
 
+// Verifies: SR-62
+// Session IDs continue past the last one the store kept, so after a restart a cartridge
+// bound to a session of the earlier process never passes for the new session's.
+TEST(Session, SessionIdsContinueAfterARestartSoAnEarlierBindingNeverMatches) {
+  Rig rig;
+  rig.last_stored_session_id = 1;
+  ASSERT_TRUE(rig.ready());
+  EXPECT_EQ(rig.core.status().session_id, 2u);
+  // The earlier process's session 1 left its cartridge bound to it; fitted mid-session.
+  rig.boards.act.cartridge = FakeActuator::face_cartridge();
+  rig.boards.act.cartridge.bound_session = 1;
+  rig.core.on_cartridge_changed(rig.now());
+  rig.drain();
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kBoardSetupRefused));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+}
+
 // Verifies: SR-02
 TEST(Session, NoSessionOpensBeforeTheCartridgeMemoryWasRead) {
   Rig rig;
