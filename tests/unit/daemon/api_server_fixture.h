@@ -230,6 +230,14 @@ class ApiServerTest : public ::testing::Test {
     std::lock_guard lock(store_.mutex);
     return store_.audit_log;
   }
+  // The audit log once it holds `n` entries (a STOP's entry follows its answer), or as it
+  // is after 5 s.
+  std::vector<AuditEntry> audit_log_of_at_least(std::size_t n) {
+    for (int i = 0; i < 500 && audit_log().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return audit_log();
+  }
   [[nodiscard]] bool nothing_reached_the_core() const {
     return gateway_.request_count.load() == 0 && gateway_.stops.load() == 0;
   }
