@@ -29,7 +29,9 @@ namespace rfneedle::daemon {
 struct CoreGatewayOptions {
   // Pulse IDs reserved ahead of the core; topped up when half are used.
   std::uint64_t pulse_id_window = 64;
-  std::chrono::milliseconds pump_period{1};
+  // How often the service thread takes what the safety thread queued (its queues hold
+  // well over this much: 512 telemetry samples at 1 kHz) and hands it requests.
+  std::chrono::milliseconds pump_period{10};
   // Recorded with every session (issue 9): this build's version (kSoftwareVersion) and
   // the SHA-256 of the configuration file's bytes.
   std::string software_version;

@@ -1,6 +1,7 @@
 // rfneedled: the controller process (DESIGN 6). The safety thread (SafetyLoop: links,
 // core, 1 kHz tick) and the service thread (this one: API server, store, logs) meet only
 // through CoreGateway's bounded queues.
+#include <pthread.h>
 #include <sodium.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -68,6 +69,23 @@ std::vector<OperatorSeed> operator_seeds(const DaemonConfig& config) {
     seeds.push_back({o.user, o.pin_hash});
   }
   return seeds;
+}
+
+// Every thread's stack (the safety thread, the API's network thread, the hash worker,
+// spdlog's flusher): glibc's default is RLIMIT_STACK, 8 MiB, and mlockall (SafetyLoop)
+// makes each one resident whole. The deepest of them uses a small part of this.
+constexpr std::size_t kThreadStackBytes = std::size_t{1} << 20;
+
+// Before the first thread starts: the size applies to threads created after it.
+bool set_thread_stack_size() {
+  pthread_attr_t attr;
+  if (::pthread_attr_init(&attr) != 0) {
+    return false;
+  }
+  const bool ok = ::pthread_attr_setstacksize(&attr, kThreadStackBytes) == 0 &&
+                  ::pthread_setattr_default_np(&attr) == 0;
+  ::pthread_attr_destroy(&attr);
+  return ok;
 }
 
 void set_up_logging(const std::filesystem::path& data_dir) {
@@ -180,7 +198,12 @@ int run(const std::vector<std::string>& args) {
               << "\n";
     return 1;
   }
+  const bool stacks_sized = set_thread_stack_size();
   set_up_logging(settings.data_dir);
+  if (!stacks_sized) {
+    spdlog::warn("thread stacks not limited to {} KiB; threads get the default size",
+                 kThreadStackBytes / 1024);
+  }
   SqliteStoreOpen opened =
       SqliteStore::open((std::filesystem::path(settings.data_dir) / "rfneedle.db").string());
   if (!opened.ok()) {
