@@ -101,6 +101,7 @@ void CoreGateway::schedule() {
 void CoreGateway::shutdown() {
   pumping_ = false;
   timer_.cancel();
+  next_retry_ = {};  // one last try of every write, whenever the last refusal was
   pump();
   if (unstored() > 0) {
     spdlog::error("{} records could not be stored at shutdown", unstored());
