@@ -57,6 +57,13 @@ class Core {
   // would exceed the highest reservation waits (kPulseIdNotReserved); none is reserved
   // until the shell says so.
   void allow_pulse_ids_up_to(std::uint64_t up_to, Instant now);
+  // The daemon's judgement of its store (issue 10): kStoreFailed, a commit failed (SR-85;
+  // the daemon clears it once the store takes every record it holds); kClockBehindRecords,
+  // the wall clock is earlier than the latest stored record (SR-87; cleared when a service
+  // engineer confirms the time; Arm is refused while it is in effect); kStoreUnusable, the
+  // store could not be used at start-up (SR-86: ServiceLock, which no service reset
+  // clears while it is present). Any other condition is the core's own: ignored (false).
+  bool on_store_condition(Condition condition, bool present, Instant now);
   // Every 1 ms: heartbeats, gaps, deadlines.
   void tick(Instant now);
 

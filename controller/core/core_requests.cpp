@@ -121,6 +121,11 @@ Response Core::arm(Instant now) {
     (void)apply(Stimulus::kArm, now);
     return Response::refused(transition(state_, Stimulus::kArm).rejection);
   }
+  if (interlocks_.in_effect(Condition::kClockBehindRecords)) {
+    // Records dated by a clock gone back would be out of order (SR-87).
+    return reject("the wall clock is earlier than the latest stored record: a service "
+                  "engineer must confirm the time", now);
+  }
   Response r = session_.arm_check(config_);
   if (!r.ok()) {
     return reject(r.reason, now);

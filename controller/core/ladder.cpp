@@ -19,6 +19,8 @@ constexpr std::array<ConditionSpec, kConditionCount> kSpecs = {{
     {"cartridge_at_limit", A::kBlockNextPulse, P::kMedium, C::kWhenConditionClears},
     {"display_stale", A::kBlockNextPulse, P::kMedium, C::kWhenConditionClears},
     {"board_setup_refused", A::kBlockNextPulse, P::kMedium, C::kWhenConditionClears},
+    {"store_failed", A::kBlockNextPulse, P::kMedium, C::kWhenConditionClears},
+    {"clock_behind_records", A::kBlockNextPulse, P::kMedium, C::kWhenConditionClears},
     {"inter_pulse_interval", A::kWait, P::kNone, C::kByItself},
     {"record_not_stored", A::kWait, P::kNone, C::kByItself},
     {"board_setup_pending", A::kWait, P::kNone, C::kByItself},
@@ -61,6 +63,7 @@ constexpr std::array<ConditionSpec, kConditionCount> kSpecs = {{
     {"self_test_failed", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"repeated_fault", A::kServiceLock, P::kHigh, C::kServiceReset},
     {"internal_invariant", A::kServiceLock, P::kHigh, C::kServiceReset},
+    {"store_unusable", A::kServiceLock, P::kHigh, C::kServiceReset},
 }};
 static_assert(kSpecs.size() == static_cast<std::size_t>(kConditionCount));
 

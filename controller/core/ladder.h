@@ -45,6 +45,10 @@ enum class Condition : std::uint8_t {
   kCartridgeAtLimit,
   kDisplayStale,
   kBoardSetupRefused,
+  // The daemon's store (issue 10): a commit that failed, and a wall clock earlier than
+  // the latest stored record (this one also refuses Arm).
+  kStoreFailed,
+  kClockBehindRecords,
   // wait
   kInterPulseInterval,
   kRecordNotStored,
@@ -94,8 +98,10 @@ enum class Condition : std::uint8_t {
   kSelfTestFailed,
   kRepeatedFault,
   kInternalInvariant,
+  // The daemon's store could not be used at start-up (issue 10).
+  kStoreUnusable,
 };
-inline constexpr std::size_t kConditionCount = 51;
+inline constexpr std::size_t kConditionCount = 54;
 
 struct ConditionSpec {
   std::string_view name;

@@ -170,7 +170,8 @@ api::OperatorAccount to_api(const OperatorRecord& account) {
   return out;
 }
 
-api::Status to_api(const core::Status& s, bool boards_simulated) {
+api::Status to_api(const core::Status& s, bool boards_simulated,
+                   const std::string& store_problem) {
   api::Status out;
   out.set_snapshot_id(s.snapshot_id);
   out.set_state(shift<api::State>(s.state));
@@ -223,6 +224,7 @@ api::Status to_api(const core::Status& s, bool boards_simulated) {
   out.mutable_self_test()->set_finished(s.self_test.finished);
   out.set_boards_simulated(boards_simulated);
   *out.mutable_calibration_progress() = to_api(s.calibration_progress);
+  out.set_store_problem(store_problem);
   return out;
 }
 

@@ -12,7 +12,8 @@
 
 namespace rfneedle::daemon {
 
-[[nodiscard]] api::Status to_api(const core::Status& status, bool boards_simulated);
+[[nodiscard]] api::Status to_api(const core::Status& status, bool boards_simulated,
+                                 const std::string& store_problem = {});
 [[nodiscard]] api::Event to_api(const StoredEvent& event);
 [[nodiscard]] api::SessionSummary to_api(const SessionRecord& session);
 [[nodiscard]] api::Pulse to_api(const StoredPulse& pulse);

@@ -132,6 +132,27 @@ void ApiService::reset_faults(const HttpRequest& request, const Respond& respond
   ask_core(ServiceReset{std::get<std::string>(checked)}, respond);
 }
 
+// SR-87: the reason is kept in the audit log with the request, like a reset's.
+void ApiService::confirm_clock(const HttpRequest& request, const Respond& respond) {
+  api::ResetRequest body;
+  if (auto e = parse(request, body)) {
+    return respond(*e);
+  }
+  auto checked = to_reset_reason(body);
+  if (const auto* e = refusal(checked)) {
+    return respond(bad_request(*e));
+  }
+  if (!gateway_.confirm_clock()) {
+    return respond(error_response(
+        409, error_body("the wall clock is not held", "",
+                        "only a clock earlier than the latest stored record needs confirming")));
+  }
+  api::ClockConfirmed confirmed;
+  *confirmed.mutable_wall_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(options_.wall_now());
+  respond({200, to_json(confirmed)});
+}
+
 void ApiService::sim_faults(const HttpRequest& request, const Respond& respond) {
   api::SimFaultRequest body;
   if (auto e = parse(request, body)) {

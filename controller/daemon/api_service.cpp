@@ -56,6 +56,7 @@ enum class RouteId : std::uint8_t {
   kCalibration,
   kCalibrationRun,
   kCalibrationComplete,
+  kClockConfirm,
 };
 
 struct ApiService::Route {
@@ -113,6 +114,8 @@ constexpr std::array kRoutes = {
     Route{"GET", "service/calibration", Access::kService, RouteId::kCalibration},
     Route{"POST", "service/calibration/run", Access::kService, RouteId::kCalibrationRun},
     Route{"POST", "service/calibration/complete", Access::kService, RouteId::kCalibrationComplete},
+    // SR-87: the wall clock behind the latest stored record, confirmed by the service role.
+    Route{"POST", "service/clock/confirm", Access::kService, RouteId::kClockConfirm},
 };
 
 constexpr std::string_view kPrefix = "/api/v1/";
@@ -435,6 +438,8 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return calibration_run(request, respond);
     case RouteId::kCalibrationComplete:
       return ask_core(CompleteCalibration{to_day(options_.wall_now())}, respond);
+    case RouteId::kClockConfirm:
+      return confirm_clock(request, respond);
     case RouteId::kStop:
       break;
   }
@@ -472,7 +477,7 @@ void ApiService::ask_core(CoreRequest request, const Respond& respond) {
 }
 
 HttpResponse ApiService::status_now() const {
-  return {200, to_json(to_api(gateway_.status(), gateway_.boards_simulated()))};
+  return {200, to_json(to_api(gateway_.status(), gateway_.boards_simulated(), gateway_.store_problem()))};
 }
 
 HttpResponse ApiService::serve_static(std::string_view path) const {

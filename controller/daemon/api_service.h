@@ -187,6 +187,7 @@ class ApiService final : public DeviceListener {
   void set_area(const HttpRequest& request, const Respond& respond);
   void set_parameters(const HttpRequest& request, const Respond& respond);
   void reset_faults(const HttpRequest& request, const Respond& respond);
+  void confirm_clock(const HttpRequest& request, const Respond& respond);
   void sim_faults(const HttpRequest& request, const Respond& respond);
   void calibration_run(const HttpRequest& request, const Respond& respond);
   [[nodiscard]] HttpResponse calibration(std::string_view query);

@@ -105,7 +105,7 @@ void ApiService::admit(StreamPeer& peer, api::Role role, std::string user,
   *welcome.mutable_welcome()->mutable_presets() = presets_now();
   peer.send(SendQueue::Kind::kControl, to_json(welcome));
   api::StreamServerMessage snapshot;
-  *snapshot.mutable_snapshot() = to_api(gateway_.status(), gateway_.boards_simulated());
+  *snapshot.mutable_snapshot() = to_api(gateway_.status(), gateway_.boards_simulated(), gateway_.store_problem());
   peer.send(SendQueue::Kind::kSnapshot, to_json(snapshot));
 }
 
@@ -137,7 +137,7 @@ void ApiService::on_snapshot(const core::Status& status) {
     locked_since_.reset();
   }
   api::StreamServerMessage m;
-  *m.mutable_snapshot() = to_api(status, gateway_.boards_simulated());
+  *m.mutable_snapshot() = to_api(status, gateway_.boards_simulated(), gateway_.store_problem());
   broadcast(SendQueue::Kind::kSnapshot, to_json(m));
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 // Per pass, so a flood on one queue never starves the others or the service thread.
 constexpr int kPerPass = 256;
-constexpr auto kFailureLogPeriod = std::chrono::seconds(5);
+constexpr auto kCounterLogPeriod = std::chrono::seconds(5);
 
 CoreReply to_reply(const core::Response& r) {
   return CoreReply{r.code, std::string(r.field), std::string(r.reason)};
@@ -72,6 +72,15 @@ CoreGateway::CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, 
   // read from here at its first handshake.
   loop_.restore(latches, last, store_.last_session_id(), reserved_, reconcile_from(store_),
                 calibrations);
+  if (!options_.store_unusable.empty()) {
+    // SR-86: the core locks before any board can connect (the loop takes its inputs
+    // before anything else on its first tick).
+    spdlog::critical("{}: the device stays in ServiceLock (store_unusable)",
+                     options_.store_unusable);
+    send_store_condition(core::Condition::kStoreUnusable, true);
+  }
+  check_clock();
+  send_inputs();
   schedule();
 }
 
@@ -93,6 +102,7 @@ void CoreGateway::schedule() {
 void CoreGateway::shutdown() {
   pumping_ = false;
   timer_.cancel();
+  next_retry_ = {};  // one last try of every write, whenever the last refusal was
   pump();
   if (unstored() > 0) {
     spdlog::error("{} records could not be stored at shutdown", unstored());
@@ -100,9 +110,14 @@ void CoreGateway::shutdown() {
 }
 
 void CoreGateway::pump() {
+  pass_failed_ = false;
+  retry_due_ = !store_failing_ || std::chrono::steady_clock::now() >= next_retry_;
   take_logs();
   take_identities();
+  store_identities();
   take_replies();
+  store_sessions();
+  store_own_events();
   store_events();
   store_latches();
   store_pulses();
@@ -112,6 +127,7 @@ void CoreGateway::pump() {
   take_snapshots();
   take_telemetry();
   reserve_ahead();
+  settle_store_failure();
   send_inputs();
   log_loop_counters();
 }
@@ -189,16 +205,13 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
     s.actuator_serial = board(core::Board::kActuator).serial;
     s.calibration = latest_.status.calibration;
     open_session_id_ = s.id;
-    if (!store_.open_session(s)) {
-      spdlog::error("store refused session {}'s record", s.id);
-    }
+    session_writes_.push_back(SessionWrite{std::move(s), 0, 0});
   }
   if (pending.closes && open_session_id_ != 0) {
-    if (!store_.close_session(open_session_id_, now, "closed")) {
-      spdlog::error("store refused session {}'s closing", open_session_id_);
-    }
+    session_writes_.push_back(SessionWrite{std::nullopt, open_session_id_, now});
     open_session_id_ = 0;
   }
+  store_sessions();  // before the answer, when the store takes it
 }
 
 void CoreGateway::take_logs() {
@@ -252,7 +265,7 @@ void CoreGateway::store_events() {
     events_.push_back(e);
   }
   // In order: a failed write holds the ones behind it, so IDs follow the core's order.
-  while (!events_.empty()) {
+  while (!events_.empty() && may_write()) {
     StoredEvent stored = to_stored(events_.front());
     if (!store_.append_event(stored)) {
       note_store_failure("event");
@@ -271,7 +284,7 @@ void CoreGateway::store_latches() {
   for (int i = 0; i < kPerPass && loop_.channels().latches.try_pop(l); ++i) {
     latches_.push_back(l);
   }
-  while (!latches_.empty()) {
+  while (!latches_.empty() && may_write()) {
     if (!store_.save_latch(StoredLatch{latches_.front().latch, latches_.front().at, {}, {}})) {
       note_store_failure("latch");
       return;
@@ -286,7 +299,7 @@ void CoreGateway::store_pulses() {
     pulses_.push_back(p);
   }
   // In order: a started record must never overwrite its own final record.
-  while (!pulses_.empty()) {
+  while (!pulses_.empty() && may_write()) {
     const PublishedPulse& front = pulses_.front();
     const core::PulseRecord& r = front.record;
     if (r.outcome == core::PulseOutcome::kStarted) {
@@ -318,7 +331,7 @@ void CoreGateway::store_pulses() {
 
 void CoreGateway::store_calibrations() {
   // In order, each until the store takes it (SR-69).
-  while (!calibrations_.empty()) {
+  while (!calibrations_.empty() && may_write()) {
     StoredCalibration& c = calibrations_.front();
     if (!store_.save_calibration(c)) {
       note_store_failure("calibration record");
@@ -367,13 +380,8 @@ void CoreGateway::record_event(core::EventKind kind, core::Severity severity, st
   e.text = std::move(text);
   e.detail = std::move(detail);
   e.value = value;
-  if (!store_.append_event(e)) {
-    note_store_failure("event");
-    return;
-  }
-  for (DeviceListener* l : std::vector<DeviceListener*>(listeners_)) {
-    l->on_event(e);
-  }
+  own_events_.push_back(std::move(e));
+  store_own_events();
 }
 
 void CoreGateway::take_identities() {
@@ -407,14 +415,11 @@ void CoreGateway::take_identities() {
     } else if (first) {
       spdlog::info("{}: serial number {}, firmware {}", name, now.serial, now.firmware);
     }
-    if (first || serial_changed || firmware_changed || identity_unsaved_[b]) {
-      identity_unsaved_[b] = !store_.save_board_identity(now);
-      if (identity_unsaved_[b]) {
-        note_store_failure("board identity");
-      }
-    }
     if (boards_[b].serial != now.serial || boards_[b].firmware != now.firmware) {
       boards_[b] = now;
+    }
+    if (first || serial_changed || firmware_changed) {
+      identity_unsaved_[b] = true;  // store_identities saves boards_[b]
     }
   }
 }
@@ -433,7 +438,7 @@ void CoreGateway::take_pulse_logs() {
 }
 
 void CoreGateway::reconcile_pulse_logs() {
-  while (!pulse_logs_.empty()) {
+  while (!pulse_logs_.empty() && may_write()) {
     const PendingLog& pending = pulse_logs_.front();
     const PulseLogRead& read = pending.read;
     // The core's final record of a pulse the read covers comes first, unless it is late.
@@ -493,7 +498,8 @@ void CoreGateway::reconcile_pulse_logs() {
 }
 
 void CoreGateway::reserve_ahead() {
-  if (reserved_ - std::min(reserved_, highest_pulse_id_) > options_.pulse_id_window / 2) {
+  if (reserved_ - std::min(reserved_, highest_pulse_id_) > options_.pulse_id_window / 2 ||
+      !may_write()) {
     return;
   }
   const std::uint64_t target = highest_pulse_id_ + options_.pulse_id_window;
@@ -511,22 +517,13 @@ void CoreGateway::send_inputs() {
   }
 }
 
-void CoreGateway::note_store_failure(const char* what) {
-  // Rate-limited: a store that keeps failing retries every pass (SR-69).
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_failure_log_ >= kFailureLogPeriod) {
-    last_failure_log_ = now;
-    spdlog::error("store refused a {} write; retrying (the next pulse waits for it)", what);
-  }
-}
-
 void CoreGateway::log_loop_counters() {
   const SafetyLoopCounters& c = loop_.counters();
   const std::uint64_t drops = c.events_dropped.load(std::memory_order_relaxed) +
                               c.logs_dropped.load(std::memory_order_relaxed) +
                               c.records_lost.load(std::memory_order_relaxed);
   const auto now = std::chrono::steady_clock::now();
-  if (drops == logged_drops_ || now - last_counter_log_ < kFailureLogPeriod) {
+  if (drops == logged_drops_ || now - last_counter_log_ < kCounterLogPeriod) {
     return;
   }
   last_counter_log_ = now;

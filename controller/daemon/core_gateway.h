@@ -39,6 +39,15 @@ struct CoreGatewayOptions {
   // How long a read of the generator's pulse log waits for the core's own final record of
   // a pulse it covers before it is reconciled anyway.
   std::chrono::milliseconds reconcile_wait{5000};
+  // While the store refuses writes (SR-85), they are tried again at most this often: a
+  // busy store takes its whole busy timeout (1 s) to refuse.
+  std::chrono::milliseconds store_retry_period{100};
+  // Why the store could not be used at start-up (SR-86; set by rfneedled, which then
+  // hands the gateway a store in memory): the gateway raises store_unusable, so the core
+  // stays in ServiceLock. Empty when the store opened.
+  std::string store_unusable;
+  // The wall clock records are dated by (SR-87); null: the system clock.
+  std::function<WallMs()> wall_now;
 };
 
 // A board whose serial number differs from the last one the store knew: `before` is
@@ -72,7 +81,10 @@ class CoreGateway final : public DeviceGateway {
 
   // Records the store has not yet taken (events, latches, pulses, calibrations).
   [[nodiscard]] std::size_t unstored() const {
-    return events_.size() + latches_.size() + pulses_.size() + calibrations_.size();
+    return events_.size() + latches_.size() + pulses_.size() + calibrations_.size() +
+           own_events_.size() + session_writes_.size() +
+           static_cast<std::size_t>(identity_unsaved_[0]) +
+           static_cast<std::size_t>(identity_unsaved_[1]);
   }
   [[nodiscard]] std::uint64_t reserved_pulse_ids() const { return reserved_; }
   // The boards' identities from their latest handshakes (empty before the first).
@@ -80,6 +92,14 @@ class CoreGateway final : public DeviceGateway {
     return boards_[static_cast<std::size_t>(board)];
   }
   void on_board_changed(BoardChangedHandler handler) { board_changed_ = std::move(handler); }
+
+  // What holds the device because of its store (SR-85, SR-86, SR-87), for the API's
+  // status; empty when nothing does.
+  [[nodiscard]] std::string store_problem() const override;
+  // A service engineer confirmed the wall clock (SR-87): clock_behind_records clears.
+  // False when the clock was not held.
+  bool confirm_clock() override;
+  [[nodiscard]] bool store_failing() const { return store_failing_; }
 
  private:
   void schedule();
@@ -100,6 +120,17 @@ class CoreGateway final : public DeviceGateway {
   void reserve_ahead();
   void send_inputs();
   void note_store_failure(const char* what);
+  // Whether this pass may write: always while the store takes writes, once per
+  // store_retry_period while it refuses them, never after a refusal in this pass.
+  [[nodiscard]] bool may_write() const { return retry_due_ && !pass_failed_; }
+  // store_failed clears once a pass wrote everything held (SR-85).
+  void settle_store_failure();
+  void send_store_condition(core::Condition condition, bool present);
+  void store_own_events();
+  void store_sessions();
+  void store_identities();
+  void check_clock();
+  [[nodiscard]] WallMs wall_now() const;
   void log_loop_counters();
 
   boost::asio::io_context& io_;
@@ -120,6 +151,14 @@ class CoreGateway final : public DeviceGateway {
   std::deque<PendingReply> replies_;
   std::uint64_t open_session_id_ = 0;
   void record_session(const PendingReply& pending, const LoopReply& reply);
+  // Session records not yet stored, in order (an open before its close).
+  struct SessionWrite {
+    std::optional<SessionRecord> open;
+    std::uint64_t close_id = 0;
+    WallMs closed_at = 0;
+  };
+  std::deque<SessionWrite> session_writes_;
+  std::deque<StoredEvent> own_events_;  // the gateway's own events, not yet stored
   std::deque<LoopInput> inputs_;  // store answers waiting for room in the input queue
   std::deque<PublishedEvent> events_;
   std::deque<PublishedLatch> latches_;
@@ -151,6 +190,15 @@ class CoreGateway final : public DeviceGateway {
   std::optional<std::pair<std::uint64_t, WallMs>> started_;  // the pulse under way
   std::string armed_by_;  // the operator whose Arm the core last accepted
   std::chrono::steady_clock::time_point last_failure_log_{};
+  // SR-85: store_failed raised; the last refused write; when writes are tried again.
+  bool store_failing_ = false;
+  bool pass_failed_ = false;
+  bool retry_due_ = true;
+  std::string failed_write_;
+  std::chrono::steady_clock::time_point next_retry_{};
+  // SR-87: clock_behind_records raised, and why.
+  bool clock_behind_ = false;
+  std::string clock_problem_;
   std::chrono::steady_clock::time_point last_counter_log_{};
   std::uint64_t logged_drops_ = 0;
 };

@@ -103,6 +103,11 @@ class DeviceGateway {
   [[nodiscard]] virtual const core::Status& status() const = 0;
   // Both boards' handshakes said they are simulated (SR-77).
   [[nodiscard]] virtual bool boards_simulated() const = 0;
+  // What holds the device because of its store (issue 10: a failed commit, a store
+  // unusable at start-up, a wall clock behind the records); empty when nothing does.
+  [[nodiscard]] virtual std::string store_problem() const = 0;
+  // A service engineer confirmed the wall clock (SR-87): false when it was not held.
+  virtual bool confirm_clock() = 0;
   virtual void add_listener(DeviceListener& listener) = 0;
   virtual void remove_listener(DeviceListener& listener) = 0;
 };

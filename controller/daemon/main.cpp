@@ -30,9 +30,9 @@
 #include "controller/daemon/core_gateway.h"
 #include "controller/daemon/daemon_config.h"
 #include "controller/daemon/daemon_options.h"
+#include "controller/daemon/device_store.h"
 #include "controller/daemon/safety_loop.h"
 #include "controller/daemon/software_version.h"
-#include "controller/daemon/sqlite_store.h"
 #include "hal/device_proto_hash.h"
 
 namespace rfneedle::daemon {
@@ -204,11 +204,11 @@ int run(const std::vector<std::string>& args) {
     spdlog::warn("thread stacks not limited to {} KiB; threads get the default size",
                  kThreadStackBytes / 1024);
   }
-  SqliteStoreOpen opened =
-      SqliteStore::open((std::filesystem::path(settings.data_dir) / "rfneedle.db").string());
-  if (!opened.ok()) {
-    spdlog::critical("{}", opened.error);
-    return 1;
+  // A store that cannot be used never stops the device coming up: it stays in
+  // ServiceLock, naming the reason, and never energizes (SR-86).
+  DeviceStore opened = open_device_store(settings.data_dir);
+  for (const std::string& note : opened.notes) {
+    spdlog::info("{}", note);
   }
   Store& store = *opened.store;
 
@@ -220,6 +220,7 @@ int run(const std::vector<std::string>& args) {
   CoreGatewayOptions gateway_options;
   gateway_options.software_version = kSoftwareVersion;
   gateway_options.configuration_hash = config.fingerprint;
+  gateway_options.store_unusable = opened.unusable;
   CoreGateway gateway(service_io, loop, store, gateway_options);
 
   ApiOptions api;

@@ -249,4 +249,18 @@ std::optional<std::uint64_t> MemoryStore::last_audit_id() {
   return audit_.empty() ? 0 : audit_.back().id;
 }
 
+std::optional<WallMs> MemoryStore::latest_record_at() {
+  WallMs latest = 0;
+  for (const StoredEvent& e : events_) latest = std::max(latest, e.at);
+  for (const StoredLatch& l : latches_) latest = std::max(latest, l.at);
+  for (const auto& [id, s] : sessions_) {
+    latest = std::max({latest, s.opened_at, s.closed_at.value_or(0)});
+  }
+  for (const auto& [id, p] : pulses_) latest = std::max(latest, p.started_at);
+  for (const BoardIdentity& b : boards_) latest = std::max(latest, b.seen_at);
+  for (const StoredCalibration& c : calibrations_) latest = std::max(latest, c.at);
+  for (const AuditEntry& a : audit_) latest = std::max(latest, a.at);
+  return latest;
+}
+
 }  // namespace rfneedle::daemon

@@ -50,6 +50,7 @@ class MemoryStore final : public Store {
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
   [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
+  [[nodiscard]] std::optional<WallMs> latest_record_at() override;
 
  private:
   std::vector<StoredEvent> events_;

@@ -252,6 +252,13 @@ void SafetyLoop::handle_input(LoopInput& input, Instant now) {
     case LoopInput::Kind::kCalibrationStored:
       calibrations_.stored(input.value, input.calibration, core_, now);
       break;
+    case LoopInput::Kind::kStoreCondition:
+      if (!core_.on_store_condition(store_condition_of(input.value),
+                                    store_condition_present(input.value), now)) {
+        log(Level::kError, "a store condition the core does not take from the store",
+            static_cast<std::int64_t>(input.value));
+      }
+      break;
     case LoopInput::Kind::kRequest: {
       LoopReply reply;
       reply.response = handle_request(input.request, now, reply);

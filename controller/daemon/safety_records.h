@@ -65,14 +65,32 @@ struct CalibrationOutcome {
 // Service → safety: an operator request (answered by exactly one LoopReply, in order), or
 // one of the store's answers, which are never refused.
 struct LoopInput {
-  enum class Kind : std::uint8_t { kRequest, kRecordStored, kPulseIdsReserved, kCalibrationStored };
+  enum class Kind : std::uint8_t {
+    kRequest,
+    kRecordStored,
+    kPulseIdsReserved,
+    kCalibrationStored,
+    kStoreCondition,
+  };
   Kind kind = Kind::kRequest;
   // kRecordStored: the pulse ID; kPulseIdsReserved: the ceiling; kCalibrationStored: the
-  // store's ID of `calibration`.
+  // store's ID of `calibration`; kStoreCondition: store_condition_value (issue 10).
   std::uint64_t value = 0;
   CoreRequest request;
   core::CalibrationRecord calibration;  // kCalibrationStored: the record the ID belongs to
 };
+
+// A store condition for the core (Core::on_store_condition) packed into LoopInput::value.
+[[nodiscard]] constexpr std::uint64_t store_condition_value(core::Condition condition,
+                                                            bool present) {
+  return (static_cast<std::uint64_t>(core::index(condition)) << 1) | (present ? 1u : 0u);
+}
+[[nodiscard]] constexpr core::Condition store_condition_of(std::uint64_t value) {
+  return static_cast<core::Condition>(value >> 1);
+}
+[[nodiscard]] constexpr bool store_condition_present(std::uint64_t value) {
+  return (value & 1u) != 0;
+}
 
 // Safety → service: the core's answer to the oldest unanswered request.
 struct LoopReply {

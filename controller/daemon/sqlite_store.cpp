@@ -1,7 +1,12 @@
 #include "controller/daemon/sqlite_store.h"
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <stdexcept>
 
 #include "controller/daemon/sqlite_rows.h"
 #include "controller/daemon/sqlite_schema.h"
@@ -53,25 +58,66 @@ std::string quick_check_problems(SQLite::Database& db) {
   return problems;
 }
 
+// A free name beside the store for its copy before a migration to `version`.
+std::string backup_name(const std::string& path, int version) {
+  const std::string base = path + ".before-v" + std::to_string(version);
+  std::string name = base;
+  for (int n = 1; std::filesystem::exists(name); ++n) {
+    name = base + "." + std::to_string(n);
+  }
+  return name;
+}
+
+// The whole store, through SQLite's online backup API; throws when it cannot.
+void back_up(SQLite::Database& db, const std::string& to) {
+  try {
+    SQLite::Database copy(to, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    SQLite::Backup backup(copy, db);
+    if (backup.executeStep() != SQLITE_DONE) {
+      throw std::runtime_error("the copy did not complete");
+    }
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(to, ignored);
+    throw;
+  }
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
 
 SqliteStore::~SqliteStore() = default;
 
-SqliteStoreOpen SqliteStore::open(const std::string& path) {
+SqliteStoreOpen SqliteStore::open(const std::string& path, bool create_when_missing) {
   auto refused = [&](const std::string& reason) {
-    return SqliteStoreOpen{nullptr, "store " + path + ": " + reason};
+    SqliteStoreOpen r;
+    r.error = "store " + path + ": " + reason;
+    return r;
   };
   try {
-    auto db =
-        std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    std::error_code fs_error;
+    const bool exists = std::filesystem::exists(path, fs_error);
+    if (fs_error) {
+      return refused(fs_error.message());
+    }
+    if (!exists && !create_when_missing) {
+      return refused("missing");
+    }
+    auto db = std::make_unique<SQLite::Database>(
+        path, exists ? SQLite::OPEN_READWRITE : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->setBusyTimeout(kBusyTimeoutMs);
-    // Both checks come before anything writes to the file.
+    // Every check comes before anything writes to the file.
     const int version = db->execAndGet("PRAGMA user_version").getInt();
     if (version > kSchemaVersion) {
       return refused("schema version " + std::to_string(version) + " is newer than this build's (" +
                      std::to_string(kSchemaVersion) + "); use the build that wrote it");
+    }
+    if (exists && version == 0 &&
+        db->execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0) {
+      return refused(
+          "the file exists but holds no store (no schema); it is left as it is, and no new "
+          "store is made over it");
     }
     const std::string problems = quick_check_problems(*db);
     if (!problems.empty()) {
@@ -82,8 +128,22 @@ SqliteStoreOpen SqliteStore::open(const std::string& path) {
       return refused("cannot use WAL (journal mode stays " + mode + ")");
     }
     db->exec("PRAGMA synchronous = FULL");
+    SqliteStoreOpen opened;
+    opened.created = !exists;
+    if (exists && version < kSchemaVersion) {
+      opened.backup_path = backup_name(path, kSchemaVersion);
+      try {
+        back_up(*db, opened.backup_path);
+      } catch (const std::exception& e) {
+        return refused("the copy before the migration from schema version " +
+                       std::to_string(version) + " to " + opened.backup_path +
+                       " failed, so the store was not migrated: " + e.what());
+      }
+      opened.migrated_from = version;
+    }
     migrate(*db, version);
-    return {std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db))), {}};
+    opened.store = std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+    return opened;
   } catch (const std::exception& e) {
     return refused(e.what());
   } catch (...) {
@@ -227,6 +287,19 @@ std::uint64_t SqliteStore::reserved_pulse_ids() {
   return guarded(std::uint64_t{0}, [&] {
     return u64(
         db_->execAndGet("SELECT coalesce((SELECT up_to FROM pulse_id_reservation), 0)").getInt64());
+  });
+}
+
+std::optional<WallMs> SqliteStore::latest_record_at() {
+  return guarded(std::optional<WallMs>{}, [&]() -> std::optional<WallMs> {
+    return db_
+        ->execAndGet(
+            "SELECT COALESCE(MAX(m), 0) FROM ("
+            "SELECT MAX(at) AS m FROM events UNION ALL SELECT MAX(at) FROM latches "
+            "UNION ALL SELECT MAX(opened_at) FROM sessions UNION ALL SELECT MAX(closed_at) FROM sessions "
+            "UNION ALL SELECT MAX(started_at) FROM pulses UNION ALL SELECT MAX(at) FROM boards "
+            "UNION ALL SELECT MAX(at) FROM calibrations UNION ALL SELECT MAX(at) FROM audit)")
+        .getInt64();
   });
 }
 

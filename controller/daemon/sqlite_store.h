@@ -21,16 +21,24 @@ class SqliteStore;
 struct SqliteStoreOpen {
   std::unique_ptr<SqliteStore> store;
   std::string error;  // names the file and the reason; set when store is empty
+  bool created = false;     // the file did not exist: a new store was made
+  int migrated_from = -1;   // the schema version it was migrated from; -1: none was needed
+  std::string backup_path;  // the copy made before that migration (SQLite's backup API)
 
   [[nodiscard]] bool ok() const { return store != nullptr; }
 };
 
 class SqliteStore final : public Store {
  public:
-  // Opens the store at `path`, creating it when missing and migrating it to this build's
-  // schema. Refuses a file that is not a store, fails `PRAGMA quick_check`, or has a
-  // newer schema version than this build's; a refused file is left unchanged.
-  [[nodiscard]] static SqliteStoreOpen open(const std::string& path);
+  // Opens the store at `path`, creating it when missing (and `create_when_missing`) and
+  // migrating it to this build's schema. Refuses a file that is not a store, holds no
+  // schema (a store is never created over an existing file), fails `PRAGMA quick_check`,
+  // or has a newer schema version than this build's; a refused file is left unchanged.
+  // Before a migration the whole store is copied with SQLite's online backup API to
+  // `<path>.before-v<this build's version>` (`.1`, `.2`... when that exists); a copy that
+  // fails refuses the store, unmigrated.
+  [[nodiscard]] static SqliteStoreOpen open(const std::string& path,
+                                            bool create_when_missing = true);
 
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
@@ -75,6 +83,7 @@ class SqliteStore final : public Store {
   [[nodiscard]] bool append_audit(AuditEntry& entry) override;
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
   [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
+  [[nodiscard]] std::optional<WallMs> latest_record_at() override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

@@ -209,6 +209,11 @@ class Store {
   // a check of the chain must know it read everything (STYLE: a check that did not run
   // never counts as passed).
   [[nodiscard]] virtual std::optional<std::uint64_t> last_audit_id() = 0;
+
+  // The latest time any record carries (events, latches, sessions, pulses, board
+  // identities, calibrations, audit), 0 when there is none, or nothing when the store
+  // cannot be read: a wall clock earlier than it holds arming (SR-87).
+  [[nodiscard]] virtual std::optional<WallMs> latest_record_at() = 0;
 };
 
 }  // namespace rfneedle::daemon

@@ -31,6 +31,8 @@ const CONDITIONS: Record<string, string> = {
   cartridge_at_limit: "Cartridge at its pulse limit",
   display_stale: "Touchscreen heartbeat stale",
   board_setup_refused: "A board refused its set-up",
+  store_failed: "Records cannot be stored: next pulse blocked",
+  clock_behind_records: "Clock earlier than the stored records: service must confirm the time",
   board_setup_pending: "Board set-up pending",
   inter_pulse_interval: "Inter-pulse interval",
   record_not_stored: "Pulse record not yet stored",
@@ -73,6 +75,7 @@ const CONDITIONS: Record<string, string> = {
   self_test_failed: "Self-test failed",
   repeated_fault: "Repeated fault (3 of one kind in the session)",
   internal_invariant: "Internal error",
+  store_unusable: "Record store unusable: service required",
 };
 
 export function conditionText(name: string): string {

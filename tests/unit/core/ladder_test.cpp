@@ -26,6 +26,8 @@ const std::map<Condition, Action>& design_rungs() {
       {C::kCartridgeAtLimit, A::kBlockNextPulse},
       {C::kDisplayStale, A::kBlockNextPulse},
       {C::kBoardSetupRefused, A::kBlockNextPulse},
+      {C::kStoreFailed, A::kBlockNextPulse},
+      {C::kClockBehindRecords, A::kBlockNextPulse},
       {C::kInterPulseInterval, A::kWait},
       {C::kRecordNotStored, A::kWait},
       {C::kBoardSetupPending, A::kWait},
@@ -68,6 +70,7 @@ const std::map<Condition, Action>& design_rungs() {
       {C::kSelfTestFailed, A::kServiceLock},
       {C::kRepeatedFault, A::kServiceLock},
       {C::kInternalInvariant, A::kServiceLock},
+      {C::kStoreUnusable, A::kServiceLock},
   };
   return rungs;
 }

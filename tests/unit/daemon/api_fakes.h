@@ -29,11 +29,19 @@ class FakeGateway final : public DeviceGateway {
   void stop() override { ++stops; }
   [[nodiscard]] const core::Status& status() const override { return status_; }
   [[nodiscard]] bool boards_simulated() const override { return simulated; }
+  [[nodiscard]] std::string store_problem() const override { return problem; }
+  bool confirm_clock() override {
+    const bool was_held = clock_held;
+    clock_held = false;
+    return was_held;
+  }
   void add_listener(DeviceListener& l) override { listeners.push_back(&l); }
   void remove_listener(DeviceListener& l) override { std::erase(listeners, &l); }
 
   core::Status status_;
   bool simulated = false;
+  std::string problem;
+  bool clock_held = false;
   bool hold_replies = false;
   CoreReply next_reply;
   std::mutex mutex;

@@ -92,6 +92,37 @@ TEST_F(ApiServerTest, RequestsWithoutATokenGet401AndTheWrongRoleGets403) {
   EXPECT_EQ(std::get<ServiceReset>(gateway_.requests.back()).reason, "relay replaced");
 }
 
+// Verifies: SR-87
+TEST_F(ApiServerTest, OnlyTheServiceRoleConfirmsTheClockWithAReasonAndItIsAudited) {
+  const std::string op = operator_token();
+  const std::string svc = service_token();
+  on_io([&] { gateway_.clock_held = true; });
+  EXPECT_EQ(post("/api/v1/service/clock/confirm", R"({"reason": "x"})", op).status, 403u);
+  EXPECT_EQ(post("/api/v1/service/clock/confirm", R"({"reason": ""})", svc).error().field(),
+            "reason");
+  on_io([&] { EXPECT_TRUE(gateway_.clock_held); });
+  const Reply confirmed =
+      post("/api/v1/service/clock/confirm", R"({"reason": "set from the time server"})", svc);
+  EXPECT_EQ(confirmed.status, 200u);
+  EXPECT_NE(confirmed.body.find("wall_time"), std::string::npos);
+  on_io([&] {
+    EXPECT_FALSE(gateway_.clock_held);
+    EXPECT_EQ(store_.audit_log.back().route, "/api/v1/service/clock/confirm");
+    EXPECT_NE(store_.audit_log.back().parameters.find("set from the time server"),
+              std::string::npos);
+  });
+  EXPECT_EQ(post("/api/v1/service/clock/confirm", R"({"reason": "again"})", svc).status, 409u);
+}
+
+// Verifies: SR-86
+TEST_F(ApiServerTest, TheStatusCarriesWhatHoldsTheDeviceBecauseOfItsStore) {
+  on_io([&] { gateway_.problem = "store /data/rfneedle.db: quick_check failed"; });
+  const Reply status =
+      send(http::verb::get, "/api/v1/status", "", "application/json", operator_token());
+  EXPECT_EQ(status.status, 200u);
+  EXPECT_NE(status.body.find("quick_check failed"), std::string::npos) << status.body;
+}
+
 // Verifies: SR-73
 TEST_F(ApiServerTest, WrongPinGets401AndLogoutEndsTheToken) {
   const Reply wrong =

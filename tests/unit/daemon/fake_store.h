@@ -194,6 +194,15 @@ class FakeStore final : public Store {
     if (failing) return std::nullopt;
     return audit_log.empty() ? 0 : audit_log.back().id;
   }
+  // Only the events and audit entries count here; 0 when there are none.
+  std::optional<WallMs> latest_record_at() override {
+    std::lock_guard lock(mutex);
+    if (failing) return std::nullopt;
+    WallMs latest = 0;
+    for (const StoredEvent& e : stored_events) latest = std::max(latest, e.at);
+    for (const AuditEntry& a : audit_log) latest = std::max(latest, a.at);
+    return latest;
+  }
 };
 
 }  // namespace rfneedle::daemon::testing

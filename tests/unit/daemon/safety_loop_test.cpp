@@ -3,6 +3,7 @@
 // and a loop whose serial devices are missing.
 #include "controller/daemon/safety_loop.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -104,6 +105,29 @@ class GatewayTest : public ::testing::Test {
     while (loop.channels().inputs.try_pop(in)) out.push_back(std::move(in));
     return out;
   }
+  // The inputs other than store conditions.
+  std::vector<LoopInput> records_inputs() {
+    std::vector<LoopInput> out = inputs();
+    std::erase_if(out, [](const LoopInput& i) { return i.kind == LoopInput::Kind::kStoreCondition; });
+    return out;
+  }
+  // The store conditions sent, in order.
+  static std::vector<std::pair<core::Condition, bool>> store_conditions(
+      const std::vector<LoopInput>& sent) {
+    std::vector<std::pair<core::Condition, bool>> out;
+    for (const LoopInput& i : sent) {
+      if (i.kind == LoopInput::Kind::kStoreCondition) {
+        out.emplace_back(store_condition_of(i.value), store_condition_present(i.value));
+      }
+    }
+    return out;
+  }
+  // A refused write is tried again on the very next pass.
+  static CoreGatewayOptions immediate_retries() {
+    CoreGatewayOptions o;
+    o.store_retry_period = milliseconds(0);
+    return o;
+  }
   static PublishedPulse pulse(std::uint64_t id, core::PulseOutcome outcome) {
     PublishedPulse p;
     p.record.pulse_id = id;
@@ -126,13 +150,13 @@ TEST_F(GatewayTest, ContinuesThePulseIdSeriesPastEveryReservedIdAndReservesAhead
 
 // Verifies: SR-69
 TEST_F(GatewayTest, AcknowledgesAFinalPulseRecordOnlyOnceTheStoreHasIt) {
-  CoreGateway gateway(io, loop, store);
+  CoreGateway gateway(io, loop, store, immediate_retries());
   (void)inputs();
   ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kStarted)));
   ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kCompleted)));
   store.failing = true;
   gateway.pump();
-  EXPECT_TRUE(inputs().empty());
+  EXPECT_TRUE(records_inputs().empty());
   EXPECT_EQ(gateway.unstored(), 2u);
 
   store.failing = false;  // retried on a later pass, in order
@@ -140,7 +164,7 @@ TEST_F(GatewayTest, AcknowledgesAFinalPulseRecordOnlyOnceTheStoreHasIt) {
   ASSERT_EQ(store.pulse_writes.size(), 2u);
   EXPECT_EQ(store.pulse_writes[0].record.outcome, core::PulseOutcome::kStarted);
   EXPECT_EQ(store.pulse_writes[1].record.outcome, core::PulseOutcome::kCompleted);
-  const auto sent = inputs();
+  const auto sent = records_inputs();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].kind, LoopInput::Kind::kRecordStored);
   EXPECT_EQ(sent[0].value, 11u);
@@ -181,7 +205,7 @@ TEST_F(GatewayTest, ReservesMorePulseIdsOnceHalfTheWindowIsUsed) {
 }
 
 TEST_F(GatewayTest, StoresEventsInOrderBeforeListenersHearOfThemWithTheirIds) {
-  CoreGateway gateway(io, loop, store);
+  CoreGateway gateway(io, loop, store, immediate_retries());
   RecordingListener listener;
   gateway.add_listener(listener);
   PublishedEvent e;
@@ -278,7 +302,7 @@ TEST_F(GatewayTest, RecordsACompletedCalibrationBeforeAnsweringAndSendsItsIdBack
 
 // Verifies: SR-66, SR-69
 TEST_F(GatewayTest, RetriesACalibrationRecordTheStoreRefused) {
-  CoreGateway gateway(io, loop, store);
+  CoreGateway gateway(io, loop, store, immediate_retries());
   (void)inputs();
   gateway.request(CompleteCalibration{20'600}, [](const CoreReply&) {});
   (void)inputs();
@@ -291,6 +315,103 @@ TEST_F(GatewayTest, RetriesACalibrationRecordTheStoreRefused) {
   gateway.pump();
   EXPECT_EQ(gateway.unstored(), 0u);
   EXPECT_EQ(store.calibration_log.size(), 1u);
+}
+
+// Verifies: SR-85
+TEST_F(GatewayTest, ARefusedWriteRaisesStoreFailedUntilEverythingHeldIsStored) {
+  CoreGateway gateway(io, loop, store, immediate_retries());
+  (void)inputs();
+  ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kCompleted)));
+  store.failing = true;
+  gateway.pump();
+  EXPECT_EQ(store_conditions(inputs()),
+            (std::vector<std::pair<core::Condition, bool>>{{core::Condition::kStoreFailed, true}}));
+  EXPECT_TRUE(gateway.store_failing());
+  EXPECT_THAT(gateway.store_problem(), ::testing::HasSubstr("pulse record"));
+  gateway.pump();  // still refused: raised once, the record still held
+  EXPECT_TRUE(store_conditions(inputs()).empty());
+  EXPECT_EQ(gateway.unstored(), 1u);
+
+  store.failing = false;
+  gateway.pump();
+  const auto sent = inputs();
+  EXPECT_EQ(store_conditions(sent),
+            (std::vector<std::pair<core::Condition, bool>>{{core::Condition::kStoreFailed, false}}));
+  EXPECT_EQ(store.final_pulses().size(), 1u);
+  EXPECT_FALSE(gateway.store_failing());
+  EXPECT_EQ(gateway.store_problem(), "");
+}
+
+// Verifies: SR-85
+TEST_F(GatewayTest, ARefusedSessionRecordIsKeptAndRetriedInsteadOfLost) {
+  CoreGateway gateway(io, loop, store, immediate_retries());
+  (void)inputs();
+  gateway.request(OpenSession{}, [](const CoreReply&) {});
+  (void)inputs();
+  ASSERT_TRUE(loop.channels().replies.try_push(LoopReply{core::Response::accepted(), 3, {}}));
+  store.failing = true;
+  gateway.pump();
+  EXPECT_TRUE(store.session_list.empty());
+  EXPECT_TRUE(gateway.store_failing());
+  store.failing = false;
+  gateway.pump();
+  ASSERT_EQ(store.session_list.size(), 1u);
+  EXPECT_EQ(store.session_list[0].id, 3u);
+  EXPECT_FALSE(gateway.store_failing());
+}
+
+TEST_F(GatewayTest, ARefusingStoreIsTriedAgainOnlyOncePerRetryPeriod) {
+  CoreGatewayOptions o;
+  o.store_retry_period = std::chrono::hours(1);
+  CoreGateway gateway(io, loop, store, o);
+  ASSERT_TRUE(loop.channels().pulses.try_push(pulse(11, core::PulseOutcome::kCompleted)));
+  store.failing = true;
+  gateway.pump();
+  store.failing = false;
+  gateway.pump();
+  EXPECT_EQ(gateway.unstored(), 1u);
+  EXPECT_TRUE(gateway.store_failing());
+}
+
+// Verifies: SR-86
+TEST_F(GatewayTest, AStoreUnusableAtStartUpLocksTheCoreAndNamesTheReason) {
+  CoreGatewayOptions o;
+  o.store_unusable = "store /data/rfneedle.db: quick_check failed: page 7 is never used";
+  CoreGateway gateway(io, loop, store, o);
+  EXPECT_EQ(store_conditions(inputs()), (std::vector<std::pair<core::Condition, bool>>{
+                                            {core::Condition::kStoreUnusable, true}}));
+  EXPECT_THAT(gateway.store_problem(), ::testing::HasSubstr("quick_check failed"));
+}
+
+// Verifies: SR-87
+TEST_F(GatewayTest, AWallClockEarlierThanTheLatestRecordIsHeldUntilConfirmed) {
+  StoredEvent e;
+  e.at = 1'800'000'000'000;  // 2027-01-15
+  ASSERT_TRUE(store.append_event(e));
+  CoreGatewayOptions o;
+  o.wall_now = [] { return WallMs{1'700'000'000'000}; };  // 2023-11-14
+  CoreGateway gateway(io, loop, store, o);
+  EXPECT_EQ(store_conditions(inputs()), (std::vector<std::pair<core::Condition, bool>>{
+                                            {core::Condition::kClockBehindRecords, true}}));
+  EXPECT_THAT(gateway.store_problem(), ::testing::HasSubstr("2023-11-14T22:13:20Z"));
+  EXPECT_THAT(gateway.store_problem(), ::testing::HasSubstr("2027-01-15T08:00:00Z"));
+  EXPECT_TRUE(gateway.confirm_clock());
+  EXPECT_EQ(store_conditions(inputs()), (std::vector<std::pair<core::Condition, bool>>{
+                                            {core::Condition::kClockBehindRecords, false}}));
+  EXPECT_EQ(gateway.store_problem(), "");
+  EXPECT_FALSE(gateway.confirm_clock());
+}
+
+// Verifies: SR-87
+TEST_F(GatewayTest, AClockAtOrAfterTheLatestRecordIsNotHeld) {
+  StoredEvent e;
+  e.at = 1'700'000'000'000;
+  ASSERT_TRUE(store.append_event(e));
+  CoreGatewayOptions o;
+  o.wall_now = [] { return WallMs{1'700'000'000'000}; };
+  CoreGateway gateway(io, loop, store, o);
+  EXPECT_TRUE(store_conditions(inputs()).empty());
+  EXPECT_FALSE(gateway.confirm_clock());
 }
 
 // Verifies: SR-66
