@@ -38,6 +38,7 @@ enum class RouteId : std::uint8_t {
   kEvents,
   kSessions,
   kSession,
+  kPatientCourse,
   kStream,
   kServiceEnter,
   kServiceExit,
@@ -94,6 +95,7 @@ constexpr std::array kRoutes = {
     Route{"GET", "events", Access::kToken, RouteId::kEvents},
     Route{"GET", "sessions", Access::kToken, RouteId::kSessions},
     Route{"GET", "sessions/{}", Access::kToken, RouteId::kSession},
+    Route{"GET", "patients/{}/course", Access::kOperator, RouteId::kPatientCourse},
     Route{"GET", "stream", Access::kTokenOrDisplay, RouteId::kStream},
     Route{"POST", "service/enter", Access::kService, RouteId::kServiceEnter},
     Route{"POST", "service/exit", Access::kService, RouteId::kServiceExit},
@@ -391,6 +393,8 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return respond(sessions(query));
     case RouteId::kSession:
       return respond(session(argument));
+    case RouteId::kPatientCourse:
+      return respond(patient_course(argument));
     case RouteId::kStream:
       return respond(error(400, "WebSocket upgrade required", "Upgrade", "websocket"));
     case RouteId::kServiceEnter:
