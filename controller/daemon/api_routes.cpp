@@ -10,6 +10,7 @@
 #include "controller/daemon/api_service.h"
 #include "controller/daemon/api_validation.h"
 #include "controller/daemon/course.h"
+#include "controller/daemon/session_export.h"
 
 namespace rfneedle::daemon {
 namespace {
@@ -277,6 +278,47 @@ HttpResponse ApiService::sessions(std::string_view query) {
     }
   }
   return {200, to_json(out)};
+}
+
+HttpResponse ApiService::session_export(std::string_view id_text, std::string_view query,
+                                        const Caller& caller) {
+  const std::string route = "/api/v1/sessions/" + std::string(id_text) + "/export";
+  const std::string parameters = std::string(query);
+  const auto answer = [&](HttpResponse response) {
+    std::string result = std::to_string(response.status);
+    if (response.status >= 400) {
+      api::ErrorBody e;
+      if (!parse_json(response.body, e)) {
+        result += " " + e.error() + (e.field().empty() ? "" : " (" + e.field() + ")");
+      }
+    }
+    if (!audit(caller, route, parameters, result)) {
+      return error_response(
+          503, error_body("the audit log could not be written", "", "audited before answered"));
+    }
+    return response;
+  };
+  std::uint64_t id = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc{} || end != id_text.data() + id_text.size() || id_text.empty()) {
+    return answer(bad_request(error_body("wrong type", "id", "a session ID (unsigned integer)")));
+  }
+  std::optional<ExportFormat> format;
+  if (query == "format=csv") format = ExportFormat::kCsv;
+  if (query == "format=json") format = ExportFormat::kJson;
+  if (query == "format=fhir") format = ExportFormat::kFhir;
+  if (!format) {
+    return answer(bad_request(error_body("unknown format", "format", "format=csv|json|fhir")));
+  }
+  const auto found = store_.session(id);
+  if (!found) {
+    return answer(error_response(404, error_body("no such session", "id", "a stored session's ID")));
+  }
+  const std::vector<std::string> after_care(presets_.after_care().begin(),
+                                            presets_.after_care().end());
+  SessionExport out = export_session(*found, store_.pulses_of_session(id), after_care, *format,
+                                     caller.identity && caller.identity->role == Role::kOperator);
+  return answer(HttpResponse{200, std::move(out.body), std::move(out.content_type)});
 }
 
 HttpResponse ApiService::patient_course(std::string_view encoded_ref) {

@@ -196,6 +196,9 @@ class ApiService final : public DeviceListener {
   [[nodiscard]] HttpResponse sessions(std::string_view query);
   [[nodiscard]] HttpResponse session(std::string_view id);
   [[nodiscard]] HttpResponse patient_course(std::string_view encoded_ref);
+  // Audited, like a mutating request: a record leaving the device (503 when unrecorded).
+  [[nodiscard]] HttpResponse session_export(std::string_view id, std::string_view query,
+                                            const Caller& caller);
   [[nodiscard]] HttpResponse status_now() const;
   [[nodiscard]] api::Presets presets_now();
 

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "controller/daemon/api_json.h"
 #include "tests/unit/daemon/api_server_fixture.h"
 
@@ -478,4 +481,72 @@ TEST_F(ApiServerTest, AnOperatorStreamsWithATokenButSendsNoHeartbeat) {
 }
 
 }  // namespace
+TEST_F(ApiServerTest, ASessionExportsAsCsvJsonOrAFhirBundleAndEveryExportIsAudited) {
+  on_io([this] {
+    SessionRecord s;
+    s.id = 5;
+    s.patient_ref = "P-2026-0042";
+    s.operator_id = "alice";
+    s.area = core::BodyArea::kCheek;
+    s.cartridge_serial = "CART0001";
+    s.generator_serial = "GEN-7";
+    s.opened_at = days_before_today(0);
+    s.closed_at = days_before_today(0) + 600'000;
+    s.outcome = "closed";
+    store_.session_list.push_back(s);
+    StoredPulse p;
+    p.record.pulse_id = 9;
+    p.record.session_id = 5;
+    p.record.outcome = core::PulseOutcome::kCompleted;
+    p.record.delivered_energy = Microjoules{1'000'000};
+    p.record.impedance_min = Ohms{180};
+    p.record.impedance_mean = Ohms{200};
+    p.record.impedance_max = Ohms{230};
+    p.area = core::BodyArea::kCheek;
+    p.operator_id = "alice";
+    store_.pulse_writes.push_back(p);
+  });
+  const std::string op = operator_token();
+  const std::size_t audited = audit_log().size();
+  Reply r = get("/api/v1/sessions/5/export?format=fhir", op);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  google::protobuf::Struct bundle;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.body, &bundle).ok()) << r.body;
+  EXPECT_EQ(bundle.fields().at("resourceType").string_value(), "Bundle");
+  std::vector<std::string> types;
+  for (const auto& e : bundle.fields().at("entry").list_value().values()) {
+    types.push_back(
+        e.struct_value().fields().at("resource").struct_value().fields().at("resourceType").string_value());
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"Procedure", "Device", "Device", "Observation",
+                                             "Observation"}));
+  EXPECT_NE(r.body.find("P-2026-0042"), std::string::npos);
+  EXPECT_NE(r.body.find("After-care: "), std::string::npos);
+  EXPECT_NE(r.body.find(R"("value":1)"), std::string::npos) << r.body;  // 1 J delivered
+  r = get("/api/v1/sessions/5/export?format=csv", op);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body.rfind("session_id,patient_ref,", 0), 0u);
+  EXPECT_NE(r.body.find("\r\n5,P-2026-0042,alice,9,"), std::string::npos) << r.body;
+  r = get("/api/v1/sessions/5/export?format=json", op);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("P-2026-0042"), std::string::npos);
+  // The service role gets the record without the patient reference.
+  const std::string service = service_token();
+  for (const char* format : {"csv", "json", "fhir"}) {
+    r = get(std::string("/api/v1/sessions/5/export?format=") + format, service);
+    ASSERT_EQ(r.status, 200u) << format;
+    EXPECT_EQ(r.body.find("P-2026-0042"), std::string::npos) << format << ": " << r.body;
+  }
+  EXPECT_EQ(get("/api/v1/sessions/5/export?format=xml", op).error().field(), "format");
+  EXPECT_EQ(get("/api/v1/sessions/77/export?format=csv", op).status, 404u);
+  const std::vector<AuditEntry> log = audit_log();
+  ASSERT_EQ(log.size(), audited + 8 + 1);  // the service log-in too
+  EXPECT_EQ(log.back().route, "/api/v1/sessions/77/export");
+  EXPECT_EQ(log.back().parameters, "format=csv");
+  EXPECT_EQ(log.back().result.rfind("404", 0), 0u);
+  // Unrecorded, an export is not answered.
+  on_io([this] { store_.fail_audit = true; });
+  EXPECT_EQ(get("/api/v1/sessions/5/export?format=csv", op).status, 503u);
+}
+
 }  // namespace rfneedle::daemon
