@@ -156,7 +156,8 @@ Checked<core::SessionRequest> to_session_request(const api::OpenSessionRequest& 
     }
     out.screening.yes.push_back(answer == api::YES);
   }
-  for (const auto& [key, answer] : request.checklist()) {
+  for (const auto& entry : request.checklist()) {
+    const std::string& key = entry.first;
     const bool known = std::any_of(items.begin(), items.end(),
                                    [&](const core::ScreeningItem& i) { return i.id == key; });
     if (!known) {
