@@ -46,21 +46,61 @@ class Bounds {
       fail(field, "above the plausible maximum of " + std::to_string(sane_max));
     }
   }
-  void require(bool holds, std::string_view field, std::string_view reason) {
+  void require(bool holds, std::string_view field, const std::string& reason) {
+    if (!holds) {
+      fail(field, reason);
+    }
+  }
+  void require(bool holds, std::string_view field, const char* reason) {
     if (!holds) {
       fail(field, std::string(reason));
     }
   }
   [[nodiscard]] const std::optional<ConfigError>& error() const { return error_; }
+  // The entry of the repeated field that the following checks are about (its line is the
+  // one reported), or -1 for none.
+  void at_entry(int index) { entry_ = index; }
 
  private:
   void fail(std::string_view field, std::string reason) {
     if (!error_) {
-      error_ = ConfigError{std::string(field), std::move(reason)};
+      error_ = ConfigError{std::string(field), std::move(reason), 0, entry_};
     }
   }
   std::optional<ConfigError> error_;
+  int entry_ = -1;
 };
+
+// The 1-based line of `path` (dotted field names from DeviceConfig; `entry` picks the entry
+// of the first repeated field on it) in the parsed text; 0 when the text does not set it.
+int line_of(const google::protobuf::TextFormat::ParseInfoTree& root, std::string_view path,
+            int entry) {
+  const google::protobuf::Descriptor* d = pb::DeviceConfig::descriptor();
+  const google::protobuf::TextFormat::ParseInfoTree* tree = &root;
+  int line = 0;
+  while (!path.empty() && d != nullptr && tree != nullptr) {
+    const std::size_t dot = path.find('.');
+    const std::string name(path.substr(0, dot));
+    path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(name);
+    if (f == nullptr) {
+      break;
+    }
+    int index = -1;
+    if (f->is_repeated()) {
+      index = entry < 0 ? 0 : entry;
+      entry = -1;
+    }
+    const auto location = tree->GetLocation(f, index);
+    if (location.line < 0) {
+      break;  // not in the text: a later component cannot be either
+    }
+    line = location.line + 1;
+    d = f->message_type();
+    tree = d == nullptr ? nullptr : tree->GetTreeForNested(f, index);
+  }
+  return line;
+}
 
 void check_limits(const pb::DeviceConfig& m, Bounds& b) {
   const auto& s = m.skin();
@@ -157,7 +197,9 @@ void check_limits(const pb::DeviceConfig& m, Bounds& b) {
 void check_presets(const pb::DeviceConfig& m, Bounds& b) {
   std::array<bool, kBodyAreaCount> seen{};
   const auto& e = m.envelope();
+  int entry = 0;
   for (const auto& preset : m.preset()) {
+    b.at_entry(entry++);
     const auto area = static_cast<std::size_t>(preset.area());
     b.require(!seen[area], "preset.area", "a body area appears twice");
     seen[area] = true;
@@ -173,6 +215,52 @@ void check_presets(const pb::DeviceConfig& m, Bounds& b) {
     b.require(preset.depth_min_um() % e.depth_step_um() == 0 &&
                   preset.depth_max_um() % e.depth_step_um() == 0,
               "preset.depth_min_um", "not a multiple of the depth step");
+  }
+  b.at_entry(-1);
+}
+
+bool is_item_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (const char ch : id) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Configured items replace the DESIGN 4 list: they may reword it and add items, but every
+// default contraindication stays, as a contraindication (narrowing, never widening).
+void check_screening(const pb::DeviceConfig& m, Bounds& b) {
+  const auto& items = m.screening().item();
+  for (int i = 0; i < items.size(); ++i) {
+    b.at_entry(i);
+    const pb::ScreeningItem& item = items.Get(i);
+    b.require(is_item_id(item.id()), "screening.item.id",
+              "must be 1 to 64 of a-z, 0-9 and _");
+    b.require(!item.text().empty() && item.text().size() <= 200, "screening.item.text",
+              "must be 1 to 200 bytes");
+    for (int j = 0; j < i; ++j) {
+      b.require(items.Get(j).id() != item.id(), "screening.item.id",
+                "'" + item.id() + "' appears twice");
+    }
+  }
+  b.at_entry(-1);
+  if (items.empty()) {
+    return;  // the defaults
+  }
+  for (const ScreeningItem& d : default_screening_items()) {
+    if (d.kind != ScreeningKind::kContraindication) {
+      continue;
+    }
+    bool kept = false;
+    for (const pb::ScreeningItem& item : items) {
+      kept = kept || (item.id() == d.id && item.kind() == pb::CONTRAINDICATION);
+    }
+    b.require(kept, "screening.item",
+              "the contraindication '" + d.id + "' can be reworded, never removed or made advisory");
   }
 }
 
@@ -243,6 +331,14 @@ CoreConfig to_core(const pb::DeviceConfig& m) {
         Micrometres{preset.depth_min_um()}, Micrometres{preset.depth_max_um()},
         preset.cartridge() == pb::BODY ? CartridgeKind::kBody : CartridgeKind::kFace};
   }
+  if (!m.screening().item().empty()) {
+    c.screening.clear();
+    for (const pb::ScreeningItem& item : m.screening().item()) {
+      c.screening.push_back({item.id(), item.text(),
+                             item.kind() == pb::ADVISORY ? ScreeningKind::kAdvisory
+                                                         : ScreeningKind::kContraindication});
+    }
+  }
   return c;
 }
 
@@ -274,6 +370,8 @@ ConfigLoad load_config(std::string_view text) {
   google::protobuf::TextFormat::Parser parser;
   ParseErrors errors;
   parser.RecordErrorsTo(&errors);
+  google::protobuf::TextFormat::ParseInfoTree locations;
+  parser.WriteLocationsTo(&locations);
   if (!parser.ParseFromString(std::string(text), &message)) {
     return {std::nullopt,
             {},
@@ -284,10 +382,13 @@ ConfigLoad load_config(std::string_view text) {
   if (!bounds.error()) {
     check_presets(message, bounds);  // relies on a sound envelope (depth step > 0)
   }
+  check_screening(message, bounds);
   hal::HandshakePolicy boards = to_policy(message.boards());
   check_boards(message.boards(), bounds);
   if (bounds.error()) {
-    return {std::nullopt, {}, *bounds.error()};
+    ConfigError e = *bounds.error();
+    e.line = line_of(locations, e.field, e.entry);
+    return {std::nullopt, {}, std::move(e)};
   }
   return {to_core(message), std::move(boards), {}};
 }

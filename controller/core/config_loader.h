@@ -16,6 +16,8 @@ namespace rfneedle::core {
 struct ConfigError {
   std::string field;
   std::string reason;
+  int line = 0;    // 1-based, in the text; 0 when the text does not set the field
+  int entry = -1;  // the entry of a repeated field it is about; -1 for none
 };
 
 // The board firmware this build was verified against, accepted when the configuration

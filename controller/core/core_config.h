@@ -131,7 +131,38 @@ inline constexpr AreaPresets kDefaultPresets = {{
     {Micrometres{2000}, Micrometres{5000}, CartridgeKind::kBody},  // abdomen
     {Micrometres{2000}, Micrometres{5000}, CartridgeKind::kBody},  // thighs
     {Micrometres{2000}, Micrometres{5000}, CartridgeKind::kBody},  // arms
+    {Micrometres{1000}, Micrometres{2000}, CartridgeKind::kFace},  // chin
+    {Micrometres{500}, Micrometres{1500}, CartridgeKind::kFace},   // scalp
+    {Micrometres{2000}, Micrometres{5000}, CartridgeKind::kBody},  // hips
+    {Micrometres{2000}, Micrometres{5000}, CartridgeKind::kBody},  // legs
 }};
+
+// DESIGN 4 screening items, in the order they are asked. Configuration may reword them and
+// add items, never remove a contraindication or make it advisory (the loader checks).
+[[nodiscard]] inline ScreeningItems default_screening_items() {
+  using K = ScreeningKind;
+  return {
+      {"active_infection_cold_sores_or_warts", "active infection, cold sores or warts in the area",
+       K::kContraindication},
+      {"active_acne", "active acne", K::kContraindication},
+      {"keloids", "keloids or raised scarring", K::kContraindication},
+      {"eczema_psoriasis_rosacea", "eczema, psoriasis or rosacea in the area", K::kContraindication},
+      {"changing_moles_or_growths", "moles or growths that change or bleed", K::kContraindication},
+      {"anticoagulants_or_bleeding_disorder", "anticoagulants or bleeding disorder",
+       K::kContraindication},
+      {"diabetes", "diabetes", K::kContraindication},
+      {"compromised_immune_system", "a compromised immune system", K::kContraindication},
+      {"chemotherapy_or_radiation", "chemotherapy or radiation", K::kContraindication},
+      {"pregnancy", "pregnancy", K::kContraindication},
+      {"implant_or_metal_in_area", "implanted electronic device or metal in the area",
+       K::kContraindication},
+      {"isotretinoin_last_6_months", "isotretinoin in the last 6 months", K::kContraindication},
+      {"under_18", "under 18", K::kContraindication},
+      {"smoking_last_2_weeks", "smoking in the last 2 weeks", K::kAdvisory},
+      {"retinol_vitamin_c_or_glycolic_acid", "retinol, vitamin C serum or glycolic acid on the area",
+       K::kAdvisory},
+  };
+}
 
 struct CoreConfig {
   SkinLimits skin;
@@ -146,6 +177,7 @@ struct CoreConfig {
   Envelope envelope;
   CalibrationLimits calibration;
   AreaPresets presets = kDefaultPresets;
+  ScreeningItems screening = default_screening_items();
 };
 
 }  // namespace rfneedle::core

@@ -41,6 +41,8 @@ enum class EventKind : std::uint8_t {
   // from the last one the store knew; pulse records reconciled with the generator's log.
   kBoardChanged,
   kPulsesReconciled,
+  // An advisory screening item answered "yes" at the session's opening (detail: its id).
+  kScreeningAdvisory,
 };
 
 struct CoreEvent {
@@ -51,7 +53,8 @@ struct CoreEvent {
   std::optional<Condition> condition;
   State state = State::kConnecting;  // the state after the event
   std::string_view text;             // static text: a reason or a check's name
-  std::string_view detail;           // static text: why a check failed
+  std::string_view detail;           // static text: why a check failed, or the
+                                     // configuration's screening item id
   std::int64_t value = 0;
 };
 

@@ -37,9 +37,18 @@ Response Core::open_session(const SessionRequest& request, Instant now) {
   cartridge_refused_ = false;
   command(CartridgeBind{session_.id(), request.today});
   update_setup_conditions(now);
-  if (request.screening.any_present() && request.screening.clinician_override) {
+  const ScreeningItems& items = config_.screening;
+  if (request.screening.any(items, ScreeningKind::kContraindication) &&
+      request.screening.clinician_override) {
     event(EventKind::kScreeningOverridden, Severity::kWarningLow, now,
           "screening contraindication overridden by a clinician");
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (request.screening.yes[i] && items[i].kind == ScreeningKind::kAdvisory) {
+      event(EventKind::kScreeningAdvisory, Severity::kWarningLow, now,
+            "screening advisory answered yes", 0, std::nullopt,
+            items[i].id);
+    }
   }
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "session opened",
         static_cast<std::int64_t>(session_.id()));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hal/units.h"
 
@@ -23,8 +24,13 @@ enum class BodyArea : std::uint8_t {
   kAbdomen,
   kThighs,
   kArms,
+  // Appended after the first ten so that every earlier value keeps its number.
+  kChin,
+  kScalp,  // hair restoration
+  kHips,
+  kLegs,
 };
-inline constexpr std::size_t kBodyAreaCount = 10;
+inline constexpr std::size_t kBodyAreaCount = 14;
 
 enum class CartridgeKind : std::uint8_t { kFace, kBody, kCalibrationFixture };
 
@@ -62,37 +68,49 @@ struct CartridgeInfo {
   std::int32_t meter_due_day = 0;
 };
 
-// The pre-treatment contraindications (DESIGN 4).
-enum class Contraindication : std::uint8_t {
-  kActiveInfectionOrColdSores,
-  kActiveAcne,
-  kKeloids,
-  kEczemaPsoriasisRosacea,
-  kAnticoagulantsOrBleedingDisorder,
-  kPregnancy,
-  kImplantOrMetalInArea,
-  kIsotretinoinLast6Months,
-  kChemotherapyOrRadiation,
-  kUnder18,
+// The pre-treatment screening (DESIGN 4): its items are configuration. A contraindication
+// answered "yes" blocks arming unless a clinician overrides it with a reason; an advisory
+// item answered "yes" warns and is recorded, and never blocks.
+enum class ScreeningKind : std::uint8_t { kContraindication, kAdvisory };
+
+struct ScreeningItem {
+  std::string id;    // the answer's key: lower case, digits and '_'
+  std::string text;  // the question as the operator reads it
+  ScreeningKind kind = ScreeningKind::kContraindication;
 };
-inline constexpr std::size_t kContraindicationCount = 10;
+
+using ScreeningItems = std::vector<ScreeningItem>;
 
 struct Screening {
-  std::array<bool, kContraindicationCount> present{};  // true: the answer is "yes"
+  // One answer per configured item, in the configuration's order; true: "yes".
+  std::vector<bool> yes;
   bool clinician_override = false;
   std::string override_reason;
 
-  [[nodiscard]] bool any_present() const {
-    for (bool yes : present) {
-      if (yes) {
+  // Every one of `items` answered "no".
+  [[nodiscard]] static Screening all_no(const ScreeningItems& items) {
+    Screening s;
+    s.yes.assign(items.size(), false);
+    return s;
+  }
+  // A "yes" on an item of this kind.
+  [[nodiscard]] bool any(const ScreeningItems& items, ScreeningKind kind) const {
+    for (std::size_t i = 0; i < yes.size() && i < items.size(); ++i) {
+      if (yes[i] && items[i].kind == kind) {
         return true;
       }
     }
     return false;
   }
+  // The rule (SR-60): any contraindication answered "yes" blocks arming unless a clinician
+  // override with a non-empty reason is recorded.
+  [[nodiscard]] bool blocks_arming(const ScreeningItems& items) const {
+    return any(items, ScreeningKind::kContraindication) &&
+           !(clinician_override && !override_reason.empty());
+  }
 };
 
-struct SessionRequest {
+struct SessionRequest {  // screening: answer every item of CoreConfig::screening
   std::string patient_ref;  // pseudonymous
   std::string operator_id;
   BodyArea area = BodyArea::kCheek;
@@ -111,6 +129,5 @@ struct PulseParameters {
 };
 
 [[nodiscard]] std::string_view name(BodyArea area);
-[[nodiscard]] std::string_view name(Contraindication c);
 
 }  // namespace rfneedle::core

@@ -22,34 +22,16 @@ std::string_view name(BodyArea area) {
       return "abdomen";
     case BodyArea::kThighs:
       return "thighs";
+    case BodyArea::kChin:
+      return "chin";
+    case BodyArea::kScalp:
+      return "scalp";
+    case BodyArea::kHips:
+      return "hips";
+    case BodyArea::kLegs:
+      return "legs";
     case BodyArea::kArms:
       return "arms";
-  }
-  return "?";
-}
-
-std::string_view name(Contraindication c) {
-  switch (c) {
-    case Contraindication::kActiveInfectionOrColdSores:
-      return "active infection or cold sores";
-    case Contraindication::kActiveAcne:
-      return "active acne";
-    case Contraindication::kKeloids:
-      return "keloids";
-    case Contraindication::kEczemaPsoriasisRosacea:
-      return "eczema, psoriasis or rosacea in the area";
-    case Contraindication::kAnticoagulantsOrBleedingDisorder:
-      return "anticoagulants or bleeding disorder";
-    case Contraindication::kPregnancy:
-      return "pregnancy";
-    case Contraindication::kImplantOrMetalInArea:
-      return "implanted electronic device or metal in the area";
-    case Contraindication::kIsotretinoinLast6Months:
-      return "isotretinoin in the last 6 months";
-    case Contraindication::kChemotherapyOrRadiation:
-      return "chemotherapy or radiation";
-    case Contraindication::kUnder18:
-      return "under 18";
   }
   return "?";
 }

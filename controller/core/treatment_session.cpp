@@ -34,6 +34,9 @@ Response TreatmentSession::open(const SessionRequest& request, const CartridgeIn
   if (c.needle_count == 0 || c.pulse_limit == 0) {
     return Response::invalid("cartridge", "needle count and pulse limit must be set");
   }
+  if (request.screening.yes.size() != config.screening.size()) {
+    return Response::invalid("screening", "must answer every configured screening item");
+  }
   if (request.screening.clinician_override && request.screening.override_reason.empty()) {
     return Response::invalid("screening.override_reason", "an override needs a reason");
   }
@@ -89,7 +92,7 @@ Response TreatmentSession::arm_check(const CoreConfig& config) const {
   if (Response r = plan_check(config); !r.ok()) {
     return r;
   }
-  if (request_.screening.any_present() && !request_.screening.clinician_override) {
+  if (request_.screening.blocks_arming(config.screening)) {
     return Response::refused("screening found a contraindication and no override is recorded");
   }
   return Response::accepted();

@@ -20,12 +20,12 @@ static_assert(static_cast<int>(core::Action::kServiceLock) + 1 == api::RUNG_SERV
 static_assert(static_cast<int>(core::AlarmPriority::kHigh) + 1 == api::ALARM_PRIORITY_HIGH);
 static_assert(static_cast<int>(core::ClearPolicy::kServiceReset) + 1 ==
               api::CLEAR_POLICY_SERVICE_RESET);
-static_assert(static_cast<int>(core::BodyArea::kArms) + 1 == api::BODY_AREA_ARMS);
+static_assert(static_cast<int>(core::BodyArea::kLegs) + 1 == api::BODY_AREA_LEGS);
 static_assert(static_cast<int>(core::CartridgeKind::kCalibrationFixture) + 1 ==
               api::CARTRIDGE_KIND_CALIBRATION_FIXTURE);
 static_assert(static_cast<int>(core::Severity::kFatal) + 1 == api::SEVERITY_FATAL);
-static_assert(static_cast<int>(core::EventKind::kPulsesReconciled) + 1 ==
-              api::EVENT_KIND_PULSES_RECONCILED);
+static_assert(static_cast<int>(core::EventKind::kScreeningAdvisory) + 1 ==
+              api::EVENT_KIND_SCREENING_ADVISORY);
 static_assert(static_cast<int>(core::PulseOutcome::kNotDelivered) + 1 ==
               api::PULSE_OUTCOME_NOT_DELIVERED);
 static_assert(static_cast<int>(core::PulseKind::kCalibration) + 1 == api::PULSE_KIND_CALIBRATION);
@@ -315,11 +315,13 @@ api::Presets to_api_presets(const core::CoreConfig& config,
   for (const std::string& line : after_care) {
     out.add_after_care(line);
   }
-  const google::protobuf::Descriptor& checklist = *api::Checklist::descriptor();
-  for (int i = 0; i < checklist.field_count(); ++i) {
+  for (const core::ScreeningItem& configured : config.screening) {
     api::ChecklistItem* item = out.add_checklist();
-    item->set_field(checklist.field(i)->name());
-    item->set_text(std::string(core::name(static_cast<core::Contraindication>(i))));
+    item->set_field(configured.id);
+    item->set_text(configured.text);
+    item->set_kind(configured.kind == core::ScreeningKind::kAdvisory
+                       ? api::CHECKLIST_KIND_ADVISORY
+                       : api::CHECKLIST_KIND_CONTRAINDICATION);
   }
   return out;
 }

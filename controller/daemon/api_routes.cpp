@@ -3,11 +3,14 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 
 #include "controller/daemon/api_convert.h"
 #include "controller/daemon/api_json.h"
 #include "controller/daemon/api_service.h"
 #include "controller/daemon/api_validation.h"
+#include "controller/daemon/course.h"
+#include "controller/daemon/session_export.h"
 
 namespace rfneedle::daemon {
 namespace {
@@ -23,6 +26,33 @@ std::optional<HttpResponse> parse(const HttpRequest& request, google::protobuf::
     return bad_request(error_body("unspecified", *field, "a value other than *_UNSPECIFIED"));
   }
   return std::nullopt;
+}
+
+// A path segment's percent-encoding (RFC 3986) undone; empty when malformed or when it
+// decodes to a control character.
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      unsigned value = 0;
+      if (i + 2 >= text.size()) {
+        return std::nullopt;
+      }
+      const auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec != std::errc{} || end != text.data() + i + 3) {
+        return std::nullopt;
+      }
+      c = static_cast<char>(value);
+      i += 2;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return std::nullopt;
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 template <typename T>
@@ -89,11 +119,36 @@ void ApiService::open_session(const HttpRequest& request, const Caller& caller,
   if (auto e = parse(request, body)) {
     return respond(*e);
   }
-  auto checked = to_session_request(body, caller.user(), to_day(options_.wall_now()));
+  const std::int32_t today = to_day(options_.wall_now());
+  const core::ScreeningItems& items = options_.core_config.screening;
+  auto checked = to_session_request(body, items, caller.user(), today);
   if (const auto* e = refusal(checked)) {
     return respond(bad_request(*e));
   }
-  ask_core(OpenSession{std::get<core::SessionRequest>(std::move(checked))}, respond);
+  OpenSession open{std::get<core::SessionRequest>(std::move(checked)), {}, body.course_reason()};
+  // SR-88: an area of this patient treated too recently needs a recorded reason.
+  const auto recent = treated_within(store_.course(open.request.patient_ref), open.request.area,
+                                     today, options_.min_course_interval_days);
+  const std::string interval = std::to_string(options_.min_course_interval_days);
+  if (recent && open.course_reason.empty()) {
+    api::ErrorBody e = error_body(
+        "this area was treated " + std::to_string(recent->days_ago) + " days ago (session " +
+            std::to_string(recent->session_id) + ")",
+        "course_reason",
+        "a reason for a session sooner than " + interval + " days after the last on the area");
+    return respond(error_response(409, e));
+  }
+  if (!recent && !open.course_reason.empty()) {
+    return respond(bad_request(error_body(
+        "nothing to give a reason for", "course_reason",
+        "only for an area treated less than " + interval + " days before")));
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (open.request.screening.yes[i]) {
+      open.screening_yes.push_back(items[i].id);
+    }
+  }
+  ask_core(std::move(open), respond);
 }
 
 void ApiService::set_area(const HttpRequest& request, const Respond& respond) {
@@ -231,10 +286,69 @@ HttpResponse ApiService::sessions(std::string_view query) {
     return bad_request(*e);
   }
   api::SessionList out;
+  std::map<std::string, std::vector<CourseSession>> courses;  // one read per patient
   for (const SessionRecord& s : store_.sessions(std::get<std::uint32_t>(checked))) {
-    *out.add_sessions() = to_api(s);
+    auto it = courses.find(s.patient_ref);
+    if (it == courses.end()) {
+      it = courses.emplace(s.patient_ref, store_.course(s.patient_ref)).first;
+    }
+    api::SessionSummary* summary = out.add_sessions();
+    *summary = to_api(s);
+    if (auto position = position_in(it->second, s.id)) {
+      *summary->mutable_course() = std::move(*position);
+    }
   }
   return {200, to_json(out)};
+}
+
+HttpResponse ApiService::session_export(std::string_view id_text, std::string_view query,
+                                        const Caller& caller) {
+  const std::string route = "/api/v1/sessions/" + std::string(id_text) + "/export";
+  const std::string parameters = std::string(query);
+  const auto answer = [&](HttpResponse response) {
+    std::string result = std::to_string(response.status);
+    if (response.status >= 400) {
+      api::ErrorBody e;
+      if (!parse_json(response.body, e)) {
+        result += " " + e.error() + (e.field().empty() ? "" : " (" + e.field() + ")");
+      }
+    }
+    if (!audit(caller, route, parameters, result)) {
+      return error_response(
+          503, error_body("the audit log could not be written", "", "audited before answered"));
+    }
+    return response;
+  };
+  std::uint64_t id = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc{} || end != id_text.data() + id_text.size() || id_text.empty()) {
+    return answer(bad_request(error_body("wrong type", "id", "a session ID (unsigned integer)")));
+  }
+  std::optional<ExportFormat> format;
+  if (query == "format=csv") format = ExportFormat::kCsv;
+  if (query == "format=json") format = ExportFormat::kJson;
+  if (query == "format=fhir") format = ExportFormat::kFhir;
+  if (!format) {
+    return answer(bad_request(error_body("unknown format", "format", "format=csv|json|fhir")));
+  }
+  const auto found = store_.session(id);
+  if (!found) {
+    return answer(error_response(404, error_body("no such session", "id", "a stored session's ID")));
+  }
+  const std::vector<std::string> after_care(presets_.after_care().begin(),
+                                            presets_.after_care().end());
+  SessionExport out = export_session(*found, store_.pulses_of_session(id), after_care, *format,
+                                     caller.identity && caller.identity->role == Role::kOperator);
+  return answer(HttpResponse{200, std::move(out.body), std::move(out.content_type)});
+}
+
+HttpResponse ApiService::patient_course(std::string_view encoded_ref) {
+  const std::optional<std::string> ref = percent_decoded(encoded_ref);
+  if (!ref || ref->empty() || ref->size() > kMaxPatientRefSize) {
+    return bad_request(error_body("invalid patient reference", "ref",
+                                  "1 to 64 characters, percent-encoded in the path"));
+  }
+  return {200, to_json(to_api_course(*ref, store_.course(*ref), options_.min_course_interval_days))};
 }
 
 HttpResponse ApiService::session(std::string_view id_text) {
@@ -249,6 +363,9 @@ HttpResponse ApiService::session(std::string_view id_text) {
   }
   api::SessionDetail out;
   *out.mutable_session() = to_api(*found);
+  if (auto position = position_in(store_.course(found->patient_ref), id)) {
+    *out.mutable_session()->mutable_course() = std::move(*position);
+  }
   for (const StoredPulse& p : store_.pulses_of_session(id)) {
     *out.add_pulses() = to_api(p);
   }

@@ -38,6 +38,8 @@ enum class RouteId : std::uint8_t {
   kEvents,
   kSessions,
   kSession,
+  kPatientCourse,
+  kSessionExport,
   kStream,
   kServiceEnter,
   kServiceExit,
@@ -95,6 +97,8 @@ constexpr std::array kRoutes = {
     Route{"GET", "events", Access::kToken, RouteId::kEvents},
     Route{"GET", "sessions", Access::kToken, RouteId::kSessions},
     Route{"GET", "sessions/{}", Access::kToken, RouteId::kSession},
+    Route{"GET", "patients/{}/course", Access::kOperator, RouteId::kPatientCourse},
+    Route{"GET", "sessions/{}/export", Access::kToken, RouteId::kSessionExport},
     Route{"GET", "stream", Access::kTokenOrDisplay, RouteId::kStream},
     Route{"POST", "service/enter", Access::kService, RouteId::kServiceEnter},
     Route{"POST", "service/exit", Access::kService, RouteId::kServiceExit},
@@ -394,6 +398,10 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return respond(sessions(query));
     case RouteId::kSession:
       return respond(session(argument));
+    case RouteId::kPatientCourse:
+      return respond(patient_course(argument));
+    case RouteId::kSessionExport:
+      return respond(session_export(argument, query, caller));
     case RouteId::kStream:
       return respond(error(400, "WebSocket upgrade required", "Upgrade", "websocket"));
     case RouteId::kServiceEnter:

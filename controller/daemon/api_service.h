@@ -65,6 +65,8 @@ struct OperatorSeed {
 struct ApiOptions {
   core::CoreConfig core_config;         // presets and the envelope
   std::vector<std::string> after_care;  // empty: default_after_care()
+  // A session on an area treated fewer days before needs a recorded reason (SR-88).
+  std::int32_t min_course_interval_days = 28;
   std::string service_key_hash;         // set at provisioning; "": no service log-in
   std::vector<OperatorSeed> initial_operators;
   // The address the server listens on (ApiServer sets both once bound): a request's Host
@@ -194,6 +196,10 @@ class ApiService final : public DeviceListener {
   [[nodiscard]] HttpResponse events(std::string_view query);
   [[nodiscard]] HttpResponse sessions(std::string_view query);
   [[nodiscard]] HttpResponse session(std::string_view id);
+  [[nodiscard]] HttpResponse patient_course(std::string_view encoded_ref);
+  // Audited, like a mutating request: a record leaving the device (503 when unrecorded).
+  [[nodiscard]] HttpResponse session_export(std::string_view id, std::string_view query,
+                                            const Caller& caller);
   [[nodiscard]] HttpResponse status_now() const;
   [[nodiscard]] api::Presets presets_now();
 

@@ -2,13 +2,12 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
 namespace rfneedle::daemon {
 namespace {
-
-using core::Contraindication;
 
 api::ErrorBody invalid(std::string field, std::string rule, std::string error = "out of range") {
   api::ErrorBody body;
@@ -51,30 +50,6 @@ std::optional<api::ErrorBody> check_range(std::int64_t value, const char* field,
   return std::nullopt;
 }
 
-struct ChecklistField {
-  Contraindication item;
-  api::Answer (api::Checklist::*answer)() const;
-  const char* field;
-};
-
-constexpr std::array<ChecklistField, core::kContraindicationCount> kChecklist = {{
-    {Contraindication::kActiveInfectionOrColdSores, &api::Checklist::active_infection_or_cold_sores,
-     "active_infection_or_cold_sores"},
-    {Contraindication::kActiveAcne, &api::Checklist::active_acne, "active_acne"},
-    {Contraindication::kKeloids, &api::Checklist::keloids, "keloids"},
-    {Contraindication::kEczemaPsoriasisRosacea, &api::Checklist::eczema_psoriasis_rosacea,
-     "eczema_psoriasis_rosacea"},
-    {Contraindication::kAnticoagulantsOrBleedingDisorder,
-     &api::Checklist::anticoagulants_or_bleeding_disorder, "anticoagulants_or_bleeding_disorder"},
-    {Contraindication::kPregnancy, &api::Checklist::pregnancy, "pregnancy"},
-    {Contraindication::kImplantOrMetalInArea, &api::Checklist::implant_or_metal_in_area,
-     "implant_or_metal_in_area"},
-    {Contraindication::kIsotretinoinLast6Months, &api::Checklist::isotretinoin_last_6_months,
-     "isotretinoin_last_6_months"},
-    {Contraindication::kChemotherapyOrRadiation, &api::Checklist::chemotherapy_or_radiation,
-     "chemotherapy_or_radiation"},
-    {Contraindication::kUnder18, &api::Checklist::under_18, "under_18"},
-}};
 
 std::optional<api::ErrorBody> unanswered(api::Answer answer, const std::string& field) {
   if (answer == api::NO || answer == api::YES) {
@@ -161,6 +136,7 @@ std::optional<core::BodyArea> to_core(api::BodyArea area) {
 }
 
 Checked<core::SessionRequest> to_session_request(const api::OpenSessionRequest& request,
+                                                 const core::ScreeningItems& items,
                                                  std::string operator_id, std::int32_t today) {
   if (auto e = check_text(request.patient_ref(), "patient_ref", kMaxPatientRefSize, true)) {
     return *e;
@@ -170,18 +146,35 @@ Checked<core::SessionRequest> to_session_request(const api::OpenSessionRequest& 
     return invalid("area", "a BODY_AREA_ value", "unspecified");
   }
   core::SessionRequest out;
-  for (const ChecklistField& item : kChecklist) {
-    const api::Answer answer = (request.checklist().*item.answer)();
-    if (auto e = unanswered(answer, std::string("checklist.") + item.field)) {
+  // Every configured item answered, in the configuration's order; no answer to another.
+  for (const core::ScreeningItem& item : items) {
+    const auto found = request.checklist().find(item.id);
+    const api::Answer answer = found == request.checklist().end() ? api::ANSWER_UNSPECIFIED
+                                                                  : found->second;
+    if (auto e = unanswered(answer, "checklist." + item.id)) {
       return *e;
     }
-    out.screening.present[static_cast<std::size_t>(item.item)] = answer == api::YES;
+    out.screening.yes.push_back(answer == api::YES);
+  }
+  for (const auto& entry : request.checklist()) {
+    const std::string& key = entry.first;
+    const bool known = std::any_of(items.begin(), items.end(),
+                                   [&](const core::ScreeningItem& i) { return i.id == key; });
+    if (!known) {
+      return invalid("checklist." + key.substr(0, kMaxUserSize), "an item of presets.checklist",
+                     "unknown screening item");
+    }
   }
   if (auto e = check_text(request.override_reason(), "override_reason", kMaxReasonSize, false)) {
     return *e;
   }
-  if (!request.override_reason().empty() && !out.screening.any_present()) {
-    return invalid("override_reason", "only with a YES on the checklist", "nothing to override");
+  if (!request.override_reason().empty() &&
+      !out.screening.any(items, core::ScreeningKind::kContraindication)) {
+    return invalid("override_reason", "only with a YES on a contraindication",
+                   "nothing to override");
+  }
+  if (auto e = check_text(request.course_reason(), "course_reason", kMaxReasonSize, false)) {
+    return *e;
   }
   out.patient_ref = request.patient_ref();
   out.operator_id = std::move(operator_id);

@@ -29,9 +29,11 @@ inline constexpr std::size_t kMaxSecretSize = 128;
 
 [[nodiscard]] std::optional<core::BodyArea> to_core(api::BodyArea area);
 
-// The operator comes from the token; `today` from the daemon's calendar.
+// The operator comes from the token; `today` from the daemon's calendar; `items` are the
+// configured screening items, every one of which the checklist must answer.
 [[nodiscard]] Checked<core::SessionRequest> to_session_request(
-    const api::OpenSessionRequest& request, std::string operator_id, std::int32_t today);
+    const api::OpenSessionRequest& request, const core::ScreeningItems& items,
+    std::string operator_id, std::int32_t today);
 
 [[nodiscard]] Checked<core::BodyArea> to_area(const api::SessionAreaRequest& request);
 

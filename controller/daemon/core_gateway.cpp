@@ -137,7 +137,7 @@ void CoreGateway::request(CoreRequest request, Reply reply) {
   PendingReply pending{std::move(reply), std::nullopt,
                        std::holds_alternative<CloseSession>(request), std::nullopt};
   if (const auto* open = std::get_if<OpenSession>(&request)) {
-    pending.opens = open->request;
+    pending.opens = *open;
   }
   if (const auto* arm = std::get_if<Arm>(&request)) {
     pending.arms = arm->operator_id;
@@ -188,10 +188,13 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
   if (pending.opens && reply.session_id != 0) {
     SessionRecord s;
     s.id = reply.session_id;
-    s.patient_ref = pending.opens->patient_ref;
-    s.operator_id = pending.opens->operator_id;
-    s.area = pending.opens->area;
-    s.override_reason = pending.opens->screening.override_reason;
+    const core::SessionRequest& opened = pending.opens->request;
+    s.patient_ref = opened.patient_ref;
+    s.operator_id = opened.operator_id;
+    s.area = opened.area;
+    s.override_reason = opened.screening.override_reason;
+    s.screening_yes = pending.opens->screening_yes;
+    s.course_reason = pending.opens->course_reason;
     if (latest_.status.cartridge) {
       s.cartridge_serial = std::string(latest_.status.cartridge->serial.view());
     }

@@ -144,7 +144,7 @@ class CoreGateway final : public DeviceGateway {
   // store when the core accepted it.
   struct PendingReply {
     Reply reply;
-    std::optional<core::SessionRequest> opens;
+    std::optional<OpenSession> opens;
     bool closes = false;
     std::optional<std::string> arms;  // the operator, for an Arm request
   };

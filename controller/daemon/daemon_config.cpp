@@ -32,11 +32,17 @@ std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& t
                                                             const std::string& path) {
   const core::ConfigLoad load = core::load_config(text);
   if (!load.ok()) {
-    return path + ": " + load.error.field + ": " + load.error.reason;
+    // file:line: field: rule, as a compiler names a place (no line: the text lacks it).
+    const std::string where =
+        load.error.line > 0 ? path + ":" + std::to_string(load.error.line) : path;
+    return where + ": " + load.error.field + ": " + load.error.reason;
   }
   // The core's loader has checked the text parses; its daemon sections are read here.
   config::DeviceConfig message;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &message)) {
+  google::protobuf::TextFormat::Parser parser;
+  google::protobuf::TextFormat::ParseInfoTree locations;
+  parser.WriteLocationsTo(&locations);
+  if (!parser.ParseFromString(text, &message)) {
     return path + ": not valid text format";
   }
   DaemonConfig c;
@@ -59,6 +65,19 @@ std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& t
     c.operators.push_back({a.user(), a.pin_hash()});
   }
   c.service_key_hash = message.accounts().service_key_hash();
+  const int interval = message.course().min_course_interval_days();
+  if (interval < kMinCourseIntervalFloorDays || interval > kMinCourseIntervalCeilingDays) {
+    const auto* course = config::DeviceConfig::descriptor()->FindFieldByName("course");
+    const auto* days = config::CourseSettings::descriptor()->FindFieldByName(
+        "min_course_interval_days");
+    const auto* nested = locations.GetTreeForNested(course, -1);
+    const int line = nested == nullptr ? -1 : nested->GetLocation(days, -1).line;
+    const std::string where = line >= 0 ? path + ":" + std::to_string(line + 1) : path;
+    return where + ": course.min_course_interval_days: " + std::to_string(interval) +
+           " is outside " + std::to_string(kMinCourseIntervalFloorDays) + ".." +
+           std::to_string(kMinCourseIntervalCeilingDays) + " days";
+  }
+  c.min_course_interval_days = interval;
   const config::DaemonSettings& d = message.daemon();
   if (d.has_generator()) c.settings.generator_path = d.generator();
   if (d.has_actuator()) c.settings.actuator_path = d.actuator();

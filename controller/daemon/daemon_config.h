@@ -19,11 +19,17 @@ struct OperatorHash {
   std::string pin_hash;  // Argon2id, as `rfneedled --hash-secret` prints it
 };
 
+// A session on an area treated fewer days before needs a recorded reason (DESIGN 4).
+inline constexpr int kDefaultMinCourseIntervalDays = 28;
+inline constexpr int kMinCourseIntervalFloorDays = 14;
+inline constexpr int kMinCourseIntervalCeilingDays = 365;
+
 struct DaemonConfig {
   core::CoreConfig core;
   hal::HandshakePolicy boards;
   std::vector<OperatorHash> operators;
   std::string service_key_hash;
+  int min_course_interval_days = kDefaultMinCourseIntervalDays;
   // The `daemon` section, as flags would give it (resolve_settings).
   DaemonOptions settings;
   // The SHA-256 of the file's bytes in hex, recorded with every session (issue 9).

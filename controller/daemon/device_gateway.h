@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "controller/core/calibration.h"
 #include "controller/core/core_event.h"
@@ -24,6 +25,11 @@ namespace rfneedle::daemon {
 // Requests the API makes of the core; the core decides (DESIGN 2.5).
 struct OpenSession {
   core::SessionRequest request;
+  // Recorded with the session, never seen by the core: the screening items answered YES
+  // (contraindications and advisories, by id) and the reason for a session sooner than the
+  // course's minimum interval ("" when none was needed).
+  std::vector<std::string> screening_yes;
+  std::string course_reason;
 };
 struct CloseSession {};
 struct SetParameters {

@@ -225,6 +225,7 @@ int run(const std::vector<std::string>& args) {
 
   ApiOptions api;
   api.core_config = config.core;
+  api.min_course_interval_days = config.min_course_interval_days;
   api.service_key_hash = config.service_key_hash;
   api.initial_operators = operator_seeds(config);
   if (config.service_key_hash.empty()) {

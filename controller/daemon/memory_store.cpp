@@ -84,6 +84,26 @@ std::optional<SessionRecord> MemoryStore::session(std::uint64_t id) {
   return it->second;
 }
 
+std::vector<CourseSession> MemoryStore::course(const std::string& patient_ref) {
+  std::vector<CourseSession> found;
+  for (const auto& [id, s] : sessions_) {
+    if (s.patient_ref != patient_ref) {
+      continue;
+    }
+    CourseSession c{s, {s.area}};
+    for (const StoredPulse& pulse : pulses_of_session(id)) {
+      if (std::find(c.areas.begin(), c.areas.end(), pulse.area) == c.areas.end()) {
+        c.areas.push_back(pulse.area);
+      }
+    }
+    found.push_back(std::move(c));
+  }
+  std::stable_sort(found.begin(), found.end(), [](const CourseSession& a, const CourseSession& b) {
+    return a.session.opened_at < b.session.opened_at;
+  });
+  return found;
+}
+
 std::uint64_t MemoryStore::last_session_id() {
   return sessions_.empty() ? 0 : sessions_.rbegin()->first;
 }

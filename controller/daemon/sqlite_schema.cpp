@@ -195,6 +195,15 @@ ALTER TABLE calibrations ADD COLUMN runs_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN calibration_id INTEGER;
 )sql";
 
+// Version 5 (issue 10): a session records the screening items answered YES (advisories
+// included) and the reason for a session sooner than the course's minimum interval; the
+// course is read by patient reference.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE sessions ADD COLUMN screening_yes TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN course_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_patient ON sessions (patient_ref, opened_at);
+)sql";
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -215,6 +224,9 @@ void migrate(SQLite::Database& db, int from) {
   }
   if (from < 4) {
     db.exec(kVersion4);
+  }
+  if (from < 5) {
+    db.exec(kVersion5);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
                                    const std::string& outcome) override;
   [[nodiscard]] std::vector<SessionRecord> sessions(std::uint32_t limit) override;
   [[nodiscard]] std::optional<SessionRecord> session(std::uint64_t id) override;
+  [[nodiscard]] std::vector<CourseSession> course(const std::string& patient_ref) override;
   [[nodiscard]] std::uint64_t last_session_id() override;
 
   [[nodiscard]] bool save_pulse(const StoredPulse& pulse) override;

@@ -2,6 +2,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+
 #include "controller/daemon/sqlite_rows.h"
 #include "controller/daemon/sqlite_store.h"
 
@@ -20,7 +22,7 @@ constexpr const char* kSessionColumns =
     "id, patient_ref, operator_id, area, cartridge_serial, opened_at, closed_at, outcome, "
     "software_version, configuration_hash, generator_firmware, generator_serial, "
     "actuator_firmware, actuator_serial, calibration_ppm, calibrated_day, calibration_due_day, "
-    "override_reason, calibration_id";
+    "override_reason, calibration_id, screening_yes, course_reason";
 
 constexpr const char* kPulseColumns =
     "pulse_id, session_id, kind, started_at, area, set_power_mw, set_duration_us, "
@@ -59,6 +61,26 @@ StoredPulse read_pulse(SQLite::Statement& s) {
   return p;
 }
 
+// The screening items answered YES, as one column: ids never hold a comma (config_loader).
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    out += out.empty() ? id : "," + id;
+  }
+  return out;
+}
+
+std::vector<std::string> split_ids(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from < text.size()) {
+    const std::size_t comma = std::min(text.find(',', from), text.size());
+    out.push_back(text.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return out;
+}
+
 SessionRecord read_session(SQLite::Statement& s) {
   SessionRecord r;
   r.id = u64(s.getColumn(0).getInt64());
@@ -86,6 +108,8 @@ SessionRecord read_session(SQLite::Statement& s) {
     c.record_id = s.getColumn(18).isNull() ? 0 : u64(s.getColumn(18).getInt64());
   }
   r.override_reason = s.getColumn(17).getString();
+  r.screening_yes = split_ids(s.getColumn(19).getString());
+  r.course_reason = s.getColumn(20).getString();
   return r;
 }
 
@@ -95,7 +119,7 @@ bool SqliteStore::open_session(const SessionRecord& session) {
   return guarded(false, [&] {
     SQLite::Statement s(*db_,
                         std::string("INSERT INTO sessions (") + kSessionColumns +
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, i64(session.id));
     s.bind(2, session.patient_ref);
     s.bind(3, session.operator_id);
@@ -121,6 +145,8 @@ bool SqliteStore::open_session(const SessionRecord& session) {
       }
     }
     s.bind(18, session.override_reason);
+    s.bind(20, join_ids(session.screening_yes));
+    s.bind(21, session.course_reason);
     s.exec();
     return true;
   });
@@ -157,6 +183,33 @@ std::optional<SessionRecord> SqliteStore::session(std::uint64_t id) {
     std::optional<SessionRecord> found;
     if (s.executeStep()) {
       found = read_session(s);
+    }
+    return found;
+  });
+}
+
+std::vector<CourseSession> SqliteStore::course(const std::string& patient_ref) {
+  return guarded(std::vector<CourseSession>{}, [&] {
+    SQLite::Statement s(*db_, std::string("SELECT ") + kSessionColumns +
+                                  " FROM sessions WHERE patient_ref = ? ORDER BY opened_at, id");
+    s.bind(1, patient_ref);
+    std::vector<CourseSession> found;
+    while (s.executeStep()) {
+      CourseSession c;
+      c.session = read_session(s);
+      c.areas.push_back(c.session.area);
+      found.push_back(std::move(c));
+    }
+    SQLite::Statement areas(*db_, "SELECT DISTINCT area FROM pulses WHERE session_id = ?");
+    for (CourseSession& c : found) {
+      areas.reset();
+      areas.bind(1, i64(c.session.id));
+      while (areas.executeStep()) {
+        const core::BodyArea area = read_name(areas.getColumn(0), c.session.area);
+        if (std::find(c.areas.begin(), c.areas.end(), area) == c.areas.end()) {
+          c.areas.push_back(area);
+        }
+      }
     }
     return found;
   });

@@ -79,6 +79,15 @@ struct SessionRecord {
   std::string actuator_firmware, actuator_serial;
   std::optional<core::CalibrationRecord> calibration;
   std::string override_reason;  // a screening override's reason, when there was one
+  std::vector<std::string> screening_yes;  // the screening items answered YES, by id
+  std::string course_reason;  // why it was sooner than the course's minimum interval
+};
+
+// One session of a patient's course (DESIGN 4): the areas it treated are the one it opened
+// on and those of its stored pulses.
+struct CourseSession {
+  SessionRecord session;
+  std::vector<core::BodyArea> areas;
 };
 
 struct StoredPulse {
@@ -154,6 +163,8 @@ class Store {
   // Newest first.
   [[nodiscard]] virtual std::vector<SessionRecord> sessions(std::uint32_t limit) = 0;
   [[nodiscard]] virtual std::optional<SessionRecord> session(std::uint64_t id) = 0;
+  // Every session of this pseudonymous patient reference, oldest first.
+  [[nodiscard]] virtual std::vector<CourseSession> course(const std::string& patient_ref) = 0;
   // The highest session ID ever stored (the core's counter continues from it).
   [[nodiscard]] virtual std::uint64_t last_session_id() = 0;
 

@@ -56,6 +56,8 @@ std::string_view stored_name(core::EventKind kind) {
       return "board_changed";
     case K::kPulsesReconciled:
       return "pulses_reconciled";
+    case K::kScreeningAdvisory:
+      return "screening_advisory";
   }
   return {};
 }

@@ -268,8 +268,9 @@ core::SessionRequest Session::random_request() {
   r.area = area_;
   // The checklist: mostly all "no"; sometimes a "yes", overridden with a reason or not.
   if (rng_.chance(0.1)) {
-    r.screening.present[static_cast<std::size_t>(rng_.between(0, core::kContraindicationCount - 1))] =
-        true;
+    // Any item, an advisory one included (which never blocks).
+    const auto items = static_cast<std::int64_t>(r.screening.yes.size());
+    r.screening.yes[static_cast<std::size_t>(rng_.between(0, items - 1))] = true;
     if (rng_.chance(0.6)) {
       r.screening.clinician_override = true;
       r.screening.override_reason = "benefit outweighs the risk, discussed with the patient";

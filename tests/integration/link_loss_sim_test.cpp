@@ -160,6 +160,7 @@ core::SessionRequest session() {
   r.patient_ref = "P-IT-0002";
   r.operator_id = "op-it";
   r.area = core::BodyArea::kCheek;
+  r.screening = core::Screening::all_no(core::default_screening_items());
   r.today = today();
   return r;
 }
@@ -197,7 +198,7 @@ TEST(LinkLossAgainstSim, AGeneratorUnpluggedMidPulseIsCutByItsDeadManAndItsRecor
   ASSERT_TRUE(d.run_until([&] { return d.state() == core::State::kStandby; }))
       << "state " << core::name(d.state()) << "; sim: " << sim.sim().standard_error();
 
-  ASSERT_TRUE(d.ask(daemon::OpenSession{session()}).ok());
+  ASSERT_TRUE(d.ask(daemon::OpenSession{session(), {}, ""}).ok());
   ASSERT_TRUE(d.ask(daemon::SetParameters{parameters()}).ok());
   ASSERT_TRUE(d.run_until([&] { return !d.in_effect(core::Condition::kBoardSetupPending); }));
 

@@ -145,6 +145,7 @@ core::SessionRequest session() {
   r.patient_ref = "P-IT-0001";
   r.operator_id = "op-it";
   r.area = core::BodyArea::kCheek;
+  r.screening = core::Screening::all_no(core::default_screening_items());
   r.today = today();
   return r;
 }
@@ -254,7 +255,7 @@ TEST(SafetyLoopAgainstSim, TwentyPulsesAreRecordedAsTheBoardsDeliveredThemAndSto
 
   const SimHistory before = parse_sim_history(sim.control("history"));
   const std::int64_t baseline = before.pulses.empty() ? 0 : before.pulses.back().n;
-  ASSERT_TRUE(d.ask(daemon::OpenSession{session()}).ok());
+  ASSERT_TRUE(d.ask(daemon::OpenSession{session(), {}, ""}).ok());
   ASSERT_TRUE(d.ask(daemon::SetParameters{parameters()}).ok());
   arm();
 

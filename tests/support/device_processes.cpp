@@ -498,12 +498,11 @@ std::uint64_t DeviceProcesses::open_session(const std::string& token, api::BodyA
   api::OpenSessionRequest request;
   request.set_patient_ref(patient_ref);
   request.set_area(area);
-  // Every item the checklist has, answered NO: a new item needs no change here.
-  api::Checklist* checklist = request.mutable_checklist();
-  const auto* descriptor = checklist->GetDescriptor();
-  const auto* reflection = checklist->GetReflection();
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    reflection->SetEnumValue(checklist, descriptor->field(i), api::NO);
+  // Every item the configured checklist has, answered NO.
+  const auto presets =
+      expect_ok(api_->get("/api/v1/presets", token), "GET /api/v1/presets").as<api::Presets>();
+  for (const api::ChecklistItem& item : presets.checklist()) {
+    (*request.mutable_checklist())[item.field()] = api::NO;
   }
   (void)expect_ok(api_->post("/api/v1/session", request, token), "POST /api/v1/session");
   api::Status s;

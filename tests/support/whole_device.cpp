@@ -187,6 +187,7 @@ core::SessionRequest WholeDevice::session_request(core::BodyArea area) {
   r.patient_ref = "P-0001";
   r.operator_id = "op-7";
   r.area = area;
+  r.screening = core::Screening::all_no(core::default_screening_items());
   // SimulatedDeviceOptions' default board date: 2025-06-01.
   r.today = static_cast<std::int32_t>(
       std::chrono::sys_days{std::chrono::year{2025} / 6 / 1}.time_since_epoch().count());

@@ -1,21 +1,23 @@
 // Session set-up: the pseudonymous patient reference, the body area (its preset depth
 // range), the cartridge as the device read it, the screening checklist (every item starts
-// unanswered; a "yes" blocks arming unless overridden with a reason: the controller
-// decides, SR-60) and the patient's course for the area.
+// unanswered; a "yes" on a contraindication blocks arming unless overridden with a reason,
+// one on an advisory item warns and is recorded: the controller decides, SR-60) and the
+// patient's course for the area (a session sooner than the course's interval needs a
+// reason, SR-88).
 import { type App, errorText, type Screen } from "../app";
 import { button, h, setText } from "../dom";
-import { Answer, type AreaPreset, type BodyArea, type SessionList } from "../gen/api";
+import { Answer, type AreaPreset, type BodyArea, ChecklistKind, type PatientCourse } from "../gen/api";
 import { openKeyboard } from "../keyboard";
 import { areaName, cartridgeName, mm } from "../names";
 
 const DAY_MS = 86_400_000;
-// DESIGN 4: sessions on one area 4-6 weeks apart; sooner than 4 weeks warns.
-export const COURSE_MIN_DAYS = 28;
 
 export function setupScreen(app: App): Screen {
   let patient = "";
   let area: AreaPreset | null = null;
   let overrideReason = "";
+  let courseReason = "";
+  let tooSoon = false;  // the course says this area was treated within its interval
   const answers = new Map<string, Answer>();
   let busy = false;
   let courseKey = "";
@@ -42,18 +44,34 @@ export function setupScreen(app: App): Screen {
       refresh();
     }), "field-button", "override-reason");
   overrideRow.append(
-    h("p", { class: "warning" }, "⚠ A “yes” blocks arming unless you record an override with a reason."),
+    h("p", { class: "warning" }, "⚠ A “yes” on a contraindication blocks arming unless you record an override with a reason."),
     overrideButton,
   );
+  const advisoryNote = h("p", { class: "warning", id: "advisory-note" },
+    "⚠ Advisory “yes”: recorded with the session; it does not block arming.");
+  const courseReasonButton = button("Reason for the earlier session: tap to enter", () =>
+    openKeyboard("Why treat this area sooner than the course's interval", courseReason, 500, (t) => {
+      courseReason = t;
+      refresh();
+    }), "field-button", "course-reason");
+  const contraindications = () =>
+    new Set((app.presets?.checklist ?? [])
+      .filter((i) => i.kind !== ChecklistKind.CHECKLIST_KIND_ADVISORY).map((i) => i.field));
 
   const refresh = () => {
     setText(patientButton, patient ? `Patient reference: ${patient}` : "Patient reference: tap to enter");
     setText(overrideButton, overrideReason ? `Override reason: ${overrideReason}` : "Override reason: tap to enter");
-    const anyYes = [...answers.values()].includes(Answer.YES);
-    overrideRow.hidden = !anyYes;
+    setText(courseReasonButton, courseReason ? `Reason for the earlier session: ${courseReason}` : "Reason for the earlier session: tap to enter");
+    const blocking = contraindications();
+    const yes = [...answers.entries()].filter(([, a]) => a === Answer.YES).map(([f]) => f);
+    overrideRow.hidden = !yes.some((f) => blocking.has(f));
+    advisoryNote.hidden = !yes.some((f) => !blocking.has(f));
+    courseReasonButton.hidden = !tooSoon;
     for (const row of checklist.querySelectorAll<HTMLElement>(".check-item")) {
       const a = answers.get(row.dataset.field ?? "");
-      row.classList.toggle("yes", a === Answer.YES);
+      const advisory = !blocking.has(row.dataset.field ?? "");
+      row.classList.toggle("yes", a === Answer.YES && !advisory);
+      row.classList.toggle("advisory-yes", a === Answer.YES && advisory);
       row.querySelector(".ans-yes")?.classList.toggle("selected", a === Answer.YES);
       row.querySelector(".ans-no")?.classList.toggle("selected", a === Answer.NO);
     }
@@ -69,30 +87,37 @@ export function setupScreen(app: App): Screen {
     }
     const key = `${patient}|${area.area}`;
     courseKey = key;
-    const reply = await app.act<SessionList>("GET", "/sessions?limit=1000");
+    const reply = await app.act<PatientCourse>("GET", `/patients/${encodeURIComponent(patient)}/course`);
     if (courseKey !== key) return;
+    tooSoon = false;
     if (!reply.body) {
       course.replaceChildren(h("p", { class: "error" }, `Course not available: ${errorText(reply)}`));
+      refresh();
       return;
     }
-    const same = reply.body.sessions.filter((s) => s.patient_ref === patient && s.area === area!.area && s.opened_at);
-    const dates = same.map((s) => Date.parse(s.opened_at!)).sort((a, b) => b - a);
-    if (dates.length === 0) {
+    const minDays = reply.body.min_course_interval_days;
+    const same = reply.body.areas.find((a) => a.area === area!.area);
+    const visits = same?.sessions ?? [];
+    if (!same || visits.length === 0) {
       course.replaceChildren(h("p", {}, `Course on the ${areaName(area.area)}: no session yet (this is session 1).`));
+      refresh();
       return;
     }
-    const last = dates[0]!;
-    const days = Math.floor((Date.now() - last) / DAY_MS);
-    const rows = [
-      h("p", {}, `Course on the ${areaName(area.area)}: ${dates.length} session${dates.length === 1 ? "" : "s"} so far, last on ${new Date(last).toISOString().slice(0, 10)}.`),
+    const last = visits[visits.length - 1]!;
+    const days = Math.floor((Date.now() - Date.parse(last.opened_at ?? last.date)) / DAY_MS);
+    const rows: HTMLElement[] = [
+      h("p", {}, `Course on the ${areaName(area.area)}: ${visits.length} session${visits.length === 1 ? "" : "s"} so far, last on ${last.date}; this is session ${visits.length + 1} (typically ${reply.body.typical_sessions_min}–${reply.body.typical_sessions_max}), next window ${same.next_from} to ${same.next_until}.`),
     ];
-    if (days < COURSE_MIN_DAYS) {
+    if (days < minDays) {
+      tooSoon = true;
       rows.push(
         h("p", { class: "warning", id: "too-soon" },
-          `⚠ Too soon: the last session on this area was ${days} day${days === 1 ? "" : "s"} ago; sessions are at least 4 weeks apart so the skin can repair.`),
+          `⚠ Too soon: the last session on this area was ${days} day${days === 1 ? "" : "s"} ago; sessions are at least ${minDays} days apart so the skin can repair. Record a reason to go ahead.`),
+        courseReasonButton,
       );
     }
     course.replaceChildren(...rows);
+    refresh();
   };
 
   const open = async () => {
@@ -110,7 +135,9 @@ export function setupScreen(app: App): Screen {
       patient_ref: patient,
       area: area.area,
       checklist: checklistBody,
-      override_reason: [...answers.values()].includes(Answer.YES) ? overrideReason : "",
+      override_reason: items.some((i) => i.kind !== ChecklistKind.CHECKLIST_KIND_ADVISORY && answers.get(i.field) === Answer.YES)
+        ? overrideReason : "",
+      course_reason: tooSoon ? courseReason : "",
     });
     busy = false;
     openButton.disabled = false;
@@ -143,7 +170,7 @@ export function setupScreen(app: App): Screen {
       cartridge,
       course,
     ),
-    h("div", { class: "col" }, h("h2", {}, "Screening: answer every question"), checklist, overrideRow, h("div", { class: "row" }, openButton, message)),
+    h("div", { class: "col" }, h("h2", {}, "Screening: answer every question"), checklist, advisoryNote, overrideRow, h("div", { class: "row" }, openButton, message)),
   );
 
   return {
@@ -173,7 +200,8 @@ export function setupScreen(app: App): Screen {
             const row = h(
               "div",
               { class: "check-item", id: `check-${item.field}` },
-              h("span", { class: "check-text" }, item.text.charAt(0).toUpperCase() + item.text.slice(1)),
+              h("span", { class: "check-text" }, item.text.charAt(0).toUpperCase() + item.text.slice(1)
+                + (item.kind === ChecklistKind.CHECKLIST_KIND_ADVISORY ? " (advisory)" : "")),
               button("Yes", () => {
                 answers.set(item.field, Answer.YES);
                 refresh();

@@ -88,6 +88,58 @@ TEST(ConfigLoader, InconsistentValuesAreRefused) {
             "preset.area");
 }
 
+// The built-in screening items as configuration text, then `more` inside `screening`.
+std::string screening_text(const std::string& drop, const std::string& more) {
+  std::string text = "screening {\n";
+  for (const ScreeningItem& item : default_screening_items()) {
+    if (item.id == drop) continue;
+    text += "  item { id: \"" + item.id + "\" text: \"" + item.text + "\" kind: " +
+            (item.kind == ScreeningKind::kAdvisory ? "ADVISORY" : "CONTRAINDICATION") + " }\n";
+  }
+  return text + more + "}\n";
+}
+
+// Verifies: SR-59
+TEST(ConfigLoader, TheScreeningItemsAreConfigurationWithTheDesignListAsDefault) {
+  const ConfigLoad defaults = load_config("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->screening.size(), 15u);
+  const ConfigLoad added = load_config(screening_text(
+      "", "  item { id: \"recent_filler\" text: \"filler in the area\" }\n"
+          "  item { id: \"sunburn\" text: \"sunburn on the area\" kind: ADVISORY }\n"));
+  ASSERT_TRUE(added.ok()) << added.error.field << ": " << added.error.reason;
+  ASSERT_EQ(added.config->screening.size(), 17u);
+  EXPECT_EQ(added.config->screening[15].id, "recent_filler");
+  EXPECT_EQ(added.config->screening[15].kind, ScreeningKind::kContraindication);
+  EXPECT_EQ(added.config->screening[16].kind, ScreeningKind::kAdvisory);
+  // An advisory item may be dropped; the new areas' presets are configuration too.
+  EXPECT_TRUE(load_config(screening_text("smoking_last_2_weeks", "")).ok());
+  const ConfigLoad scalp = load_config("preset { area: SCALP depth_min_um: 500 depth_max_um: 1000 }");
+  ASSERT_TRUE(scalp.ok());
+  EXPECT_EQ(scalp.config->presets[static_cast<int>(BodyArea::kScalp)].depth_max, Micrometres{1000});
+  EXPECT_EQ(defaults.config->presets[static_cast<int>(BodyArea::kLegs)].cartridge,
+            CartridgeKind::kBody);
+}
+
+// Verifies: SR-67
+TEST(ConfigLoader, AContraindicationCannotBeRemovedOrMadeAdvisory) {
+  ConfigLoad load = load_config(screening_text("diabetes", ""));
+  EXPECT_EQ(load.error.field, "screening.item");
+  EXPECT_NE(load.error.reason.find("'diabetes'"), std::string::npos) << load.error.reason;
+  load = load_config(screening_text(
+      "diabetes", "  item { id: \"diabetes\" text: \"diabetes\" kind: ADVISORY }\n"));
+  EXPECT_EQ(load.error.field, "screening.item");
+  // A bad entry names its own line.
+  load = load_config(screening_text("", "  item { id: \"Bad Id\" text: \"x\" }\n"));
+  EXPECT_EQ(load.error.field, "screening.item.id");
+  EXPECT_EQ(load.error.line, 17);
+  load = load_config(screening_text("", "  item { id: \"pregnancy\" text: \"again\" }\n"));
+  EXPECT_EQ(load.error.field, "screening.item.id");
+  EXPECT_NE(load.error.reason.find("appears twice"), std::string::npos);
+  load = load_config(screening_text("", "  item { id: \"empty\" }\n"));
+  EXPECT_EQ(load.error.field, "screening.item.text");
+}
+
 // Verifies: SR-67
 TEST(ConfigLoader, TextThatDoesNotParseIsRefusedWithItsPosition) {
   const ConfigLoad load = load_config("skin { warn_mdegc: \"hot\" }");

@@ -139,6 +139,7 @@ class Rig {
     r.patient_ref = "P-0001";
     r.operator_id = "op-7";
     r.area = area;
+    r.screening = Screening::all_no(default_screening_items());
     r.today = 19'000;
     return r;
   }

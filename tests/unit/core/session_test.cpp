@@ -10,6 +10,18 @@ namespace {
 
 const CoreConfig kConfig;
 
+// The position of a built-in screening item by its id.
+std::size_t index_of(std::string_view id) {
+  const ScreeningItems items = default_screening_items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].id == id) {
+      return i;
+    }
+  }
+  ADD_FAILURE() << "no screening item " << id;
+  return 0;
+}
+
 Response validate(const PulseParameters& p, BodyArea area = BodyArea::kCheek,
                   CartridgeInfo c = FakeActuator::face_cartridge()) {
   return validate_parameters(p, area, c, kConfig);
@@ -111,7 +123,7 @@ TEST(Session, AContraindicationBlocksArmingUnlessAClinicianOverridesWithAReason)
   Rig rig;
   ASSERT_TRUE(rig.power_on());
   SessionRequest r = Rig::session_request();
-  r.screening.present[static_cast<int>(Contraindication::kPregnancy)] = true;
+  r.screening.yes[index_of("pregnancy")] = true;
   ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
   ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
   EXPECT_FALSE(rig.core.arm(rig.now()).ok());
@@ -120,6 +132,64 @@ TEST(Session, AContraindicationBlocksArmingUnlessAClinicianOverridesWithAReason)
   EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "screening.override_reason");
   r.screening.override_reason = "obstetrician consulted, area far from abdomen";
   ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+  EXPECT_TRUE(rig.core.arm(rig.now()).ok());
+}
+
+// Verifies: SR-60
+TEST(Session, EveryContraindicationOfTheConfigurationBlocksArmingAndNoAdvisoryDoes) {
+  // A configured checklist: a reworded built-in item, an added contraindication and an
+  // added advisory; the core knows none of them by name.
+  CoreConfig config;
+  config.screening = {{"pregnancy", "pregnant or trying", ScreeningKind::kContraindication},
+                      {"recent_filler", "filler in the area, last 2 weeks",
+                       ScreeningKind::kContraindication},
+                      {"sunburn", "sunburn on the area", ScreeningKind::kAdvisory}};
+  for (std::size_t item = 0; item < config.screening.size(); ++item) {
+    Rig rig(config);
+    ASSERT_TRUE(rig.power_on());
+    SessionRequest r = Rig::session_request();
+    r.screening = Screening::all_no(config.screening);
+    r.screening.yes[item] = true;
+    ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok()) << item;
+    ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
+    const bool blocking = config.screening[item].kind == ScreeningKind::kContraindication;
+    EXPECT_EQ(rig.core.arm(rig.now()).ok(), !blocking) << config.screening[item].id;
+  }
+}
+
+// Verifies: SR-59
+TEST(Session, TheChecklistMustAnswerEveryConfiguredItem) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  SessionRequest r = Rig::session_request();
+  r.screening.yes.pop_back();
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "screening");
+  r.screening.yes.push_back(false);
+  r.screening.yes.push_back(false);
+  EXPECT_EQ(rig.core.open_session(r, rig.now()).field, "screening");
+  EXPECT_TRUE(rig.core.open_session(Rig::session_request(), rig.now()).ok());
+}
+
+// Verifies: SR-60
+TEST(Session, AnAdvisoryYesWarnsAndIsRecordedWithoutBlocking) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  SessionRequest r = Rig::session_request();
+  r.screening.yes[index_of("smoking_last_2_weeks")] = true;
+  r.screening.yes[index_of("retinol_vitamin_c_or_glycolic_acid")] = true;
+  ASSERT_TRUE(rig.core.open_session(r, rig.now()).ok());
+  rig.drain();
+  std::vector<std::string> advised;
+  for (const CoreEvent& e : rig.events) {
+    if (e.kind == EventKind::kScreeningAdvisory) {
+      EXPECT_EQ(e.severity, Severity::kWarningLow);
+      advised.emplace_back(e.detail);
+    }
+    EXPECT_NE(e.kind, EventKind::kScreeningOverridden);
+  }
+  EXPECT_EQ(advised, (std::vector<std::string>{"smoking_last_2_weeks",
+                                               "retinol_vitamin_c_or_glycolic_acid"}));
   ASSERT_TRUE(rig.core.set_parameters(Rig::parameters(), rig.now()).ok());
   EXPECT_TRUE(rig.core.arm(rig.now()).ok());
 }

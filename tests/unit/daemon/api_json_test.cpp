@@ -32,8 +32,8 @@ TEST(ApiJson, UnknownFieldIsRefusedNamingIt) {
 
 // Verifies: SR-75
 TEST(ApiJson, NestedUnknownFieldIsNamedWithItsPath) {
-  api::OpenSessionRequest r;
-  EXPECT_EQ(field_of(R"({"checklist": {"warts": "NO"}})", r), "checklist.warts");
+  api::SessionDetail r;
+  EXPECT_EQ(field_of(R"({"session": {"warts": "NO"}})", r), "session.warts");
 }
 
 // Verifies: SR-75
@@ -77,12 +77,12 @@ TEST(ApiJson, EmptyBodyIsAnEmptyObject) {
 }
 
 // Verifies: SR-75
-TEST(ApiJson, UnansweredChecklistItemIsNamed) {
+TEST(ApiJson, AChecklistAnswerThatIsNoAnswerIsNamed) {
   api::OpenSessionRequest r;
-  ASSERT_FALSE(parse_json(R"({"patient_ref": "P1", "area": "BODY_AREA_CHEEK",
-      "checklist": {"active_infection_or_cold_sores": "NO", "active_acne": "NO"}})",
-                          r));
-  EXPECT_EQ(first_unspecified_enum(r), "checklist.keloids");
+  EXPECT_EQ(field_of(R"({"checklist": {"keloids": "MAYBE"}})", r), "checklist.keloids");
+  EXPECT_EQ(field_of(R"({"checklist": {"keloids": 7.5}})", r), "checklist.keloids");
+  ASSERT_FALSE(parse_json(R"({"checklist": {"keloids": "NO", "diabetes": "YES"}})", r));
+  EXPECT_EQ(r.checklist().at("diabetes"), api::YES);
 }
 
 // Verifies: SR-75
@@ -125,8 +125,17 @@ TEST(ApiConvert, PresetsListEveryAreaAndChecklistItemInCoreOrder) {
   ASSERT_EQ(p.areas_size(), static_cast<int>(core::kBodyAreaCount));
   EXPECT_EQ(p.areas(4).area(), api::BODY_AREA_CHEEK);
   EXPECT_EQ(p.areas(4).depth_max_um(), 3500);
-  ASSERT_EQ(p.checklist_size(), static_cast<int>(core::kContraindicationCount));
-  EXPECT_EQ(p.checklist(9).field(), "under_18");
+  EXPECT_EQ(p.areas(10).area(), api::BODY_AREA_CHIN);
+  EXPECT_EQ(p.areas(11).name(), "scalp");
+  EXPECT_EQ(p.areas(11).depth_max_um(), 1500);
+  EXPECT_EQ(p.areas(13).cartridge(), api::CARTRIDGE_KIND_BODY);
+  const core::ScreeningItems items = core::default_screening_items();
+  ASSERT_EQ(p.checklist_size(), static_cast<int>(items.size()));
+  EXPECT_EQ(p.checklist(12).field(), "under_18");
+  EXPECT_EQ(p.checklist(12).kind(), api::CHECKLIST_KIND_CONTRAINDICATION);
+  EXPECT_EQ(p.checklist(13).field(), "smoking_last_2_weeks");
+  EXPECT_EQ(p.checklist(13).kind(), api::CHECKLIST_KIND_ADVISORY);
+  EXPECT_EQ(p.checklist(14).text(), "retinol, vitamin C serum or glycolic acid on the area");
   EXPECT_EQ(p.after_care_size(), 4);
 }
 

@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "controller/daemon/api_json.h"
 #include "tests/unit/daemon/api_server_fixture.h"
 
@@ -34,7 +39,7 @@ struct BadInputRow {
 TEST_F(ApiServerTest, BadInputGetsA4xxNamingTheFieldAndNeverReachesTheCore) {
   const std::string token = operator_token();
   const std::string checklist_no =
-      R"("checklist": {"active_infection_or_cold_sores": "NO", "active_acne": "NO"})";
+      R"("checklist": {"active_infection_cold_sores_or_warts": "NO", "active_acne": "NO"})";
   const std::vector<BadInputRow> rows = {
       {"malformed JSON", http::verb::put, "/api/v1/parameters", R"({"depth_um": )",
        "application/json", 400, ""},
@@ -224,13 +229,26 @@ TEST_F(ApiServerTest, ACoreRefusalIs409WithTheCoreReason) {
   EXPECT_EQ(r.error().error(), "disarm before closing");
 }
 
-TEST_F(ApiServerTest, SessionOpensWithTheOperatorFromTheToken) {
-  std::string body = R"({"patient_ref": "P-7", "area": "BODY_AREA_NECK", "checklist": {)";
-  const auto* d = api::Checklist::descriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    body += (i ? ", \"" : "\"") + d->field(i)->name() + R"(": "NO")";
+// An open request for `ref` on `area` with every configured item answered NO but those in
+// `yes`; `extra` adds fields ("" for none).
+std::string open_body(const std::string& ref, const std::string& area,
+                      const std::vector<std::string>& yes = {}, const std::string& extra = "") {
+  std::string body = R"({"patient_ref": ")" + ref + R"(", "area": ")" + area + R"(", )";
+  body += R"("checklist": {)";
+  bool first = true;
+  for (const core::ScreeningItem& item : core::default_screening_items()) {
+    const bool y = std::find(yes.begin(), yes.end(), item.id) != yes.end();
+    body += (first ? "\"" : ", \"") + item.id + R"(": ")" + (y ? "YES" : "NO") + "\"";
+    first = false;
   }
-  body += "}}";
+  body += "}" + (extra.empty() ? "" : ", " + extra) + "}";
+  return body;
+}
+
+TEST_F(ApiServerTest, SessionOpensWithTheOperatorFromTheToken) {
+  const std::string body =
+      open_body("P-7", "BODY_AREA_NECK", {"smoking_last_2_weeks", "diabetes"},
+                R"("override_reason": "diabetes well controlled, physician consulted")");
   const Reply r = post("/api/v1/session", body, operator_token());
   ASSERT_EQ(r.status, 200u) << r.body;
   const auto& open = std::get<OpenSession>(gateway_.requests.back());
@@ -238,6 +256,119 @@ TEST_F(ApiServerTest, SessionOpensWithTheOperatorFromTheToken) {
   EXPECT_EQ(open.request.patient_ref, "P-7");
   EXPECT_EQ(open.request.area, core::BodyArea::kNeck);
   EXPECT_EQ(open.request.today, 20454);
+  // Both YES answers are recorded with the session, the advisory one included.
+  EXPECT_EQ(open.screening_yes, (std::vector<std::string>{"diabetes", "smoking_last_2_weeks"}));
+  EXPECT_EQ(open.course_reason, "");
+}
+
+// 2026-01-01, the fixture's wall clock, less `days`.
+WallMs days_before_today(int days) {
+  return WallMs{1'767'225'600'000} - WallMs{days} * 86'400'000;
+}
+
+// Verifies: SR-88
+TEST_F(ApiServerTest, AnAreaTreatedWithinTheCourseIntervalNeedsARecordedReason) {
+  on_io([this] {
+    SessionRecord earlier;
+    earlier.id = 3;
+    earlier.patient_ref = "P-7";
+    earlier.area = core::BodyArea::kNeck;
+    earlier.opened_at = days_before_today(27);  // one day short of the default 28
+    earlier.outcome = "closed";
+    store_.session_list.push_back(earlier);
+  });
+  const std::string op = operator_token();
+  const std::size_t before = gateway_.requests.size();
+  Reply r = post("/api/v1/session", open_body("P-7", "BODY_AREA_NECK"), op);
+  EXPECT_EQ(r.status, 409u) << r.body;
+  EXPECT_EQ(r.error().field(), "course_reason");
+  EXPECT_NE(r.error().error().find("27 days ago"), std::string::npos) << r.body;
+  EXPECT_EQ(gateway_.requests.size(), before);  // nothing reached the core
+  // Another patient, or another area of this one: nothing to give a reason for.
+  EXPECT_EQ(post("/api/v1/session", open_body("P-8", "BODY_AREA_NECK"), op).status, 200u);
+  EXPECT_EQ(post("/api/v1/session", open_body("P-7", "BODY_AREA_CHEEK"), op).status, 200u);
+  r = post("/api/v1/session",
+           open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "")"), op);
+  EXPECT_EQ(r.status, 409u);
+  r = post("/api/v1/session",
+           open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "patient travels abroad")"),
+           op);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(std::get<OpenSession>(gateway_.requests.back()).course_reason,
+            "patient travels abroad");
+  // 28 days on, no reason is needed, and one given is refused as meaningless.
+  on_io([this] { store_.session_list.back().opened_at = days_before_today(28); });
+  EXPECT_EQ(post("/api/v1/session", open_body("P-7", "BODY_AREA_NECK"), op).status, 200u);
+  r = post("/api/v1/session",
+           open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "patient travels abroad")"),
+           op);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.error().field(), "course_reason");
+}
+
+TEST_F(ApiServerTest, ThePatientsCourseListsSessionsPerAreaForTheOperatorOnly) {
+  on_io([this] {
+    for (std::uint64_t id : {1u, 2u, 3u}) {
+      SessionRecord s;
+      s.id = id;
+      s.patient_ref = id == 2 ? "P 9/x" : "P-7";
+      s.area = id == 3 ? core::BodyArea::kScalp : core::BodyArea::kNeck;
+      s.opened_at = days_before_today(id == 1 ? 40 : id == 2 ? 30 : 10);
+      s.outcome = id == 3 ? "interrupted" : "closed";
+      store_.session_list.push_back(s);
+    }
+  });
+  const Reply r = get("/api/v1/patients/P-7/course", operator_token());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  api::PatientCourse course;
+  ASSERT_FALSE(parse_json(r.body, course)) << r.body;
+  EXPECT_EQ(course.min_course_interval_days(), 28);
+  ASSERT_EQ(course.areas_size(), 2);
+  EXPECT_EQ(course.areas(0).area(), api::BODY_AREA_NECK);
+  ASSERT_EQ(course.areas(0).sessions_size(), 1);
+  EXPECT_EQ(course.areas(0).sessions(0).session_id(), 1u);
+  EXPECT_EQ(course.areas(0).sessions(0).date(), "2025-11-22");  // 40 days before
+  EXPECT_EQ(course.areas(0).sessions(0).outcome(), "closed");
+  EXPECT_EQ(course.areas(0).next_from(), "2025-12-20");  // 4 to 6 weeks after
+  EXPECT_EQ(course.areas(0).next_until(), "2026-01-03");
+  EXPECT_EQ(course.areas(1).area(), api::BODY_AREA_SCALP);
+  EXPECT_EQ(course.areas(1).sessions(0).outcome(), "interrupted");
+  // A reference with reserved characters is percent-encoded in the path.
+  const Reply other = get("/api/v1/patients/P%209%2Fx/course", operator_token());
+  ASSERT_EQ(other.status, 200u) << other.body;
+  ASSERT_FALSE(parse_json(other.body, course));
+  EXPECT_EQ(course.patient_ref(), "P 9/x");
+  EXPECT_EQ(course.areas_size(), 1);
+  EXPECT_EQ(get("/api/v1/patients/P%2/course", operator_token()).status, 400u);
+  EXPECT_EQ(get("/api/v1/patients/P-7/course", service_token()).status, 403u);
+}
+
+TEST_F(ApiServerTest, ASessionSummaryIsSessionKOfTheCourseWithTheNextWindow) {
+  on_io([this] {
+    for (std::uint64_t id : {1u, 2u}) {
+      SessionRecord s;
+      s.id = id;
+      s.patient_ref = "P-7";
+      s.area = core::BodyArea::kCheek;
+      s.opened_at = days_before_today(id == 1 ? 35 : 0);
+      s.outcome = "closed";
+      store_.session_list.push_back(s);
+    }
+  });
+  const Reply r = get("/api/v1/sessions/2", operator_token());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  api::SessionDetail detail;
+  ASSERT_FALSE(parse_json(r.body, detail)) << r.body;
+  EXPECT_EQ(detail.session().course().session(), 2);
+  EXPECT_EQ(detail.session().course().next_from(), "2026-01-29");
+  EXPECT_EQ(detail.session().course().next_until(), "2026-02-12");
+  EXPECT_EQ(detail.session().course().typical_sessions_min(), 3);
+  EXPECT_EQ(detail.session().course().typical_sessions_max(), 7);
+  const Reply list = get("/api/v1/sessions", operator_token());
+  api::SessionList sessions;
+  ASSERT_FALSE(parse_json(list.body, sessions)) << list.body;
+  ASSERT_EQ(sessions.sessions_size(), 2);
+  EXPECT_EQ(sessions.sessions(0).course().session(), 1);
 }
 
 // Verifies: SR-72
@@ -381,4 +512,72 @@ TEST_F(ApiServerTest, AnOperatorStreamsWithATokenButSendsNoHeartbeat) {
 }
 
 }  // namespace
+TEST_F(ApiServerTest, ASessionExportsAsCsvJsonOrAFhirBundleAndEveryExportIsAudited) {
+  on_io([this] {
+    SessionRecord s;
+    s.id = 5;
+    s.patient_ref = "P-2026-0042";
+    s.operator_id = "alice";
+    s.area = core::BodyArea::kCheek;
+    s.cartridge_serial = "CART0001";
+    s.generator_serial = "GEN-7";
+    s.opened_at = days_before_today(0);
+    s.closed_at = days_before_today(0) + 600'000;
+    s.outcome = "closed";
+    store_.session_list.push_back(s);
+    StoredPulse p;
+    p.record.pulse_id = 9;
+    p.record.session_id = 5;
+    p.record.outcome = core::PulseOutcome::kCompleted;
+    p.record.delivered_energy = Microjoules{1'000'000};
+    p.record.impedance_min = Ohms{180};
+    p.record.impedance_mean = Ohms{200};
+    p.record.impedance_max = Ohms{230};
+    p.area = core::BodyArea::kCheek;
+    p.operator_id = "alice";
+    store_.pulse_writes.push_back(p);
+  });
+  const std::string op = operator_token();
+  const std::size_t audited = audit_log().size();
+  Reply r = get("/api/v1/sessions/5/export?format=fhir", op);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  google::protobuf::Struct bundle;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.body, &bundle).ok()) << r.body;
+  EXPECT_EQ(bundle.fields().at("resourceType").string_value(), "Bundle");
+  std::vector<std::string> types;
+  for (const auto& e : bundle.fields().at("entry").list_value().values()) {
+    types.push_back(
+        e.struct_value().fields().at("resource").struct_value().fields().at("resourceType").string_value());
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"Procedure", "Device", "Device", "Observation",
+                                             "Observation"}));
+  EXPECT_NE(r.body.find("P-2026-0042"), std::string::npos);
+  EXPECT_NE(r.body.find("After-care: "), std::string::npos);
+  EXPECT_NE(r.body.find(R"("value":1)"), std::string::npos) << r.body;  // 1 J delivered
+  r = get("/api/v1/sessions/5/export?format=csv", op);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body.rfind("session_id,patient_ref,", 0), 0u);
+  EXPECT_NE(r.body.find("\r\n5,P-2026-0042,alice,9,"), std::string::npos) << r.body;
+  r = get("/api/v1/sessions/5/export?format=json", op);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("P-2026-0042"), std::string::npos);
+  // The service role gets the record without the patient reference.
+  const std::string service = service_token();
+  for (const char* format : {"csv", "json", "fhir"}) {
+    r = get(std::string("/api/v1/sessions/5/export?format=") + format, service);
+    ASSERT_EQ(r.status, 200u) << format;
+    EXPECT_EQ(r.body.find("P-2026-0042"), std::string::npos) << format << ": " << r.body;
+  }
+  EXPECT_EQ(get("/api/v1/sessions/5/export?format=xml", op).error().field(), "format");
+  EXPECT_EQ(get("/api/v1/sessions/77/export?format=csv", op).status, 404u);
+  const std::vector<AuditEntry> log = audit_log();
+  ASSERT_EQ(log.size(), audited + 8 + 1);  // the service log-in too
+  EXPECT_EQ(log.back().route, "/api/v1/sessions/77/export");
+  EXPECT_EQ(log.back().parameters, "format=csv");
+  EXPECT_EQ(log.back().result.rfind("404", 0), 0u);
+  // Unrecorded, an export is not answered.
+  on_io([this] { store_.fail_audit = true; });
+  EXPECT_EQ(get("/api/v1/sessions/5/export?format=csv", op).status, 503u);
+}
+
 }  // namespace rfneedle::daemon

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace rfneedle::daemon {
 namespace {
 
@@ -11,14 +13,20 @@ std::string refused_field(const Checked<T>& c) {
   return e ? e->field() : "<accepted>";
 }
 
+const core::ScreeningItems kItems = core::default_screening_items();
+
+std::size_t index_of(const std::string& id) {
+  const auto it = std::find_if(kItems.begin(), kItems.end(),
+                               [&](const core::ScreeningItem& i) { return i.id == id; });
+  return static_cast<std::size_t>(it - kItems.begin());
+}
+
 api::OpenSessionRequest all_no() {
   api::OpenSessionRequest r;
   r.set_patient_ref("P-0001");
   r.set_area(api::BODY_AREA_FOREHEAD);
-  const auto* d = api::Checklist::descriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    r.mutable_checklist()->GetReflection()->SetEnumValue(r.mutable_checklist(), d->field(i),
-                                                         api::NO);
+  for (const core::ScreeningItem& item : kItems) {
+    (*r.mutable_checklist())[item.id] = api::NO;
   }
   return r;
 }
@@ -59,13 +67,14 @@ TEST(ApiValidation, ParametersBecomeCoreUnits) {
 // Verifies: SR-75
 TEST(ApiValidation, SessionTakesTheOperatorFromTheCallerAndMapsEveryAnswer) {
   api::OpenSessionRequest r = all_no();
-  r.mutable_checklist()->set_pregnancy(api::YES);
+  (*r.mutable_checklist())["pregnancy"] = api::YES;
   r.set_override_reason("cleared by the patient's physician");
-  const auto s = std::get<core::SessionRequest>(to_session_request(r, "alice", 20000));
+  const auto s = std::get<core::SessionRequest>(to_session_request(r, kItems, "alice", 20000));
   EXPECT_EQ(s.operator_id, "alice");
   EXPECT_EQ(s.area, core::BodyArea::kForehead);
-  EXPECT_TRUE(s.screening.present[static_cast<std::size_t>(core::Contraindication::kPregnancy)]);
-  EXPECT_EQ(std::count(s.screening.present.begin(), s.screening.present.end(), true), 1);
+  ASSERT_EQ(s.screening.yes.size(), kItems.size());
+  EXPECT_TRUE(s.screening.yes[index_of("pregnancy")]);
+  EXPECT_EQ(std::count(s.screening.yes.begin(), s.screening.yes.end(), true), 1);
   EXPECT_TRUE(s.screening.clinician_override);
   EXPECT_EQ(s.today, 20000);
 }
@@ -73,20 +82,30 @@ TEST(ApiValidation, SessionTakesTheOperatorFromTheCallerAndMapsEveryAnswer) {
 // Verifies: SR-75
 TEST(ApiValidation, SessionRefusesAnUnansweredItemAMissingRefAndAnEmptyOverride) {
   api::OpenSessionRequest r = all_no();
-  r.mutable_checklist()->set_under_18(api::ANSWER_UNSPECIFIED);
-  EXPECT_EQ(refused_field(to_session_request(r, "a", 0)), "checklist.under_18");
+  (*r.mutable_checklist())["under_18"] = api::ANSWER_UNSPECIFIED;
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "checklist.under_18");
+  r = all_no();
+  r.mutable_checklist()->erase("diabetes");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "checklist.diabetes");
+  r = all_no();
+  (*r.mutable_checklist())["sunburn"] = api::NO;  // not a configured item
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "checklist.sunburn");
+  r = all_no();
+  (*r.mutable_checklist())["smoking_last_2_weeks"] = api::YES;
+  r.set_override_reason("an advisory needs no override");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "override_reason");
   r = all_no();
   r.set_patient_ref("");
-  EXPECT_EQ(refused_field(to_session_request(r, "a", 0)), "patient_ref");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "patient_ref");
   r = all_no();
   r.set_patient_ref(std::string(65, 'x'));
-  EXPECT_EQ(refused_field(to_session_request(r, "a", 0)), "patient_ref");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "patient_ref");
   r = all_no();
   r.set_override_reason("nothing to override");
-  EXPECT_EQ(refused_field(to_session_request(r, "a", 0)), "override_reason");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "override_reason");
   r = all_no();
   r.set_area(api::BODY_AREA_UNSPECIFIED);
-  EXPECT_EQ(refused_field(to_session_request(r, "a", 0)), "area");
+  EXPECT_EQ(refused_field(to_session_request(r, kItems, "a", 0)), "area");
 }
 
 TEST(ApiValidation, EventQueryReadsEveryParameter) {

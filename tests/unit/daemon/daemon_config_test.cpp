@@ -30,6 +30,24 @@ TEST(DaemonConfig, ReadsEverySection) {
   EXPECT_EQ(c.settings.generator_path, "/tmp/g");
   EXPECT_EQ(c.settings.listen, "127.0.0.1:0");
   EXPECT_EQ(c.fingerprint.size(), 64u);  // SHA-256 in hex
+  EXPECT_EQ(c.min_course_interval_days, 28);
+}
+
+TEST(DaemonConfig, ReadsTheCourseIntervalAndTheScreeningItems) {
+  std::string text = "course { min_course_interval_days: 35 }\nscreening {\n";
+  for (const core::ScreeningItem& item : core::default_screening_items()) {
+    text += "  item { id: \"" + item.id + "\" text: \"" + item.text + "\" kind: " +
+            (item.kind == core::ScreeningKind::kAdvisory ? "ADVISORY" : "CONTRAINDICATION") +
+            " }\n";
+  }
+  text += "  item { id: \"sunburn\" text: \"sunburn on the area\" kind: ADVISORY }\n}\n";
+  const auto r = parse_daemon_config(text, "clinic.conf");
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(r)) << std::get<std::string>(r);
+  const DaemonConfig& c = std::get<DaemonConfig>(r);
+  EXPECT_EQ(c.min_course_interval_days, 35);
+  ASSERT_EQ(c.core.screening.size(), core::default_screening_items().size() + 1);
+  EXPECT_EQ(c.core.screening.back().id, "sunburn");
+  EXPECT_EQ(c.core.screening.back().kind, core::ScreeningKind::kAdvisory);
 }
 
 TEST(DaemonConfig, TheFingerprintIsTheSha256OfTheFilesBytes) {
@@ -41,8 +59,11 @@ TEST(DaemonConfig, TheFingerprintIsTheSha256OfTheFilesBytes) {
 
 // Verifies: SR-67
 TEST(DaemonConfig, ABadFileNamesTheFileAndTheField) {
-  EXPECT_EQ(error_of("skin { fault_mdegc: 46000 }").rfind("demo.conf: skin.fault_mdegc", 0), 0u)
-      << error_of("skin { fault_mdegc: 46000 }");
+  // file:line: field: rule.
+  EXPECT_EQ(error_of("skin { fault_mdegc: 46000 }"),
+            "demo.conf:1: skin.fault_mdegc: widens the hard limit of 45000");
+  EXPECT_EQ(error_of("\n\nskin {\n  warn_mdegc: 41000\n  fault_mdegc: 46000\n}"),
+            "demo.conf:5: skin.fault_mdegc: widens the hard limit of 45000");
   EXPECT_NE(error_of("skin { fault_mdegc: }").find("line 1"), std::string::npos);
   EXPECT_NE(error_of(R"(accounts { operator { user: "anna" } })").find("pin_hash"),
             std::string::npos);
@@ -53,6 +74,8 @@ TEST(DaemonConfig, ABadFileNamesTheFileAndTheField) {
   EXPECT_NE(error_of(R"(accounts { operator { user: "a/b" pin_hash: "h" } })")
                 .find("accounts.operator.user: 'a/b' is not 1 to 64 of A-Z a-z 0-9 . _ -"),
             std::string::npos);
+  EXPECT_EQ(error_of("\ncourse {\n  min_course_interval_days: 7\n}"),
+            "demo.conf:3: course.min_course_interval_days: 7 is outside 14..365 days");
   const auto missing = load_daemon_config("/nonexistent/rfneedled.conf");
   ASSERT_TRUE(std::holds_alternative<std::string>(missing));
   EXPECT_NE(std::get<std::string>(missing).find("/nonexistent/rfneedled.conf"), std::string::npos);

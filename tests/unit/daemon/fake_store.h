@@ -76,6 +76,13 @@ class FakeStore final : public Store {
     }
     return std::nullopt;
   }
+  std::vector<CourseSession> course(const std::string& patient_ref) override {
+    std::vector<CourseSession> out;
+    for (const SessionRecord& s : session_list) {
+      if (s.patient_ref == patient_ref) out.push_back({s, {s.area}});
+    }
+    return out;
+  }
   std::uint64_t last_session_id() override { return 0; }
   bool save_pulse(const StoredPulse& pulse) override {
     if (failing) return false;

@@ -117,8 +117,12 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
 
 // A store as version 1 left it: no boards (version 2); no operators, no pulse operator and
 // no audit row hash (version 3); calibrations without fixture, pass/fail and runs, and
-// sessions without their calibration's ID (version 4).
+// sessions without their calibration's ID (version 4); sessions without their screening
+// answers and course reason, and no index by patient (version 5).
 void back_to_version_1(SQLite::Database& db) {
+  db.exec("DROP INDEX sessions_patient");
+  db.exec("ALTER TABLE sessions DROP COLUMN screening_yes");
+  db.exec("ALTER TABLE sessions DROP COLUMN course_reason");
   db.exec("DROP TABLE boards; DROP TABLE operators");
   db.exec("ALTER TABLE pulses DROP COLUMN operator_id");
   db.exec("ALTER TABLE audit DROP COLUMN row_hash");
@@ -180,6 +184,13 @@ TEST_F(SqliteStoreFile, MigratesAVersion1StoreAndKeepsItsCalibrationsInForce) {
   ASSERT_TRUE(session->calibration.has_value());
   EXPECT_EQ(session->calibration->power_correction_ppm, 1'003'000);
   EXPECT_EQ(session->calibration->record_id, 0u);  // version 1 kept no reference
+  // Version 5: the old session is part of its patient's course, with nothing answered YES.
+  EXPECT_TRUE(session->screening_yes.empty());
+  EXPECT_EQ(session->course_reason, "");
+  const std::vector<CourseSession> course = store->course("P-4");
+  ASSERT_EQ(course.size(), 1u);
+  EXPECT_EQ(course[0].session.id, 4u);
+  EXPECT_EQ(course[0].areas, std::vector<core::BodyArea>{core::BodyArea::kForehead});
 }
 
 TEST_F(SqliteStoreFile, RefusesANewerSchemaVersionAndLeavesTheFileAsItWas) {
@@ -353,7 +364,8 @@ TEST_F(SqliteStoreFile, AVersion1FileIsMigratedWithItsAuditEntriesChained) {
     SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec(R"sql(
       CREATE TABLE pulses (pulse_id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL);
-      CREATE TABLE sessions (id INTEGER PRIMARY KEY);
+      CREATE TABLE sessions (id INTEGER PRIMARY KEY, patient_ref TEXT NOT NULL,
+        opened_at INTEGER NOT NULL);
       CREATE TABLE calibrations (id INTEGER PRIMARY KEY AUTOINCREMENT,
         generator_serial TEXT NOT NULL);
       CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,

@@ -419,5 +419,35 @@ TYPED_TEST(StoreBehaviour, AnOperatorUpdateChangesThePinHashTheFlagAndTheTimeOnl
   EXPECT_FALSE(store.find_operator("bob"));
 }
 
+TYPED_TEST(StoreBehaviour, KeepsTheScreeningAnswersTheCourseReasonAndThePatientsCourse) {
+  Store* store = this->store_.get();
+  SessionRecord first = testing::session_record(1);
+  first.patient_ref = "P-9";
+  first.opened_at = 1000;
+  first.screening_yes = {"smoking_last_2_weeks", "pregnancy"};
+  SessionRecord other = testing::session_record(2);
+  other.patient_ref = "P-10";
+  SessionRecord second = testing::session_record(3);
+  second.patient_ref = "P-9";
+  second.opened_at = 2000;
+  second.course_reason = "touch-up agreed with the patient";
+  ASSERT_TRUE(store->open_session(first));
+  ASSERT_TRUE(store->open_session(other));
+  ASSERT_TRUE(store->open_session(second));
+  StoredPulse pulse = testing::finished_pulse(7, 3);
+  pulse.area = core::BodyArea::kNeck;
+  ASSERT_TRUE(store->save_pulse(pulse));
+  EXPECT_EQ(store->session(1)->screening_yes, first.screening_yes);
+  const std::vector<CourseSession> course = store->course("P-9");
+  ASSERT_EQ(course.size(), 2u);
+  EXPECT_EQ(course[0].session.id, 1u);
+  EXPECT_EQ(course[1].session.id, 3u);
+  EXPECT_EQ(course[1].session.course_reason, "touch-up agreed with the patient");
+  // The area it opened on, then those its pulses treated.
+  EXPECT_EQ(course[1].areas,
+            (std::vector<core::BodyArea>{second.area, core::BodyArea::kNeck}));
+  EXPECT_TRUE(store->course("P-404").empty());
+}
+
 }  // namespace
 }  // namespace rfneedle::daemon

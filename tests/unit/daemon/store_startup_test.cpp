@@ -92,21 +92,19 @@ TEST_F(DeviceStoreStart, AMigrationIsPrecededByACopyOfTheStoreBesideIt) {
     ASSERT_TRUE(first.store->append_event(e));
   }
   {
-    // Version 3's shape: calibrations and sessions without version 4's columns.
+    // Version 4's shape: sessions without version 5's columns and index.
     SQLite::Database db(store_.string(), SQLite::OPEN_READWRITE);
-    for (const char* column : {"at", "fixture_serial", "fixture_meter_due_day", "passed",
-                               "reason", "runs_passed", "runs_failed"}) {
-      db.exec(std::string("ALTER TABLE calibrations DROP COLUMN ") + column);
-    }
-    db.exec("ALTER TABLE sessions DROP COLUMN calibration_id");
-    db.exec("PRAGMA user_version = 3");
+    db.exec("DROP INDEX sessions_patient");
+    db.exec("ALTER TABLE sessions DROP COLUMN screening_yes");
+    db.exec("ALTER TABLE sessions DROP COLUMN course_reason");
+    db.exec("PRAGMA user_version = 4");
   }
   const DeviceStore migrated = open_device_store(data_);
   ASSERT_TRUE(migrated.unusable.empty()) << migrated.unusable;
   const fs::path copy = store_.string() + ".before-v" + std::to_string(kSchemaVersion);
   ASSERT_TRUE(fs::exists(copy));
   SQLite::Database backup(copy.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(backup.execAndGet("PRAGMA user_version").getInt(), 3);
+  EXPECT_EQ(backup.execAndGet("PRAGMA user_version").getInt(), 4);
   EXPECT_EQ(backup.execAndGet("SELECT count(*) FROM events").getInt(), 1);
   bool logged = false;
   for (const std::string& note : migrated.notes) {

@@ -95,6 +95,7 @@ inline SessionRecord session_record(std::uint64_t id) {
   s.outcome = "open";
   s.software_version = "0.1.0";
   s.configuration_hash = "cfg-hash";
+  s.screening_yes = {"smoking_last_2_weeks"};
   s.generator_firmware = "sim-1.0.0";
   s.generator_serial = "GEN-7";
   s.actuator_firmware = "sim-1.0.0";
@@ -173,7 +174,7 @@ inline auto fields(const SessionRecord& s) {
       std::make_tuple(s.id, s.patient_ref, s.operator_id, s.area, s.cartridge_serial, s.opened_at,
                       s.closed_at, s.outcome, s.software_version, s.configuration_hash),
       std::make_tuple(s.generator_firmware, s.generator_serial, s.actuator_firmware,
-                      s.actuator_serial, s.override_reason),
+                      s.actuator_serial, s.override_reason, s.screening_yes, s.course_reason),
       fields(s.calibration));
 }
 inline auto fields(const StoredPulse& p) {
