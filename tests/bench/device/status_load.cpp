@@ -34,7 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_.method(http::verb::get);
     request_.target("/api/v1/status");
     request_.version(11);
-    request_.set(http::field::host, "127.0.0.1");
+    // The Host must name the listen address and port (docs/api.md, 421 otherwise).
+    request_.set(http::field::host, "127.0.0.1:" + std::to_string(shared_->endpoint.port()));
     request_.set("X-Rfneedle-Client", "display");
     request_.keep_alive(true);
   }
