@@ -50,6 +50,17 @@ std::optional<api::ErrorBody> check_range(std::int64_t value, const char* field,
   return std::nullopt;
 }
 
+// power_mw and duration_ms within the envelope, as a pulse and a calibration run take them.
+std::optional<api::ErrorBody> check_power_and_duration(std::int64_t power_mw,
+                                                       std::int64_t duration_ms,
+                                                       const core::Envelope& e) {
+  if (auto err = check_range(power_mw, "power_mw", e.power_min.value(), e.power_max.value())) {
+    return err;
+  }
+  const auto min_ms = std::chrono::duration_cast<milliseconds>(e.time_min).count();
+  const auto max_ms = std::chrono::duration_cast<milliseconds>(e.time_max).count();
+  return check_range(duration_ms, "duration_ms", min_ms, max_ms);
+}
 
 std::optional<api::ErrorBody> unanswered(api::Answer answer, const std::string& field) {
   if (answer == api::NO || answer == api::YES) {
@@ -203,13 +214,7 @@ Checked<core::PulseParameters> to_pulse_parameters(const api::ParametersRequest&
     return invalid("depth_um", "a multiple of " + std::to_string(e.depth_step.value()) + " um",
                    "not a depth step");
   }
-  if (auto err =
-          check_range(request.power_mw(), "power_mw", e.power_min.value(), e.power_max.value())) {
-    return *err;
-  }
-  const auto min_ms = std::chrono::duration_cast<milliseconds>(e.time_min).count();
-  const auto max_ms = std::chrono::duration_cast<milliseconds>(e.time_max).count();
-  if (auto err = check_range(request.duration_ms(), "duration_ms", min_ms, max_ms)) {
+  if (auto err = check_power_and_duration(request.power_mw(), request.duration_ms(), e)) {
     return *err;
   }
   core::PulseParameters p;
@@ -229,13 +234,7 @@ Checked<core::CalibrationRequest> to_calibration_request(const api::CalibrationR
     return *err;
   }
   const core::Envelope& e = config.envelope;
-  if (auto err =
-          check_range(request.power_mw(), "power_mw", e.power_min.value(), e.power_max.value())) {
-    return *err;
-  }
-  const auto min_ms = std::chrono::duration_cast<milliseconds>(e.time_min).count();
-  const auto max_ms = std::chrono::duration_cast<milliseconds>(e.time_max).count();
-  if (auto err = check_range(request.duration_ms(), "duration_ms", min_ms, max_ms)) {
+  if (auto err = check_power_and_duration(request.power_mw(), request.duration_ms(), e)) {
     return *err;
   }
   core::CalibrationRequest r;
