@@ -17,18 +17,8 @@ using core::Severity;
 using core::State;
 using testing::fields;
 
-struct InMemory {
-  std::unique_ptr<Store> make() { return std::make_unique<MemoryStore>(); }
-};
-
-struct InSqlite {
-  testing::TempDir dir;
-  std::unique_ptr<Store> make() {
-    SqliteStoreOpen opened = SqliteStore::open(dir.file("store.db"));
-    EXPECT_TRUE(opened.ok()) << opened.error;
-    return std::move(opened.store);
-  }
-};
+using testing::InMemory;
+using testing::InSqlite;
 
 template <typename Maker>
 class StoreBehaviour : public ::testing::Test {

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <tuple>
 
+#include "controller/daemon/memory_store.h"
+#include "controller/daemon/sqlite_store.h"
 #include "controller/daemon/store.h"
 
 namespace rfneedle::daemon::testing {
@@ -196,5 +199,19 @@ inline auto fields(const AuditEntry& a) {
   return std::make_tuple(a.id, a.at, a.role, a.user, a.route, a.parameters, a.result,
                          a.previous_hash, a.row_hash);
 }
+
+// The two stores the typed tests run against (the Store interface's two implementations).
+struct InMemory {
+  std::unique_ptr<Store> make() { return std::make_unique<MemoryStore>(); }
+};
+
+struct InSqlite {
+  TempDir dir;
+  std::unique_ptr<Store> make() {
+    SqliteStoreOpen opened = SqliteStore::open(dir.file("store.db"));
+    EXPECT_TRUE(opened.ok()) << opened.error;
+    return std::move(opened.store);
+  }
+};
 
 }  // namespace rfneedle::daemon::testing
