@@ -17,6 +17,7 @@
 #include "controller/daemon/core_gateway.h"
 #include "controller/daemon/memory_store.h"
 #include "controller/daemon/safety_loop.h"
+#include "tests/integration/in_process_daemon.h"
 #include "tests/integration/sim_process_fixture.h"
 
 namespace rfneedle::testing {
@@ -58,52 +59,10 @@ std::optional<TruePulse> last_true_pulse(const std::string& history) {
   return last;
 }
 
-std::int32_t today() {
-  return static_cast<std::int32_t>(
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
-          .time_since_epoch()
-          .count());
-}
-
-// The service thread's side, run on the test's thread, as rfneedled's would.
-class Daemon {
+// With the store rfneedled would give the gateway, and its identity for the sessions.
+class Daemon : public InProcessDaemon<daemon::MemoryStore> {
  public:
-  explicit Daemon(SimProcessFixture& sim)
-      : loop_(core::CoreConfig{}, hal::HandshakePolicy{{"sim-1.0.0"}, true}, options(sim)),
-        gateway(io_, loop_, store, gateway_options()) {
-    loop_.start();
-  }
-  ~Daemon() { shut_down(); }
-
-  void shut_down() {
-    if (!loop_.running()) return;
-    loop_.stop();
-    gateway.shutdown();
-  }
-
-  template <typename Done>
-  bool run_until(Done done, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    const auto give_up = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > give_up) return false;
-      io_.run_for(std::chrono::milliseconds(2));
-      io_.restart();
-      heartbeat();
-    }
-    return true;
-  }
-
-  CoreReply ask(daemon::CoreRequest request) {
-    std::optional<CoreReply> answer;
-    gateway.request(std::move(request), [&](const CoreReply& r) { answer = r; });
-    EXPECT_TRUE(run_until([&] { return answer.has_value(); }, std::chrono::seconds(5)));
-    return answer.value_or(CoreReply{core::ResponseCode::kBusy, {}, "no answer"});
-  }
-
-  [[nodiscard]] core::State state() const { return gateway.status().state; }
-  [[nodiscard]] bool in_effect(core::Condition c) const {
-    return gateway.status().in_effect.test(core::index(c));
-  }
+  explicit Daemon(SimProcessFixture& sim) : InProcessDaemon(sim, gateway_options()) {}
 
   // Clears a latched Fault once its cause is gone (the operator's acknowledge).
   bool acknowledge_until_clear() {
@@ -117,42 +76,13 @@ class Daemon {
         std::chrono::seconds(15));
   }
 
-  daemon::MemoryStore store;
-
  private:
-  static daemon::SafetyLoopOptions options(SimProcessFixture& sim) {
-    daemon::SafetyLoopOptions o;
-    o.generator_path = sim.generator_link().string();
-    o.actuator_path = sim.actuator_link().string();
-    o.lock_memory = false;  // the test process is not rfneedled
-    return o;
-  }
   static daemon::CoreGatewayOptions gateway_options() {
     daemon::CoreGatewayOptions o;
     o.software_version = "0.1.0+test";
     o.configuration_hash = "c0ffee";
     return o;
   }
-
-  void heartbeat() {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_heartbeat_ < std::chrono::milliseconds(250) ||
-        gateway.status().snapshot_id == 0) {
-      return;
-    }
-    last_heartbeat_ = now;
-    gateway.request(daemon::DisplayHeartbeat{gateway.status().snapshot_id},
-                    [](const CoreReply&) {});
-  }
-
-  boost::asio::io_context io_;
-  SafetyLoop loop_;
-
- public:
-  CoreGateway gateway;
-
- private:
-  std::chrono::steady_clock::time_point last_heartbeat_{};
 };
 
 core::SessionRequest session() {

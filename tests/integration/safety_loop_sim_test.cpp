@@ -25,6 +25,7 @@
 
 #include "controller/daemon/core_gateway.h"
 #include "controller/daemon/safety_loop.h"
+#include "tests/integration/in_process_daemon.h"
 #include "tests/integration/sim_process_fixture.h"
 #include "tests/support/device_processes.h"
 #include "tests/support/treatment_runner.h"
@@ -48,85 +49,7 @@ std::optional<std::int64_t> field(const std::string& json, const std::string& na
 
 bool rf_on(const std::string& status) { return status.find("\"rf_on\":true") != std::string::npos; }
 
-std::int32_t today() {
-  return static_cast<std::int32_t>(
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
-          .time_since_epoch()
-          .count());
-}
-
-// The service thread's side, run on the test's thread: the gateway's pump and the
-// display's heartbeat, as rfneedled's service thread would.
-class Daemon {
- public:
-  explicit Daemon(SimProcessFixture& sim)
-      : loop_(core::CoreConfig{}, hal::HandshakePolicy{{"sim-1.0.0"}, true}, options(sim)),
-        gateway(io_, loop_, store) {
-    loop_.start();
-  }
-  ~Daemon() { shut_down(); }
-
-  void shut_down() {
-    if (!loop_.running()) return;
-    loop_.stop();
-    gateway.shutdown();
-  }
-
-  template <typename Done>
-  bool run_until(Done done, std::chrono::seconds limit = std::chrono::seconds(20)) {
-    const auto give_up = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > give_up) return false;
-      io_.run_for(std::chrono::milliseconds(2));
-      io_.restart();
-      heartbeat();
-    }
-    return true;
-  }
-
-  // One request, answered.
-  CoreReply ask(daemon::CoreRequest request) {
-    std::optional<CoreReply> answer;
-    gateway.request(std::move(request), [&](const CoreReply& r) { answer = r; });
-    EXPECT_TRUE(run_until([&] { return answer.has_value(); }, std::chrono::seconds(5)));
-    return answer.value_or(CoreReply{core::ResponseCode::kBusy, {}, "no answer"});
-  }
-
-  [[nodiscard]] core::State state() const { return gateway.status().state; }
-  [[nodiscard]] std::uint64_t late_ticks() const { return loop_.counters().late_ticks.load(); }
-
-  daemon::testing::FakeStore store;
-
- private:
-  static daemon::SafetyLoopOptions options(SimProcessFixture& sim) {
-    daemon::SafetyLoopOptions o;
-    o.generator_path = sim.generator_link().string();
-    o.actuator_path = sim.actuator_link().string();
-    o.lock_memory = false;  // the test process is not rfneedled
-    return o;
-  }
-
-  // The touchscreen echoes the snapshot it rendered every 500 ms (SR-78); faster here.
-  void heartbeat() {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_heartbeat_ < std::chrono::milliseconds(250) ||
-        gateway.status().snapshot_id == 0) {
-      return;
-    }
-    last_heartbeat_ = now;
-    gateway.request(daemon::DisplayHeartbeat{gateway.status().snapshot_id},
-                    [](const CoreReply&) {});
-  }
-
-  boost::asio::io_context io_;
-  SafetyLoop loop_;
-
- public:
-  CoreGateway gateway;
-
- private:
-  std::chrono::steady_clock::time_point last_heartbeat_{};
-};
+using Daemon = InProcessDaemon<daemon::testing::FakeStore>;
 
 // The conditions the core raised, for failure messages.
 std::string raised(const daemon::testing::FakeStore& store) {
