@@ -184,7 +184,8 @@ TEST(LinkLossAgainstSim, AGeneratorUnpluggedMidPulseIsCutByItsDeadManAndItsRecor
     const bool clock_stepped = field(after, "clock_steps").value_or(0) != steps_before;
     // A command written before the cable went (an abort after a telemetry gap the host
     // caused) may still reach the board and end RF before its dead-man does.
-    const bool ended_by_dead_man = (field(after, "generator_latched_faults").value_or(0) & 0x2) != 0;
+    const bool ended_by_dead_man =
+        (field(after, "generator_latched_faults").value_or(0) & 0x2) != 0;
     if (*last->rf_off_us < field(unplugged, "sim_time_us").value_or(0) || clock_stepped ||
         !ended_by_dead_man) {
       // RF ended before the cable went (the core had already faulted) or by a command
