@@ -1,5 +1,7 @@
 #include "controller/daemon/api_json.h"
 
+#include "controller/daemon/json_printer.h"
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -214,10 +216,14 @@ api::ErrorBody error_body(std::string error, std::string field, std::string rule
 }
 
 std::string to_json(const pb::Message& message) {
+  std::string out;
+  out.reserve(256);
+  if (print_json(message, out)) {
+    return out;
+  }
   pb::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;
-  std::string out;
   // Printing our own messages cannot fail: every field is ours and valid.
   (void)pb::util::MessageToJsonString(message, &out, options);
   return out;

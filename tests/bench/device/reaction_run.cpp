@@ -135,7 +135,7 @@ void ReactionRun::treat_with(const FaultRecipe& recipe) {
     device_.control(warm);
   }
   char patient[32];
-  std::snprintf(patient, sizeof patient, "BENCH-%06zu", treatment_);
+  std::snprintf(patient, sizeof patient, "BENCH-%06zu", ++sessions_opened_);
   (void)device_.open_session(operator_token_, api::BODY_AREA_CHEEK, patient);
   device_.set_parameters(operator_token_,
                          testing::DeviceProcesses::parameters(options_.depth_um, options_.power_mw,

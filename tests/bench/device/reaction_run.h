@@ -95,6 +95,9 @@ class ReactionRun {
   std::string service_token_;
   std::size_t run_first_event_ = 0;
   std::size_t treatment_ = 0;
+  // Every session opened, retries included: each is a new patient, so the course rule
+  // (SR-88, one area at most every 28 days) never refuses a retried treatment's session.
+  std::size_t sessions_opened_ = 0;
 };
 
 }  // namespace rfneedle::bench
