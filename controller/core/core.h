@@ -240,6 +240,7 @@ class Core {
   ActuatorSample actuator_{};
   bool have_generator_ = false;
   bool generator_plausible_ = true;
+  bool heatsink_warm_ = false;  // with its hysteresis (kWarnHysteresis)
   bool actuator_plausible_ = true;
   bool have_actuator_ = false;
   // The lower of the configured limit and the generator's own (SR-12).

@@ -148,7 +148,8 @@ void Core::evaluate_generator(const GeneratorSample& s, Instant now) {
   set_condition(Condition::kTelemetryImplausible, !generator_plausible_ || !actuator_plausible_,
                 now);
   const HeatsinkLimits& h = config_.heatsink;
-  set_condition(Condition::kHeatsinkWarm, s.heatsink >= h.warn, now);
+  heatsink_warm_ = s.heatsink >= (heatsink_warm_ ? h.warn - kWarnHysteresis : h.warn);
+  set_condition(Condition::kHeatsinkWarm, heatsink_warm_, now);
   set_condition(Condition::kHeatsinkOverheat, s.heatsink >= h.fault, now);
   evaluate_board_lines(now);
 

@@ -10,8 +10,13 @@
 
 namespace rfneedle::core {
 
+// A warning clears only this far below its threshold, so a reading that hovers at the
+// threshold (sensor noise is a few tenths of a degree) does not raise and clear the alarm
+// on every sample (SR-24, SR-27).
+inline constexpr MilliCelsius kWarnHysteresis{500};
+
 struct SkinLimits {
-  MilliCelsius warn = celsius(41);
+  MilliCelsius warn = celsius(41);  // clears below warn - kWarnHysteresis
   MilliCelsius block = celsius(43);      // also ends a pulse under way
   MilliCelsius cool_down = celsius(40);  // the block clears below this
   MilliCelsius fault = celsius(45);
@@ -81,7 +86,7 @@ struct TriggerLimits {
 };
 
 struct HeatsinkLimits {
-  MilliCelsius warn = celsius(60);
+  MilliCelsius warn = celsius(60);  // clears below warn - kWarnHysteresis
   MilliCelsius fault = celsius(75);
 };
 

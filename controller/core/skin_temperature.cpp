@@ -25,7 +25,8 @@ SkinTemperature::Reading SkinTemperature::update(MilliCelsius a, MilliCelsius b,
                                                  const ThermistorLimits& limits) {
   Reading r;
   r.hottest = std::max(a, b);
-  r.warm = r.hottest >= skin.warn;
+  warm_ = r.hottest >= (warm_ ? skin.warn - kWarnHysteresis : skin.warn);
+  r.warm = warm_;
   hot_ = hot_ ? r.hottest >= skin.cool_down : r.hottest >= skin.block;
   r.hot = hot_;
   r.overheat = r.hottest >= skin.fault;

@@ -43,6 +43,7 @@ class SkinTemperature {
 
   [[nodiscard]] std::optional<Snapshot> snapshot_before(Instant limit) const;
 
+  bool warm_ = false;
   bool hot_ = false;
   Persistence disagreement_;
   std::array<Snapshot, kSnapshots> history_{};

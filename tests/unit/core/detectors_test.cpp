@@ -62,6 +62,18 @@ TEST(SkinTemperature, UsesTheHigherThermistorAndWarnsAt41C) {
   EXPECT_TRUE(skin(s, 41'000, 39'000, 2).warm);
 }
 
+// Verifies: SR-24
+TEST(SkinTemperature, TheWarningClearsOnlyBelow40Point5CSoNoiseAtTheThresholdDoesNotChatter) {
+  SkinTemperature s;
+  ASSERT_TRUE(skin(s, 41'000, 39'000, 0).warm);
+  for (int ms = 1; ms <= 20; ++ms) {  // a reading hovering at the threshold
+    EXPECT_TRUE(skin(s, ms % 2 == 0 ? 41'050 : 40'900, 39'000, ms).warm) << ms;
+  }
+  EXPECT_TRUE(skin(s, 40'500, 39'000, 21).warm);
+  EXPECT_FALSE(skin(s, 40'499, 39'000, 22).warm);
+  EXPECT_FALSE(skin(s, 40'999, 39'000, 23).warm);
+}
+
 // Verifies: SR-25
 TEST(SkinTemperature, BlocksAt43CAndClearsOnlyBelow40C) {
   SkinTemperature s;

@@ -340,6 +340,16 @@ TEST(LadderFault, HeatsinkWarnsAt60CAndFaultsAt75C) {
   rig.run(milliseconds(2));
   EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
   EXPECT_EQ(rig.core.state(), State::kReady);
+  // The warning clears only below 59.5 degC (its hysteresis).
+  rig.boards.gen.heatsink = MilliCelsius{59'600};
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
+  rig.boards.gen.heatsink = MilliCelsius{59'499};
+  rig.run(milliseconds(2));
+  EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
+  rig.boards.gen.heatsink = celsius(60);
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kHeatsinkWarm));
   rig.boards.gen.heatsink = MilliCelsius{74'999};
   rig.run(milliseconds(2));
   EXPECT_EQ(rig.core.state(), State::kReady);

@@ -18,7 +18,10 @@ TEST(LadderWarn, SkinAt41CWarnsLowAndStillAllowsPulses) {
   EXPECT_EQ(rig.core.status().priority, AlarmPriority::kLow);
   rig.press_and_hold();
   EXPECT_EQ(rig.sent_of<DeliverPulse>().size(), 1u);
-  rig.ramp_skin(MilliCelsius{40'999});
+  rig.ramp_skin(MilliCelsius{40'600});  // within the hysteresis: still warm
+  rig.run(milliseconds(2));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kSkinWarm));
+  rig.ramp_skin(MilliCelsius{40'499});
   rig.run(milliseconds(2));
   EXPECT_FALSE(rig.core.interlocks().in_effect(Condition::kSkinWarm));
 }
