@@ -62,8 +62,10 @@ bool Core::apply(Stimulus stimulus, Instant now) {
   const Transition t = transition(state_, stimulus);
   if (!t.accepted()) {
     ++status_.counters.rejections;
+    // The stimulus refused is named, so the log says what was refused (a trigger press
+    // in Standby, say) and not only why.
     event(EventKind::kRequestRejected, Severity::kCommand, now, t.rejection,
-          static_cast<std::int64_t>(stimulus));
+          static_cast<std::int64_t>(stimulus), std::nullopt, name(stimulus));
     return false;
   }
   enter(t.next, now);

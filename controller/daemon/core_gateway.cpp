@@ -255,7 +255,8 @@ void CoreGateway::log_event(const StoredEvent& e) {
                   "condition cleared: {}", condition());
       break;
     case core::EventKind::kRequestRejected:
-      spdlog::info("request refused: {}{}{}", e.text, e.detail.empty() ? "" : ": ", e.detail);
+      spdlog::info("request refused in {}: {}{}{}", core::name(e.state), e.text,
+                   e.detail.empty() ? "" : ": ", e.detail);
       break;
     default:
       break;

@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 #include <utility>
+
+#include "tests/unit/core/rig.h"
 
 namespace rfneedle::core {
 namespace {
@@ -126,3 +129,24 @@ TEST(TransitionTable, LatchedStatesLeaveOnlyByAcknowledgeOrServiceReset) {
 
 }  // namespace
 }  // namespace rfneedle::core
+
+namespace rfneedle::core::testing {
+namespace {
+
+TEST(TransitionTable, ARefusedStimulusIsRecordedByName) {
+  Rig rig;
+  ASSERT_TRUE(rig.power_on());
+  rig.clear_logs();
+  rig.boards.act.press();  // in Standby: no session, nothing armed
+  rig.run(milliseconds(2));
+  const auto refused = std::find_if(rig.events.begin(), rig.events.end(), [](const CoreEvent& e) {
+    return e.kind == EventKind::kRequestRejected;
+  });
+  ASSERT_NE(refused, rig.events.end());
+  EXPECT_EQ(refused->detail, "TriggerPressed");
+  EXPECT_EQ(refused->text, "not accepted in this state");
+  EXPECT_EQ(refused->state, State::kStandby);
+}
+
+}  // namespace
+}  // namespace rfneedle::core::testing
