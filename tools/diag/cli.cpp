@@ -194,14 +194,12 @@ std::string chosen_command(const CLI::App& app) {
 CliWords cli_words(const CLI::App& app) {
   CliWords words;
   const auto visit = [&](const auto& self, const CLI::App& node, const std::string& path) -> void {
+    std::vector<std::string>& flags = words.flags[path];
     for (const CLI::Option* opt : node.get_options()) {
-      for (const auto& n : opt->get_lnames()) {
-        words.flags.push_back("--" + n);
-      }
-      for (const auto& n : opt->get_snames()) {
-        words.flags.push_back("-" + n);
-      }
+      for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+      for (const auto& n : opt->get_snames()) flags.push_back("-" + n);
     }
+    std::sort(flags.begin(), flags.end());
     for (const CLI::App* sub : node.get_subcommands([](const CLI::App*) { return true; })) {
       const std::string sub_path = path.empty() ? sub->get_name() : path + " " + sub->get_name();
       words.commands.push_back(sub_path);
@@ -209,8 +207,6 @@ CliWords cli_words(const CLI::App& app) {
     }
   };
   visit(visit, app, "");
-  std::sort(words.flags.begin(), words.flags.end());
-  words.flags.erase(std::unique(words.flags.begin(), words.flags.end()), words.flags.end());
   return words;
 }
 

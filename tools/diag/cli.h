@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,11 +65,12 @@ struct Options {
 // parse, options.command names the chosen command.
 [[nodiscard]] std::unique_ptr<CLI::App> build_cli(Options& options);
 
-// Every subcommand path and every long and short option of the tree, as the completion
-// script must offer them: {"faults", "faults ack", ...} and {"--json", "-f", ...}.
+// Every subcommand path of the tree ({"faults", "faults ack", ...}) and, for each path and
+// the top level (""), the long and short options given there ({"--json", "-f", ...}): what
+// the completion script must offer.
 struct CliWords {
   std::vector<std::string> commands;
-  std::vector<std::string> flags;
+  std::map<std::string, std::vector<std::string>> flags;
 };
 [[nodiscard]] CliWords cli_words(const CLI::App& app);
 
