@@ -17,7 +17,8 @@ TEST_F(DiagCliTest, CalibrationIsRefusedWithoutTheFixtureAndRecordedWithIt) {
   EXPECT_THAT(r.err, HasSubstr("fixture"));
 
   device_->control("cartridge fixture");
-  r = diag_on_device({"calibrate", "rf", "--yes", "--loads", "0,3", "--powers", "5000,10000", "--json"});
+  r = diag_on_device(
+      {"calibrate", "rf", "--yes", "--loads", "0,3", "--powers", "5000,10000", "--json"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   diag::CalibrationOutcome outcome;
   ASSERT_EQ(parse_error(r.out, outcome), "") << r.out;
@@ -43,7 +44,8 @@ TEST_F(DiagCliTest, CalibrationDetectsASimulatedPowerDrift) {
   login_service();
   device_->control("cartridge fixture");
   // The RF stage departs 50 % from its set-point within a tick.
-  RunResult r = diag({"sim", "faults", "inject", "power-drift", "rate=100000", "limit=50", "--yes"});
+  RunResult r =
+      diag({"sim", "faults", "inject", "power-drift", "rate=100000", "limit=50", "--yes"});
   ASSERT_EQ(r.status, 0) << r.err;
   r = diag_on_device({"calibrate", "rf", "--yes", "--loads", "1", "--powers", "10000"});
   EXPECT_EQ(r.status, 1) << r.out << r.err;

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -80,7 +80,8 @@ class DiagCliTest : public ::testing::Test {
     } else {
       ::unsetenv("XDG_RUNTIME_DIR");
     }
-    const std::filesystem::path out_dir = device_ ? device_->dir() : std::filesystem::temp_directory_path();
+    const std::filesystem::path out_dir =
+        device_ ? device_->dir() : std::filesystem::temp_directory_path();
     RunResult r = run_program(diag_program(), args, out_dir, limit);
     ::unsetenv("XDG_RUNTIME_DIR");
     return r;

@@ -259,8 +259,9 @@ TEST_F(DiagCliTest, WatchPrintsOneLinePerSampleWhenPiped) {
   ASSERT_EQ(lines.size(), 6u) << r.out;
   EXPECT_EQ(lines[0], "TIME\tPOWER_W\tIMPEDANCE_OHM\tRF\tSTATE");
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    EXPECT_THAT(lines[i], ::testing::MatchesRegex(
-                              "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\t[0-9.]+\t[0-9]+\toff\t[a-z ]+"));
+    EXPECT_THAT(lines[i],
+                ::testing::MatchesRegex(
+                    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\t[0-9.]+\t[0-9]+\toff\t[a-z ]+"));
   }
   r = diag({"watch", "--count", "3", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;

@@ -32,8 +32,8 @@ TEST_F(DiagCliTest, EventsListTheStoredLogInBothForms) {
   ASSERT_EQ(r.status, 0) << r.err;
   const auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_THAT(lines.back(), ::testing::MatchesRegex(
-                                "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*"));
+  EXPECT_THAT(lines.back(),
+              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z .*"));
   EXPECT_THAT(lines.back(), HasSubstr("#" + std::to_string(events.back().id())));
 
   r = diag({"events", "--severity", "fatal", "-o", "json"});
@@ -47,10 +47,10 @@ TEST_F(DiagCliTest, EventsFollowAnInjectedFaultAndResumeAcrossADaemonRestart) {
   start();
   login_service();
   ::setenv("XDG_RUNTIME_DIR", runtime_.c_str(), 1);
-  ChildProcess follower(diag_program(),
-                        {"--url", url(), "events", "-f", "-o", "json", "--secret-file",
-                         key_file_.string()},
-                        device_->dir());
+  ChildProcess follower(
+      diag_program(),
+      {"--url", url(), "events", "-f", "-o", "json", "--secret-file", key_file_.string()},
+      device_->dir());
   ::unsetenv("XDG_RUNTIME_DIR");
   ASSERT_TRUE(eventually([&] { return !events_in(follower.standard_output()).empty(); }))
       << follower.standard_error();
@@ -73,10 +73,10 @@ TEST_F(DiagCliTest, EventsFollowAnInjectedFaultAndResumeAcrossADaemonRestart) {
   // its --secret-file and resumes after the last event it printed.
   const std::string port = std::to_string(device_->port());
   ASSERT_EQ(device_->terminate_daemon(), 0);
-  ChildProcess daemon(device_programs().daemon,
-                      {"--config", (device_->dir() / "rfneedled.conf").string(), "--listen",
-                       "127.0.0.1:" + port},
-                      device_->dir());
+  ChildProcess daemon(
+      device_programs().daemon,
+      {"--config", (device_->dir() / "rfneedled.conf").string(), "--listen", "127.0.0.1:" + port},
+      device_->dir());
   ASSERT_TRUE(eventually(
       [&] {
         const auto seen = events_in(follower.standard_output());

@@ -23,15 +23,18 @@ void add_events(CLI::App& app, Options& o) {
   events->add_flag("-f,--follow", o.follow,
                    "keep printing new events as they are stored; resumes by event ID after a "
                    "lost connection or a restart of rfneedled");
-  events->add_option("--since", o.since, "from this time: ISO-8601 (2026-01-01T08:30:00Z) or -10min");
+  events->add_option("--since", o.since,
+                     "from this time: ISO-8601 (2026-01-01T08:30:00Z) or -10min");
   events->add_option("--until", o.until, "up to this time: ISO-8601 or -10min");
-  events->add_option("--severity", o.severity,
-                     "this severity and above: diagnostic, activity_low, activity_high, command, "
-                     "warning_low, warning_high, fatal")
+  events
+      ->add_option("--severity", o.severity,
+                   "this severity and above: diagnostic, activity_low, activity_high, command, "
+                   "warning_low, warning_high, fatal")
       ->check(CLI::IsMember({"diagnostic", "activity_low", "activity_high", "command",
                              "warning_low", "warning_high", "fatal"},
                             CLI::ignore_case));
-  events->add_option("-o,--output", o.output, "short-iso (one line each) or json (one object a line)")
+  events
+      ->add_option("-o,--output", o.output, "short-iso (one line each) or json (one object a line)")
       ->check(CLI::IsMember({"short-iso", "json"}))
       ->capture_default_str();
   events->add_option("-n,--lines", o.lines, "only the latest N events (then follow, with -f)");
@@ -39,8 +42,8 @@ void add_events(CLI::App& app, Options& o) {
 }
 
 void add_faults(CLI::App& app, Options& o) {
-  CLI::App* faults =
-      app.add_subcommand("faults", "active and latched faults, with their priority and clear policy");
+  CLI::App* faults = app.add_subcommand(
+      "faults", "active and latched faults, with their priority and clear policy");
   faults->add_subcommand("ack", "acknowledge latched faults whose cause is gone (operator log-in)");
   CLI::App* reset =
       faults->add_subcommand("reset", "reset a latch that needs a service reset (service log-in)");
@@ -49,9 +52,11 @@ void add_faults(CLI::App& app, Options& o) {
 }
 
 void add_service(CLI::App& app, Options& o) {
-  app.add_subcommand("selftest", "run the self-test in Service: N/M checks passed (exit 1 if any failed)");
+  app.add_subcommand("selftest",
+                     "run the self-test in Service: N/M checks passed (exit 1 if any failed)");
   app.add_subcommand("counters", "pulses, samples, rejections and faults by condition");
-  app.add_subcommand("version", "every software and firmware component, serial numbers, hashes, calibration");
+  app.add_subcommand("version",
+                     "every software and firmware component, serial numbers, hashes, calibration");
   CLI::App* config = app.add_subcommand("config", "the configuration in force");
   config->require_subcommand(1);
   config->add_subcommand("show", "print the configuration (protobuf text format)");
@@ -110,7 +115,8 @@ void add_sessions(CLI::App& app, Options& o) {
 }
 
 void add_watch_and_calibrate(CLI::App& app, Options& o) {
-  CLI::App* watch = app.add_subcommand("watch", "live telemetry from the stream (about 30 a second)");
+  CLI::App* watch =
+      app.add_subcommand("watch", "live telemetry from the stream (about 30 a second)");
   std::string names;
   for (const auto& n : watch_field_names()) {
     names += (names.empty() ? "" : ", ") + n;
@@ -142,8 +148,8 @@ void add_watch_and_calibrate(CLI::App& app, Options& o) {
 
 const std::vector<std::string>& watch_field_names() {
   static const std::vector<std::string> kNames{
-      "power",     "voltage",  "current", "impedance", "energy",  "heatsink", "skin_a",
-      "skin_b",    "position", "motor",   "rf",        "trigger", "cartridge", "estop"};
+      "power",  "voltage",  "current", "impedance", "energy",  "heatsink",  "skin_a",
+      "skin_b", "position", "motor",   "rf",        "trigger", "cartridge", "estop"};
   return kNames;
 }
 
@@ -152,8 +158,9 @@ std::unique_ptr<CLI::App> build_cli(Options& o) {
       "rfneedle-diag: the service engineer's command line for a running rfneedled, through "
       "its API only.",
       "rfneedle-diag");
-  app->footer(std::string("\n") + kExitCodesHelp +
-              "\nData goes to standard output, messages to standard error. See docs/operations.md.");
+  app->footer(
+      std::string("\n") + kExitCodesHelp +
+      "\nData goes to standard output, messages to standard error. See docs/operations.md.");
   app->fallthrough();
   app->require_subcommand(1);
   o.url = std::string(kDefaultUrl);

@@ -51,8 +51,9 @@ std::string Context::token(Need need) const {
                                              : "rfneedle-diag login";
   throw Failure(Exit::kNotAuthorised,
                 std::string("not logged in: run ") + who +
-                    (tokens_.enabled() ? "" : " (XDG_RUNTIME_DIR is not set: pass the token as "
-                                              "RFNEEDLE_TOKEN)"));
+                    (tokens_.enabled() ? ""
+                                       : " (XDG_RUNTIME_DIR is not set: pass the token as "
+                                         "RFNEEDLE_TOKEN)"));
 }
 
 std::optional<std::string> Context::relogin() const {

@@ -52,8 +52,8 @@ Exit run_calibrate_rf(Context& c) {
   const bool entered = enter_service(c, "calibrate the RF output against the fixture");
   ServiceVisit visit(c, entered, o.stay_in_service);
   auto stream = open_stream(c, token);
-  const auto first = wait_for_snapshot(*stream, [](const api::Status&) { return true; },
-                                       std::chrono::seconds(5));
+  const auto first = wait_for_snapshot(
+      *stream, [](const api::Status&) { return true; }, std::chrono::seconds(5));
   if (!first) {
     throw Failure(Exit::kUnreachable, "no snapshot on the stream: " + stream->error());
   }
@@ -84,8 +84,8 @@ Exit run_calibrate_rf(Context& c) {
           },
           std::chrono::seconds(20));
       if (!after) {
-        throw Failure(Exit::kRefused, "calibration run " + std::to_string(n) +
-                                          " did not finish within 20 s");
+        throw Failure(Exit::kRefused,
+                      "calibration run " + std::to_string(n) + " did not finish within 20 s");
       }
       done_runs = after->calibration_progress().passed() + after->calibration_progress().failed();
       auto* step = outcome.add_steps();
@@ -96,7 +96,8 @@ Exit run_calibrate_rf(Context& c) {
       if (is_latched(after->state()) && done_runs < expected) {
         run.set_load_index(load);
         run.set_passed(false);
-        run.set_reason("the device latched " + label(after->state()) + ": " + conditions_of(*after));
+        run.set_reason("the device latched " + label(after->state()) + ": " +
+                       conditions_of(*after));
       }
       *step->mutable_run() = run;
       c.message("[" + std::to_string(n) + "/" + std::to_string(total) + "] load " +
@@ -128,7 +129,8 @@ Exit run_calibrate_rf(Context& c) {
   if (run_failed && outcome.reason().empty()) {
     outcome.set_reason("a calibration run failed");
   }
-  const auto report = c.get<api::CalibrationReport>("/api/v1/service/calibration?limit=1", Need::kService);
+  const auto report =
+      c.get<api::CalibrationReport>("/api/v1/service/calibration?limit=1", Need::kService);
   if (report.history_size() > 0 && (outcome.passed() || complete.status == 409)) {
     *outcome.mutable_record() = report.history(0);
   }
@@ -151,7 +153,8 @@ Exit run_calibrate_rf(Context& c) {
       f.add("Correction", "x" + micro(cal.power_correction_ppm(), 4));
       f.add("Calibrated", cal.calibrated_on() + ", due " + cal.due_on());
       f.add("Generator", rec.generator_serial());
-      f.add("Fixture", cal.fixture_serial() + ", reference meter due " + cal.fixture_meter_due_on());
+      f.add("Fixture",
+            cal.fixture_serial() + ", reference meter due " + cal.fixture_meter_due_on());
       out += f.render(c.style());
     } else {
       out += c.style().good(false, "FAILED") + ": " + outcome.reason() + "\n";

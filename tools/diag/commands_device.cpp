@@ -88,10 +88,11 @@ Exit run_status(Context& c) {
   f.add("Self-test", std::to_string(s.self_test().passed()) + "/" +
                          std::to_string(s.self_test().total()) + " checks passed" +
                          (s.self_test().finished() ? "" : " (running)"));
-  f.add("Calibration", s.has_calibration() ? "x" + micro(s.calibration().power_correction_ppm(), 4) +
-                                                 " since " + s.calibration().calibrated_on() +
-                                                 ", due " + s.calibration().due_on()
-                                           : "none in force");
+  f.add("Calibration", s.has_calibration()
+                           ? "x" + micro(s.calibration().power_correction_ppm(), 4) + " since " +
+                                 s.calibration().calibrated_on() + ", due " +
+                                 s.calibration().due_on()
+                           : "none in force");
   f.add("Pulses", std::to_string(k.pulses_delivered()) + " delivered, last ID " +
                       std::to_string(s.last_pulse_id()));
   if (!s.store_problem().empty()) {

@@ -17,8 +17,8 @@ struct Filter {
   api::Severity severity = api::SEVERITY_UNSPECIFIED;
 
   [[nodiscard]] std::string query(std::uint64_t after_id) const {
-    std::string q = "/api/v1/events?limit=" + std::to_string(kPage) +
-                    "&after_id=" + std::to_string(after_id);
+    std::string q =
+        "/api/v1/events?limit=" + std::to_string(kPage) + "&after_id=" + std::to_string(after_id);
     if (since) q += "&since=" + format_utc(*since, true);
     if (until) q += "&until=" + format_utc(*until, true);
     if (severity != api::SEVERITY_UNSPECIFIED) q += "&severity=" + api::Severity_Name(severity);
@@ -48,7 +48,8 @@ Filter filter_from(const Options& o) {
   }
   if (!o.severity.empty()) {
     std::string name = "SEVERITY_";
-    for (char ch : o.severity) name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (char ch : o.severity)
+      name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (!api::Severity_Parse(name, &f.severity)) {
       throw Failure(Exit::kUsage, "--severity: unknown severity '" + o.severity + "'");
     }
@@ -175,7 +176,7 @@ Exit run_events(Context& c) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
     // A daemon that came back lost every token: the catch-up tells.
-    HttpAnswer probe = c.client().request("GET", f.query(last) , {}, token);
+    HttpAnswer probe = c.client().request("GET", f.query(last), {}, token);
     if (probe.status == 401) {
       if (auto fresh = c.relogin()) {
         token = *fresh;

@@ -71,7 +71,8 @@ Exit run_selftest(Context& c) {
         if (!s.self_test().finished()) started = true;
         return started && s.self_test().finished();
       },
-      std::chrono::seconds(60), [&](const api::Event& e) {
+      std::chrono::seconds(60),
+      [&](const api::Event& e) {
         if (e.kind() == api::EVENT_KIND_SELF_TEST_CHECK && e.id() > before) {
           started = true;
           checks[e.id()] = e;
@@ -90,8 +91,8 @@ Exit run_selftest(Context& c) {
                       static_cast<int>(checks.size()) < done->self_test().total();
        ++tries) {
     for (std::uint64_t after = before;;) {
-      const auto list = c.get<api::EventList>(
-          "/api/v1/events?limit=1000&after_id=" + uint(after), Need::kService);
+      const auto list = c.get<api::EventList>("/api/v1/events?limit=1000&after_id=" + uint(after),
+                                              Need::kService);
       for (const auto& e : list.events()) {
         after = std::max(after, e.id());
         if (e.kind() == api::EVENT_KIND_SELF_TEST_CHECK) checks[e.id()] = e;
@@ -125,8 +126,8 @@ Exit run_selftest(Context& c) {
   if (c.options().json) {
     c.json(report);
   } else {
-    std::string out = std::to_string(report.passed()) + "/" + std::to_string(report.total()) +
-                      " checks passed\n";
+    std::string out =
+        std::to_string(report.passed()) + "/" + std::to_string(report.total()) + " checks passed\n";
     for (const auto& f : report.failures()) {
       out += c.style().good(false, "FAILED") + " " + f.check() + ": " + f.reason() + "\n";
     }
@@ -149,10 +150,10 @@ Exit run_counters(Context& c) {
   Fields f;
   f.add("Pulses delivered", uint(n.pulses_delivered()));
   f.add("Last pulse ID", uint(k.last_pulse_id()));
-  f.add("Generator samples", uint(n.generator_samples()) + " (" +
-                                 uint(n.generator_samples_missed()) + " missed)");
-  f.add("Actuator samples", uint(n.actuator_samples()) + " (" +
-                                uint(n.actuator_samples_missed()) + " missed)");
+  f.add("Generator samples",
+        uint(n.generator_samples()) + " (" + uint(n.generator_samples_missed()) + " missed)");
+  f.add("Actuator samples",
+        uint(n.actuator_samples()) + " (" + uint(n.actuator_samples_missed()) + " missed)");
   f.add("Rejections", uint(n.rejections()));
   f.add("Output overflows", uint(n.output_overflows()));
   f.add("Events dropped", uint(n.events_dropped()));
@@ -267,14 +268,16 @@ Exit run_operators(Context& c) {
     c.confirm("set a new PIN for " + o.operator_user + " (ends its log-ins)");
     api::ResetOperatorRequest r;
     r.set_pin(c.secret(o.pin_file, "new PIN for " + o.operator_user));
-    print_one(c.post<api::OperatorAccount>(base + "/" + o.operator_user + "/reset", Need::kService, r),
-              "new PIN set for");
+    print_one(
+        c.post<api::OperatorAccount>(base + "/" + o.operator_user + "/reset", Need::kService, r),
+        "new PIN set for");
     return Exit::kOk;
   }
   const bool disable = o.command == "operators disable";
-  c.confirm(std::string(disable ? "disable" : "enable") + " the operator account " + o.operator_user);
-  print_one(c.post<api::OperatorAccount>(base + "/" + o.operator_user + (disable ? "/disable" : "/enable"),
-                                         Need::kService),
+  c.confirm(std::string(disable ? "disable" : "enable") + " the operator account " +
+            o.operator_user);
+  print_one(c.post<api::OperatorAccount>(
+                base + "/" + o.operator_user + (disable ? "/disable" : "/enable"), Need::kService),
             disable ? "disabled" : "enabled");
   return Exit::kOk;
 }
@@ -286,8 +289,8 @@ Exit run_audit_verify(Context& c) {
   } else if (v.ok()) {
     c.data("audit log intact: " + uint(v.rows()) + " entries, hash chain verified\n");
   } else {
-    c.data("audit log BROKEN at entry " + uint(v.first_bad_row()) + " of " + uint(v.rows()) +
-           ": " + v.problem() + "\n");
+    c.data("audit log BROKEN at entry " + uint(v.first_bad_row()) + " of " + uint(v.rows()) + ": " +
+           v.problem() + "\n");
   }
   return v.ok() ? Exit::kOk : Exit::kCheckFailed;
 }
@@ -313,7 +316,8 @@ Exit run_sim_faults(Context& c) {
   } else {
     request.set_command("clear " + (o.fault.empty() ? std::string("all") : o.fault));
   }
-  const auto answer = c.post<api::SimFaultResponse>("/api/v1/service/sim/faults", Need::kService, request);
+  const auto answer =
+      c.post<api::SimFaultResponse>("/api/v1/service/sim/faults", Need::kService, request);
   google::protobuf::Struct reply;
   if (!from_json(answer.reply(), reply).empty()) {
     throw Failure(Exit::kRefused, "the simulator's reply is not JSON: " + answer.reply());
@@ -322,16 +326,18 @@ Exit run_sim_faults(Context& c) {
   const auto ok = fields.find("ok");
   if (ok == fields.end() || !ok->second.bool_value()) {
     const auto err = fields.find("error");
-    throw Failure(Exit::kRefused, "the simulator refused: " +
-                                      (err == fields.end() ? answer.reply() : err->second.string_value()));
+    throw Failure(Exit::kRefused,
+                  "the simulator refused: " +
+                      (err == fields.end() ? answer.reply() : err->second.string_value()));
   }
   if (o.json) {
     c.data(answer.reply() + (answer.reply().ends_with('\n') ? "" : "\n"));
     return Exit::kOk;
   }
   if (o.command != "sim faults list") {
-    c.message(o.command == "sim faults inject" ? "injected " + o.fault
-                                               : "cleared " + (o.fault.empty() ? "every fault" : o.fault));
+    c.message(o.command == "sim faults inject"
+                  ? "injected " + o.fault
+                  : "cleared " + (o.fault.empty() ? "every fault" : o.fault));
     return Exit::kOk;
   }
   Table t({"FAULT", "AFFECTS", "PARAMETERS", "EFFECT"});

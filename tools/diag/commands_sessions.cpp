@@ -27,10 +27,9 @@ Exit run_sessions_list(Context& c) {
 Exit run_sessions_export(Context& c) {
   const Options& o = c.options();
   // An operator's log-in includes the patient reference; the service role's withholds it.
-  const HttpAnswer answer = c.call("GET",
-                                   "/api/v1/sessions/" + std::to_string(o.session_id) +
-                                       "/export?format=" + o.format,
-                                   Need::kOperatorFirst);
+  const HttpAnswer answer = c.call(
+      "GET", "/api/v1/sessions/" + std::to_string(o.session_id) + "/export?format=" + o.format,
+      Need::kOperatorFirst);
   if (o.output_file == "-") {
     c.data(answer.body);
   } else {

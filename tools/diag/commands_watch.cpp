@@ -19,19 +19,26 @@ std::string last_milli(const api::FieldStats& f, int decimals) { return milli(f.
 const std::vector<Column>& columns() {
   static const std::vector<Column> kColumns{
       {"power", "POWER_W", [](const api::Telemetry& t) { return last_milli(t.power_mw(), 2); }},
-      {"voltage", "VOLTAGE_V", [](const api::Telemetry& t) { return last_milli(t.voltage_mv(), 2); }},
-      {"current", "CURRENT_A", [](const api::Telemetry& t) { return last_milli(t.current_ma(), 3); }},
+      {"voltage", "VOLTAGE_V",
+       [](const api::Telemetry& t) { return last_milli(t.voltage_mv(), 2); }},
+      {"current", "CURRENT_A",
+       [](const api::Telemetry& t) { return last_milli(t.current_ma(), 3); }},
       {"impedance", "IMPEDANCE_OHM",
        [](const api::Telemetry& t) { return std::to_string(t.impedance_ohm().last()); }},
-      {"energy", "ENERGY_J", [](const api::Telemetry& t) { return micro(t.energy_uj().last(), 3); }},
+      {"energy", "ENERGY_J",
+       [](const api::Telemetry& t) { return micro(t.energy_uj().last(), 3); }},
       {"heatsink", "HEATSINK_C",
        [](const api::Telemetry& t) { return last_milli(t.heatsink_mdegc(), 1); }},
-      {"skin_a", "SKIN_A_C", [](const api::Telemetry& t) { return last_milli(t.skin_temp_a_mdegc(), 2); }},
-      {"skin_b", "SKIN_B_C", [](const api::Telemetry& t) { return last_milli(t.skin_temp_b_mdegc(), 2); }},
+      {"skin_a", "SKIN_A_C",
+       [](const api::Telemetry& t) { return last_milli(t.skin_temp_a_mdegc(), 2); }},
+      {"skin_b", "SKIN_B_C",
+       [](const api::Telemetry& t) { return last_milli(t.skin_temp_b_mdegc(), 2); }},
       {"position", "NEEDLE_MM",
        [](const api::Telemetry& t) { return last_milli(t.encoder_position_um(), 2); }},
-      {"motor", "MOTOR_A", [](const api::Telemetry& t) { return last_milli(t.motor_current_ma(), 3); }},
-      {"rf", "RF", [](const api::Telemetry& t) { return std::string(t.rf_active() ? "on" : "off"); }},
+      {"motor", "MOTOR_A",
+       [](const api::Telemetry& t) { return last_milli(t.motor_current_ma(), 3); }},
+      {"rf", "RF",
+       [](const api::Telemetry& t) { return std::string(t.rf_active() ? "on" : "off"); }},
       {"trigger", "TRIGGER",
        [](const api::Telemetry& t) {
          return std::string(t.trigger_a() ? "A" : "-") + (t.trigger_b() ? "B" : "-");
@@ -50,8 +57,8 @@ Exit run_watch(Context& c) {
   const Options& o = c.options();
   std::vector<const Column*> shown;
   const std::vector<std::string> wanted =
-      o.fields.empty() ? std::vector<std::string>{"power", "impedance", "energy", "skin_a",
-                                                   "skin_b", "position", "rf", "estop"}
+      o.fields.empty() ? std::vector<std::string>{"power",  "impedance", "energy", "skin_a",
+                                                  "skin_b", "position",  "rf",     "estop"}
                        : o.fields;
   for (const auto& name : wanted) {
     for (const auto& col : columns()) {
@@ -66,8 +73,8 @@ Exit run_watch(Context& c) {
     StreamConnection stream(c.client().url(), token);
     if (!stream.connected()) {
       if (printed == 0) {
-        throw Failure(Exit::kUnreachable,
-                      "controller unreachable at " + c.client().url().text() + ": " + stream.error());
+        throw Failure(Exit::kUnreachable, "controller unreachable at " + c.client().url().text() +
+                                              ": " + stream.error());
       }
       c.message("-- connection lost (" + stream.error() + "); reconnecting --");
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -114,8 +121,8 @@ Exit run_watch(Context& c) {
     if (stream.error().find("token") != std::string::npos) {
       auto fresh = c.relogin();
       if (!fresh) {
-        throw Failure(Exit::kNotAuthorised, "the stream refused the token (" + stream.error() +
-                                                "); log in again");
+        throw Failure(Exit::kNotAuthorised,
+                      "the stream refused the token (" + stream.error() + "); log in again");
       }
       token = *fresh;
     } else {

@@ -7,8 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "tools/diag/diag_json.h"
 #include "proto/api.pb.h"
+#include "tools/diag/diag_json.h"
 
 namespace rfneedle::diag {
 namespace {
@@ -133,9 +133,8 @@ StreamConnection::StreamConnection(const ControllerUrl& url, const std::string& 
     }
     layer.expires_never();
     s.ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    s.ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(http::field::user_agent, "rfneedle-diag");
-    }));
+    s.ws.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(http::field::user_agent, "rfneedle-diag"); }));
     s.ws.async_handshake(url.host_header(), "/api/v1/stream", [&](beast::error_code hs_ec) {
       if (hs_ec) {
         return s.fail("WebSocket handshake: " + hs_ec.message());

@@ -18,8 +18,8 @@ std::string paint(bool on, std::string_view code, std::string_view text) {
 
 std::string decimal(std::int64_t value, std::int64_t scale, int decimals) {
   const bool negative = value < 0;
-  std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(value + 1)) + 1
-                                     : static_cast<std::uint64_t>(value);
+  std::uint64_t magnitude =
+      negative ? static_cast<std::uint64_t>(-(value + 1)) + 1 : static_cast<std::uint64_t>(value);
   std::uint64_t divisor = static_cast<std::uint64_t>(scale);
   for (int i = 0; i < decimals; ++i) {
     divisor /= 10;

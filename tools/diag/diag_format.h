@@ -62,7 +62,9 @@ class Table {
 // Two columns, "name: value" lines aligned on a terminal.
 class Fields {
  public:
-  void add(std::string name, std::string value) { rows_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    rows_.emplace_back(std::move(name), std::move(value));
+  }
   [[nodiscard]] std::string render(const Style& style) const;
 
  private:

@@ -76,8 +76,8 @@ Parsed<WallTime> parse_relative(std::string_view text, WallTime now) {
       return Parsed<WallTime>::ok(now - milliseconds(amount * u.ms));
     }
   }
-  return Parsed<WallTime>::fail("'" + std::string(text) + "': unknown unit '" +
-                                std::string(unit) + "' (ms, s, min, h, d, w)");
+  return Parsed<WallTime>::fail("'" + std::string(text) + "': unknown unit '" + std::string(unit) +
+                                "' (ms, s, min, h, d, w)");
 }
 
 }  // namespace

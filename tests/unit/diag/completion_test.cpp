@@ -29,7 +29,8 @@ std::vector<std::set<std::string>> complete(
     std::string words = "rfneedle-diag";
     for (const auto& w : split(path)) words += " '" + w + "'";
     words += " '" + current + "'";
-    script += "COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=();"
+    script += "COMP_WORDS=(" + words +
+              "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=();"
               " _rfneedle_diag; echo \"${COMPREPLY[*]}\"\n";
   }
   const std::string file = ::testing::TempDir() + "/completion_queries.sh";
@@ -62,8 +63,8 @@ TEST(DiagCompletion, OffersEverySubcommandOfTheCli) {
   ASSERT_EQ(offered.size(), queries.size());
   for (std::size_t i = 0; i < words.commands.size(); ++i) {
     const std::string name = split(words.commands[i]).back();
-    EXPECT_TRUE(offered[i].count(name)) << "'" << words.commands[i] << "' is not offered after '"
-                                        << queries[i].first << "'";
+    EXPECT_TRUE(offered[i].count(name))
+        << "'" << words.commands[i] << "' is not offered after '" << queries[i].first << "'";
   }
 }
 

@@ -1,8 +1,9 @@
 // rfneedle-diag's command line: what each command line chooses and what it refuses.
-#include "tools/diag/cli.h"
+#include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
-#include <gtest/gtest.h>
+
+#include "tools/diag/cli.h"
 
 namespace rfneedle::diag {
 namespace {
@@ -71,8 +72,8 @@ TEST(DiagCli, ReadsEachCommandsOptions) {
 }
 
 TEST(DiagCli, RefusesBadCommandLines) {
-  EXPECT_NE(parse({}).error, "");                                   // no command
-  EXPECT_NE(parse({"frobnicate"}).error, "");                       // no such command
+  EXPECT_NE(parse({}).error, "");              // no command
+  EXPECT_NE(parse({"frobnicate"}).error, "");  // no such command
   EXPECT_NE(parse({"faults", "reset"}).error.find("--reason"), std::string::npos);
   EXPECT_NE(parse({"events", "-o", "xml"}).error, "");
   EXPECT_NE(parse({"login", "--role", "root"}).error, "");

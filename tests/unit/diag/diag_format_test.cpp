@@ -1,7 +1,8 @@
+#include "tools/diag/diag_format.h"
+
 #include <gtest/gtest.h>
 
 #include "tools/diag/diag_exit.h"
-#include "tools/diag/diag_format.h"
 #include "tools/diag/diag_url.h"
 
 namespace rfneedle::diag {
@@ -32,8 +33,7 @@ TEST(DiagFormat, TablesAlignOnATerminalAndAreTabSeparatedWhenPiped) {
   t.add({"generator", "12"});
   t.add({"actuator", "3"});
   EXPECT_EQ(t.render(Style{false, false}), "BOARD\tFRAMES\ngenerator\t12\nactuator\t3\n");
-  EXPECT_EQ(t.render(Style{true, false}),
-            "BOARD      FRAMES\ngenerator  12\nactuator   3\n");
+  EXPECT_EQ(t.render(Style{true, false}), "BOARD      FRAMES\ngenerator  12\nactuator   3\n");
   // Colour codes do not count toward a column's width.
   const std::string coloured = t.render(Style{true, true});
   EXPECT_NE(coloured.find("\033[1mBOARD\033[0m      "), std::string::npos);

@@ -10,8 +10,8 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 
-const WallTime kNow = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1} + hours(8) +
-                      minutes(30);
+const WallTime kNow =
+    std::chrono::sys_days{std::chrono::year{2026} / 1 / 1} + hours(8) + minutes(30);
 
 WallTime at(std::string_view text) {
   const auto t = parse_time(text, kNow);
