@@ -50,7 +50,18 @@ inline std::string read_text(const std::filesystem::path& path) {
 class DiagCliTest : public ::testing::Test {
  protected:
   void start(DeviceOptions options = {}) {
-    device_ = std::make_unique<DeviceProcesses>(device_programs(), std::move(options));
+    // The host caveat: a busy host can fault a link during start-up itself; then the
+    // processes start again (at most three times).
+    for (int attempt = 0;; ++attempt) {
+      try {
+        device_ = std::make_unique<DeviceProcesses>(device_programs(), options);
+        break;
+      } catch (const DeviceError& e) {
+        if (attempt == 2) throw;
+        std::cerr << "the device did not start (" << std::string(e.what()).substr(0, 160)
+                  << "); starting again\n";
+      }
+    }
     runtime_ = device_->dir() / "runtime";
     std::filesystem::create_directories(runtime_);
     ::chmod(runtime_.c_str(), 0700);
