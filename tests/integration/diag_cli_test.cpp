@@ -246,6 +246,24 @@ TEST_F(DiagCliTest, SessionsExportRoundTripsThePulsesInTheStore) {
     EXPECT_THAT(read_text(csv_file), HasSubstr(std::to_string(p.pulse_id())));
   }
 
+  const auto fhir_file = device_->dir() / "session.fhir.json";
+  r = diag({"sessions", "export", id, "--format", "fhir", "-o", fhir_file.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(read_text(fhir_file), HasSubstr("resourceType"));
+  EXPECT_THAT(read_text(fhir_file), HasSubstr("\"Bundle\""));
+  EXPECT_THAT(read_text(fhir_file), HasSubstr("P-IT-0001"));
+
+  // The service role's export withholds the patient reference.
+  r = diag({"logout", "--role", "operator"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  login_service();
+  r = diag({"sessions", "export", id, "--format", "json", "-o", "-"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  api::SessionDetail withheld;
+  ASSERT_EQ(parse_error(r.out, withheld), "") << r.out;
+  EXPECT_NE(withheld.session().patient_ref(), "P-IT-0001");
+  EXPECT_EQ(withheld.pulses_size(), stored.pulses_size());
+
   r = diag({"sessions", "export", "999999", "--format", "json", "-o", json_file.string()});
   EXPECT_EQ(r.status, 2) << r.err;  // 404
 }
