@@ -268,7 +268,7 @@ TEST_F(DiagCliTest, SessionsExportRoundTripsThePulsesInTheStore) {
   EXPECT_EQ(r.status, 2) << r.err;  // 404
 }
 
-TEST_F(DiagCliTest, WatchPrintsOneLinePerSampleWhenPiped) {
+TEST_F(DiagCliTest, WatchPrintsOneLinePerSampleWhenPipedAndRefreshesInPlaceOnATerminal) {
   start();
   login_service();
   RunResult r = diag({"watch", "--count", "5", "--fields", "power,impedance,rf"});
@@ -281,6 +281,17 @@ TEST_F(DiagCliTest, WatchPrintsOneLinePerSampleWhenPiped) {
                 ::testing::MatchesRegex(
                     "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\t[0-9.]+\t[0-9]+\toff\t[a-z ]+"));
   }
+  // On a terminal (util-linux `script` gives it one): one line refreshed in place, coloured
+  // unless NO_COLOR.
+  ::setenv("XDG_RUNTIME_DIR", runtime_.c_str(), 1);
+  const std::string command = diag_program() + " --url " + url() + " watch --count 3";
+  RunResult tty =
+      run_program("/usr/bin/script", {"-qec", command, "/dev/null"}, device_->dir(), seconds(30));
+  ::unsetenv("XDG_RUNTIME_DIR");
+  ASSERT_EQ(tty.status, 0) << tty.out << tty.err;
+  EXPECT_EQ(lines_of(tty.out).size(), 1u) << tty.out;  // no newline between the samples
+  EXPECT_THAT(tty.out, HasSubstr("\r\033[2K"));
+
   r = diag({"watch", "--count", "3", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto json_lines = lines_of(r.out);
