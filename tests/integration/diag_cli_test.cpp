@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -164,6 +165,42 @@ TEST_F(DiagCliTest, ServiceCommandsInHumanAndJsonForms) {
   r = diag({"stop", "--json"}, false);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "{\"ok\":true}\n");
+}
+
+TEST_F(DiagCliTest, FaultsShowAnInjectedEstopAndTheOperatorAcknowledgesIt) {
+  start();
+  login_service();
+  RunResult r = diag({"sim", "faults", "inject", "estop", "--for", "200", "--yes"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  (void)device_->wait_for_state(api::STATE_FAULT);
+  r = diag({"faults", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  api::Status faults;
+  ASSERT_EQ(parse_error(r.out, faults), "") << r.out;
+  EXPECT_EQ(faults.state(), api::STATE_FAULT);
+  const auto estop = std::find_if(faults.conditions().begin(), faults.conditions().end(),
+                                  [](const auto& c) { return c.name() == "estop"; });
+  ASSERT_NE(estop, faults.conditions().end()) << r.out;
+  EXPECT_EQ(estop->priority(), api::ALARM_PRIORITY_HIGH);
+  EXPECT_EQ(estop->clear_policy(), api::CLEAR_POLICY_ACKNOWLEDGE_AFTER_CAUSE_GONE);
+  r = diag({"faults"});
+  EXPECT_THAT(r.out, HasSubstr("high ***\testop\tfault\tacknowledge after cause gone"));
+  EXPECT_THAT(r.err, HasSubstr("latched: fault"));
+
+  // Acknowledging is the operator's; the service log-in is not enough.
+  r = diag({"faults", "ack", "--yes"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  login_operator();
+  ASSERT_TRUE(eventually([&] { return device_->sim_status().active_faults.empty(); }));
+  // Refused (5) while the needles are still coming out; then accepted.
+  ASSERT_TRUE(eventually(
+      [&] {
+        r = diag({"faults", "ack", "--yes"});
+        return r.status == 0;
+      },
+      seconds(10)))
+      << r.status << " " << r.err;
+  (void)device_->wait_for_state(api::STATE_STANDBY);
 }
 
 TEST_F(DiagCliTest, SelfTestPassesThenFailsWithAnInjectedShort) {
