@@ -33,8 +33,9 @@ Exit run_login(Context& c) {
   if (o.json) {
     c.json(result);
   } else if (problem.empty()) {
-    c.message("logged in as " + label(login.role()) +
-              (login.user().empty() ? "" : " " + login.user()) + " until " + until);
+    const bool named = login.role() == api::ROLE_OPERATOR && !login.user().empty();
+    c.message("logged in as " + label(login.role()) + (named ? " " + login.user() : "") +
+              " until " + until);
   } else {
     c.message("logged in until " + until + "; the token is not cached (" + problem +
               "): pass it as RFNEEDLE_TOKEN");

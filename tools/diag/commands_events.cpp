@@ -66,10 +66,13 @@ class Printer {
       return;
     }
     const Style& st = c_.style();
+    // The severity padded to its longest name ("activity high", "warning high").
+    std::string severity = label(e.severity());
+    severity.resize(std::max<std::size_t>(severity.size(), 13), ' ');
     std::string line = format_utc(from_timestamp(e.at())) + " " +
-                       st.priority(e.priority(), label(e.severity())) + " " + label(e.kind());
+                       st.priority(e.priority(), severity) + " " + label(e.kind());
     if (!e.condition().empty()) line += " " + e.condition();
-    if (!e.text().empty()) line += ": " + e.text();
+    if (!e.text().empty() && e.text() != e.condition()) line += ": " + e.text();
     if (!e.detail().empty()) line += " (" + e.detail() + ")";
     line += " [" + label(e.state()) + ", #" + std::to_string(e.id()) + "]";
     c_.data(line + "\n");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "tools/diag/command_context.h"
@@ -17,6 +18,13 @@ bool is_latched(api::State s) {
 }
 
 std::string uint(std::uint64_t v) { return std::to_string(v); }
+
+// A parameter's default as the simulator's catalogue gives it: 30, 0.2, -1.5.
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
 
 }  // namespace
 
@@ -357,11 +365,11 @@ Exit run_sim_faults(Context& c) {
               const auto& pf = v.struct_value().fields();
               const auto name = pf.find("name");
               const auto def = pf.find("default");
+              const auto unit = pf.find("unit");
               one = (name != pf.end() ? name->second.string_value() : "?");
               if (def != pf.end()) {
-                one += "=" + (def->second.has_string_value()
-                                  ? def->second.string_value()
-                                  : std::to_string(def->second.number_value()));
+                one += "=" + number(def->second.number_value()) +
+                       (unit != pf.end() ? unit->second.string_value() : "");
               }
             }
             joined += (joined.empty() ? "" : " ") + one;
