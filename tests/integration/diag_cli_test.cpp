@@ -248,7 +248,8 @@ TEST_F(DiagCliTest, SessionsExportRoundTripsThePulsesInTheStore) {
       const std::string why = e.what();
       run.reset();
       const bool host_made = why.find("telemetry_gap") != std::string::npos ||
-                             why.find("link_fault") != std::string::npos;
+                             why.find("link_fault") != std::string::npos ||
+                             why.find("board_dead_man") != std::string::npos;
       if (attempt == 2 || !host_made) throw;
       std::cerr << "host fault during the treatment, starting again: " << why.substr(0, 200)
                 << "\n";
