@@ -192,7 +192,11 @@ std::string ControlRequests::execute(const SimCommand& command, Instant now) {
                           if (cartridge.action == CartridgeAction::kRemove) {
                             device_.swap_cartridge(std::nullopt);
                           } else if (cartridge.action == CartridgeAction::kFixture) {
-                            device_.swap_cartridge(simulated_calibration_fixture());
+                            CartridgeMemory fixture = simulated_calibration_fixture();
+                            if (cartridge.meter_due) {
+                              fixture.meter_due = *cartridge.meter_due;
+                            }
+                            device_.swap_cartridge(fixture);
                           } else {
                             device_.swap_cartridge(SimulatedDeviceOptions{}.cartridge);
                           }

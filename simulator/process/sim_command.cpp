@@ -115,6 +115,31 @@ std::variant<SimCommand, CommandError> parse_cable(const std::vector<std::string
   return SimCommand{cable};
 }
 
+// `meter_due=YYYY-MM-DD` after `cartridge fixture`.
+std::variant<SimCommand, CommandError> parse_fixture(std::string_view setting) {
+  constexpr std::string_view kKey = "meter_due=";
+  const std::string usage = "cartridge fixture takes meter_due=YYYY-MM-DD";
+  if (!setting.starts_with(kKey)) {
+    return CommandError{usage};
+  }
+  const std::string_view date = setting.substr(kKey.size());
+  int y = 0;
+  unsigned m = 0, d = 0;
+  const auto number = [&](std::string_view part, auto& out) {
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return ec == std::errc() && end == part.data() + part.size();
+  };
+  const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                      number(date.substr(0, 4), y) && number(date.substr(5, 2), m) &&
+                      number(date.substr(8, 2), d);
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
+                                        std::chrono::day{d}};
+  if (!shaped || !ymd.ok() || y < 1970) {
+    return CommandError{"meter_due='" + text(date) + "' is not a date (YYYY-MM-DD)"};
+  }
+  return SimCommand{Cartridge{CartridgeAction::kFixture, std::chrono::sys_days{ymd}}};
+}
+
 }  // namespace
 
 std::optional<Duration> parse_duration(std::string_view t) {
@@ -183,6 +208,9 @@ std::variant<SimCommand, CommandError> parse_sim_command(std::string_view line) 
   }
   if (verb == "estop") {
     return one_of<Estop>(w, {{"press", {true}}, {"release", {false}}});
+  }
+  if (verb == "cartridge" && w.size() == 3 && w[1] == "fixture") {
+    return parse_fixture(w[2]);
   }
   if (verb == "cartridge") {
     return one_of<Cartridge>(w, {{"swap", {CartridgeAction::kSwap}},

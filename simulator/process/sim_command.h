@@ -5,7 +5,7 @@
 //   clear NAME | clear all
 //   trigger press | trigger release | trigger tap
 //   estop press | estop release
-//   cartridge swap | cartridge remove | cartridge fixture
+//   cartridge swap | cartridge remove | cartridge fixture [meter_due=YYYY-MM-DD]
 //   unplug generator|actuator [for=DURATION] | plug generator|actuator
 //   status                                  ground truth and counters
 //
@@ -14,6 +14,7 @@
 // comment. Durations: a number with a unit, us, ms or s.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct Estop {
 enum class CartridgeAction { kSwap, kRemove, kFixture };
 struct Cartridge {
   CartridgeAction action;
+  // kFixture: its reference meter's calibration due date, when not the default fixture's
+  // (an overdue meter, for the calibration's refusal, SR-66).
+  std::optional<std::chrono::sys_days> meter_due{};
 };
 
 // A board's serial cable pulled out (its pseudo-terminal gone) or plugged back in; the

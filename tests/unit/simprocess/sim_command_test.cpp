@@ -53,6 +53,15 @@ TEST(SimCommand, ParsesTheOperatorActions) {
   EXPECT_FALSE(std::get<Estop>(ok("estop release")).pressed);
   EXPECT_EQ(std::get<Cartridge>(ok("cartridge remove")).action, CartridgeAction::kRemove);
   EXPECT_EQ(std::get<Cartridge>(ok("cartridge fixture")).action, CartridgeAction::kFixture);
+  EXPECT_FALSE(std::get<Cartridge>(ok("cartridge fixture")).meter_due);
+  const auto overdue = std::get<Cartridge>(ok("cartridge fixture meter_due=2020-02-29"));
+  EXPECT_EQ(overdue.action, CartridgeAction::kFixture);
+  EXPECT_EQ(overdue.meter_due,
+            std::chrono::sys_days{std::chrono::year{2020} / 2 / 29});
+  EXPECT_EQ(error_of("cartridge fixture meter_due=2021-02-29"),
+            "meter_due='2021-02-29' is not a date (YYYY-MM-DD)");
+  EXPECT_EQ(error_of("cartridge fixture due=2021-02-01"),
+            "cartridge fixture takes meter_due=YYYY-MM-DD");
   EXPECT_FALSE(std::get<ClearFault>(ok("clear all")).kind.has_value());
   EXPECT_EQ(std::get<ClearFault>(ok("clear motor-stall")).kind, FaultKind::kMotorStall);
   EXPECT_TRUE(std::holds_alternative<ListFaults>(ok("faults")));
