@@ -249,6 +249,22 @@ int run(const std::vector<std::string>& args) {
     v.set_configuration_hash(fingerprint);
     return v;
   };
+  api.link_stats = [&loop] {
+    api::LinkStats stats;
+    for (const core::Board board : {core::Board::kGenerator, core::Board::kActuator}) {
+      const LinkFigures& f = loop.counters().links[static_cast<std::size_t>(board)];
+      api::LinkBoardStats* b = stats.add_boards();
+      b->set_board(board == core::Board::kGenerator ? "generator" : "actuator");
+      b->set_frames_sent(f.frames_sent.load(std::memory_order_relaxed));
+      b->set_frames_received(f.frames_received.load(std::memory_order_relaxed));
+      b->set_retransmissions(f.retransmissions.load(std::memory_order_relaxed));
+      for (std::size_t k = 0; k < kLinkErrorNames.size(); ++k) {
+        (*b->mutable_errors())[std::string(kLinkErrorNames[k])] =
+            f.errors[k].load(std::memory_order_relaxed);
+      }
+    }
+    return stats;
+  };
   const std::string config_path = flags.config_path;
   api.config_text = [config_path] { return file_text(config_path); };
 

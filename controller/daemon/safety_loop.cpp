@@ -166,9 +166,32 @@ void SafetyLoop::schedule_tick() {
   });
 }
 
+void SafetyLoop::publish_link_figures() {
+  for (const Board board : {Board::kGenerator, Board::kActuator}) {
+    const bool generator = board == Board::kGenerator;
+    const hal::LinkStats& l =
+        generator ? bridge_.generator().link_stats() : bridge_.actuator().link_stats();
+    const hal::SerialStats& line = generator ? generator_line_.stats() : actuator_line_.stats();
+    LinkFigures& f = counters_.links[slot(board)];
+    f.frames_sent.store(l.frames_sent, std::memory_order_relaxed);
+    f.frames_received.store(l.frames_received, std::memory_order_relaxed);
+    f.retransmissions.store(l.retransmissions, std::memory_order_relaxed);
+    const std::array<std::uint64_t, kLinkErrorNames.size()> errors = {
+        l.decoder.framing_errors, l.decoder.oversize_errors, l.decoder.crc_errors,
+        l.decoder.version_errors, l.duplicates_received,    l.out_of_order_received,
+        l.payload_errors,         l.telemetry_gaps,         l.send_queue_full,
+        l.link_faults,            line.disconnects};
+    for (std::size_t k = 0; k < errors.size(); ++k) {
+      f.errors[k].store(errors[k], std::memory_order_relaxed);
+    }
+  }
+}
+
 void SafetyLoop::on_timer() {
   const Instant now = steady_now();
-  counters_.ticks.fetch_add(1, std::memory_order_relaxed);
+  if (counters_.ticks.fetch_add(1, std::memory_order_relaxed) % 100 == 0) {
+    publish_link_figures();
+  }
   if (check_flags(now)) {
     take_inputs(now);
     retry_handshakes(now);

@@ -93,6 +93,7 @@ class SafetyLoop final : private bridge::BoardRecords {
   void raise_priority_and_lock_memory();
   void schedule_tick();
   void on_timer();
+  void publish_link_figures();  // every 100 ms, into counters_.links
   void on_line_bytes(core::Board board, std::span<const std::uint8_t> bytes);
   void on_line_connection(core::Board board, bool connected);
   void wake();

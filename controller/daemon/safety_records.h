@@ -192,6 +192,21 @@ struct SafetyChannels {
   SpscQueue<PulseLogRead> pulse_logs;
 };
 
+// One board's link since rfneedled started (hal::LinkStats and the serial line's figures),
+// copied by the safety thread every 100 ms for GET /api/v1/service/link; read anywhere.
+struct LinkFigures {
+  std::atomic<std::uint64_t> frames_sent{0};
+  std::atomic<std::uint64_t> frames_received{0};
+  std::atomic<std::uint64_t> retransmissions{0};
+  // The errors by kind, in the order of kLinkErrorNames.
+  std::array<std::atomic<std::uint64_t>, 11> errors{};
+};
+
+inline constexpr std::array<std::string_view, 11> kLinkErrorNames = {
+    "framing",         "oversize",      "crc",           "version",
+    "duplicate",       "out_of_order",  "payload",       "telemetry_samples_missing",
+    "send_queue_full", "link_fault",    "line_disconnected"};
+
 // What the safety thread dropped or held back; written by it, read anywhere.
 struct SafetyLoopCounters {
   std::atomic<std::uint64_t> ticks{0};
@@ -202,6 +217,7 @@ struct SafetyLoopCounters {
   std::atomic<std::uint64_t> logs_dropped{0};
   std::atomic<std::uint64_t> records_held{0};  // latches and pulses waiting for queue room
   std::atomic<std::uint64_t> records_lost{0};  // backlog full too: a broken invariant
+  std::array<LinkFigures, 2> links;  // by core::Board
 };
 
 }  // namespace rfneedle::daemon

@@ -110,14 +110,23 @@ TEST_F(DiagCliTest, ServiceCommandsInHumanAndJsonForms) {
   ASSERT_EQ(r.status, 0) << r.err;
   api::ServiceCounters counters;
   EXPECT_EQ(parse_error(r.out, counters), "");
-  // rfneedled does not fill GET /service/link yet: the table is its header alone.
   r = diag({"link", "stats"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("BOARD\tSENT\tRECEIVED\tRETRANSMISSIONS"));
+  EXPECT_THAT(r.out, HasSubstr("generator"));
+  EXPECT_THAT(r.out, HasSubstr("actuator"));
   r = diag({"link", "stats", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   api::LinkStats link;
-  EXPECT_EQ(parse_error(r.out, link), "");
+  ASSERT_EQ(parse_error(r.out, link), "");
+  ASSERT_EQ(link.boards_size(), 2);
+  for (const api::LinkBoardStats& b : link.boards()) {
+    // Both boards stream telemetry at 1 kHz and the controller heartbeats them.
+    EXPECT_GT(b.frames_received(), 100u) << b.board();
+    EXPECT_GT(b.frames_sent(), 10u) << b.board();
+    EXPECT_EQ(b.errors().count("crc"), 1u) << b.board();
+    EXPECT_EQ(b.errors().count("link_fault"), 1u) << b.board();
+  }
   r = diag({"config", "show"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("allow_simulated"));
