@@ -237,11 +237,21 @@ int run(const std::vector<std::string>& args) {
     api.frontend_dir = *settings.frontend_dir;
   }
   const std::string fingerprint = config.fingerprint;
-  api.versions = [fingerprint] {
+  api.versions = [fingerprint, &gateway] {
     api::Versions v;
     api::ComponentVersion* self = v.add_components();
     self->set_component("rfneedled");
     self->set_version(kSoftwareVersion);
+    // Each board's firmware and serial number as its latest handshake gave them (empty
+    // before the first).
+    for (const core::Board board : {core::Board::kGenerator, core::Board::kActuator}) {
+      const BoardIdentity& identity = gateway.board(board);
+      api::ComponentVersion* c = v.add_components();
+      c->set_component(board == core::Board::kGenerator ? "generator firmware"
+                                                        : "actuator firmware");
+      c->set_version(identity.firmware);
+      c->set_serial(identity.serial);
+    }
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx",
                   static_cast<unsigned long long>(hal::kDeviceProtoHash));

@@ -4,6 +4,8 @@
 // by wall-clock limits only to stop a hung test; no assertion depends on timing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -102,6 +104,13 @@ TEST_F(DiagCliTest, ServiceCommandsInHumanAndJsonForms) {
   api::Versions versions;
   ASSERT_EQ(parse_error(r.out, versions), "");
   EXPECT_EQ(versions.configuration_hash().size(), 64u);
+  std::map<std::string, api::ComponentVersion> components;
+  for (const api::ComponentVersion& c : versions.components()) components[c.component()] = c;
+  ASSERT_EQ(components.count("generator firmware"), 1u) << r.out;
+  EXPECT_EQ(components["generator firmware"].serial(), "SIM-GEN-0001");
+  EXPECT_EQ(components["generator firmware"].version(), "sim-1.0.0");
+  ASSERT_EQ(components.count("actuator firmware"), 1u) << r.out;
+  EXPECT_EQ(components["actuator firmware"].serial(), "SIM-ACT-0001");
   r = diag({"version"});
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, HasSubstr("COMPONENT\tVERSION\tSERIAL"));
