@@ -16,6 +16,7 @@ export const BIN = process.env.RFNEEDLE_BIN_DIR ?? join(root, "build", "bin");
 export const FRONTEND = process.env.RFNEEDLE_FRONTEND_DIR ?? join(root, "build", "frontend");
 export const SCREENSHOTS = process.env.RFNEEDLE_SCREENSHOTS ?? join(root, "build", "screenshots");
 export const CHROMIUM = process.env.RFNEEDLE_CHROMIUM ?? "/usr/bin/chromium";
+const SETPRIV = "/usr/bin/setpriv"; // util-linux
 export const PIN = "482913";
 export const OTHER_PIN = "735102";
 export const SERVICE_KEY = "browser-test-service-key";
@@ -407,9 +408,13 @@ export async function launchBrowser() {
   // headless: false so that playwright adds none of its own headless flags (it would mute
   // audio): --headless=new above is the mode.
   // Below the controller and the simulator (nice 10, inherited by every browser process):
-  // the browser's work must not starve the pseudo-terminals' delivery.
+  // the browser's work must not starve the pseudo-terminals' delivery, which the kernel
+  // does in ordinary-priority worker threads (not in the simulator's or the safety
+  // thread's real-time ones). Run as root, chromium would raise its compositor, IO and
+  // audio threads back to nice -8 (and one to real-time): without CAP_SYS_NICE it cannot.
   const wrapper = join(mkdtempSync(join(tmpdir(), "rfneedle-chromium-")), "chromium");
-  writeFileSync(wrapper, `#!/bin/sh\nexec nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  const dropNice = process.getuid && process.getuid() === 0 && existsSync(SETPRIV) ? `${SETPRIV} --bounding-set -sys_nice --inh-caps -sys_nice ` : "";
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${dropNice}nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   const browser = await chromium.launch({ executablePath: wrapper, headless: false, args });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await context.addInitScript(AUDIO_PROBE);
