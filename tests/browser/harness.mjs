@@ -27,6 +27,10 @@ export const STOP_RECT = { x: 1280 - 32 - 176, y: 800 - 32 - 176, width: 176, he
 // Faults this VM's scheduling causes by itself (see Device.ackHostGaps).
 const HOST_SCHEDULING = new Set(["generator_telemetry_gap", "actuator_telemetry_gap", "link_fault", "board_dead_man"]);
 
+// Whether a status shows a fault this VM's scheduling causes in effect: a wait for
+// something else ends there, so that robust() runs the attempt again at once.
+export const hostFault = (status) => status.conditions.some((c) => HOST_SCHEDULING.has(c.name));
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function eventually(what, fn, { timeout = 10000, interval = 100 } = {}) {
@@ -87,6 +91,11 @@ export function simControl(socket, line) {
       }
     });
     c.on("error", fail);
+    c.on("close", () => fail(new Error(`simulator: ${line}: the control socket closed without an answer`)));
+    c.setTimeout(10000, () => {
+      c.destroy();
+      fail(new Error(`simulator: ${line}: no answer within 10 s`));
+    });
   });
 }
 
@@ -223,7 +232,12 @@ daemon {
 
   async restartDaemon() {
     this.daemon.kill("SIGTERM");
+    const killer = setTimeout(() => {
+      process.stderr.write("rfneedled did not exit within 10 s of SIGTERM: killed\n");
+      this.daemon.kill("SIGKILL");
+    }, 10000);
     await this.daemonExited;
+    clearTimeout(killer);
     await this.startDaemon();
   }
 
@@ -248,6 +262,8 @@ daemon {
           });
         });
       }
+      p?.stdout?.destroy();
+      p?.stderr?.destroy();
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -268,8 +284,18 @@ daemon {
     if (token) headers.Authorization = `Bearer ${token}`;
     if (display) headers["X-Rfneedle-Client"] = "display";
     if (method !== "GET") headers["Content-Type"] = "application/json";
-    const r = await fetch(`${this.url}/api/v1${path}`, { method, headers, body: method === "GET" ? undefined : JSON.stringify(body ?? {}) });
-    const text = await r.text();
+    // Bounded: a controller that does not answer fails the request, naming it, instead of
+    // holding the test file until its CTest timeout.
+    let r;
+    let text;
+    try {
+      r = await fetch(`${this.url}/api/v1${path}`, { method, headers, body: method === "GET" ? undefined : JSON.stringify(body ?? {}), signal: AbortSignal.timeout(15000) });
+      text = await r.text();
+    } catch (e) {
+      if (e.name !== "TimeoutError") throw e;
+      process.stderr.write(`${method} ${path}: no answer within 15 s; the controller's log ends:\n${this.logs.daemon.slice(-2000)}\n`);
+      throw new Error(`${method} ${path}: no answer within 15 s`);
+    }
     let json = null;
     try {
       json = JSON.parse(text);
@@ -412,10 +438,28 @@ export async function launchBrowser() {
   // does in ordinary-priority worker threads (not in the simulator's or the safety
   // thread's real-time ones). Run as root, chromium would raise its compositor, IO and
   // audio threads back to nice -8 (and one to real-time): without CAP_SYS_NICE it cannot.
-  const wrapper = join(mkdtempSync(join(tmpdir(), "rfneedle-chromium-")), "chromium");
+  const wrapperDir = mkdtempSync(join(tmpdir(), "rfneedle-chromium-"));
+  const wrapper = join(wrapperDir, "chromium");
+  const pidFile = join(wrapperDir, "pid");
   const dropNice = process.getuid && process.getuid() === 0 && existsSync(SETPRIV) ? `${SETPRIV} --bounding-set -sys_nice --inh-caps -sys_nice ` : "";
-  writeFileSync(wrapper, `#!/bin/sh\nexec ${dropNice}nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  // exec keeps the PID: the file names chromium's browser process, which playwright
+  // starts as the leader of its own process group.
+  writeFileSync(wrapper, `#!/bin/sh\necho $$ > '${pidFile}'\nexec ${dropNice}nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   const browser = await chromium.launch({ executablePath: wrapper, headless: false, args });
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  // Closing is bounded, and whatever of chromium's process group is left afterwards
+  // (a helper that outlived the browser keeps playwright's pipes, and with them the test
+  // file, alive) is killed.
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await Promise.race([close().catch(() => undefined), sleep(10000)]);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+    rmSync(wrapperDir, { recursive: true, force: true });
+  };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await context.addInitScript(AUDIO_PROBE);
   const page = await context.newPage();
@@ -541,7 +585,9 @@ export async function text(page, selector) {
 // controller restart on the way (Device.settle) closes the session and forgets the
 // screen's token; this logs in and opens a session again as needed.
 export async function reach(page, device, target, attempts = 6) {
+  const until = Date.now() + 120000;
   for (let i = 0; ; i++) {
+    if (Date.now() > until) throw new Error(`the ${target} screen not reached in 120 s: the screen is ${await screenOf(page).catch(() => "?")}`);
     try {
       await device.settle();
       const screen = await screenOf(page);
@@ -551,7 +597,9 @@ export async function reach(page, device, target, attempts = 6) {
       if (screen === "history") await page.click("#close-history");
       else if (screen === "summary") await page.click("#summary-done");
       else if (target === "login") {
+        // The lock screen (the core's idle lock) has no Log out: the PIN first.
         if (loggedIn) await page.click("#logout");
+        else if (screen === "lock") await uiLogin(page);
       } else if (screen === "login" || screen === "lock") await uiLogin(page);
       else if (target === "setup" && screen === "treatment") {
         const token = await device.operatorToken();
