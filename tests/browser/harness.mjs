@@ -621,7 +621,7 @@ export async function reach(page, device, target, attempts = 6) {
         await device.request("POST", "/stop");
         await eventually("Standby", async () => (await device.status()).state === "STATE_STANDBY");
         await device.request("POST", "/session/close", { token });
-      } else if (target === "treatment" && screen === "setup") await device.openSession();
+      } else if (target === "treatment" && (screen === "setup" || screen === "treatment")) await device.openSession(); // also a session without parameters
       await sleep(300);
     } catch (e) {
       await screenshot(page, `failed-reach-${target}-${i}`).catch(() => undefined);

@@ -67,7 +67,7 @@ test("Paused shows why", robust(async () => {
 // A retraction that jams after the pulse: Needle stuck, the manual's instruction and a
 // call for service; only a service reset with a reason clears it. The jam holds the
 // carriage where it is when injected (docs/simulator.md), so it is injected once the
-// needles are truly in (1.5 mm, 100 ms at 10 W) with the trigger held: on every
+// needles are truly in (1.5 mm, a 1 s pulse at 1 W) with the trigger held: on every
 // attempt, wherever the carriage rested before.
 test("Needle stuck tells to remove the handpiece and call service", robust(async () => {
   // Faults counted in this session (an interrupted attempt's) would escalate the jam's to
@@ -76,7 +76,10 @@ test("Needle stuck tells to remove the handpiece and call service", robust(async
   await reach(page, device, "treatment");
   if ((await device.status()).state !== "STATE_STANDBY") await device.request("POST", "/stop");
   await eventually("Standby", async () => (await device.status()).state === "STATE_STANDBY");
-  const r = await device.request("POST", "/arm", { token: await device.operatorToken() });
+  const token = await device.operatorToken();
+  let r = await device.request("PUT", "/parameters", { token, body: { depth_um: 1500, power_mw: 1000, duration_ms: 1000, confirm_outside_range: false } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await device.request("POST", "/arm", { token });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   await eventually("armed", async () => (await device.status()).state === "STATE_READY");
   try {
