@@ -16,6 +16,7 @@ export const BIN = process.env.RFNEEDLE_BIN_DIR ?? join(root, "build", "bin");
 export const FRONTEND = process.env.RFNEEDLE_FRONTEND_DIR ?? join(root, "build", "frontend");
 export const SCREENSHOTS = process.env.RFNEEDLE_SCREENSHOTS ?? join(root, "build", "screenshots");
 export const CHROMIUM = process.env.RFNEEDLE_CHROMIUM ?? "/usr/bin/chromium";
+const SETPRIV = "/usr/bin/setpriv"; // util-linux
 export const PIN = "482913";
 export const OTHER_PIN = "735102";
 export const SERVICE_KEY = "browser-test-service-key";
@@ -25,6 +26,19 @@ export const STOP_RECT = { x: 1280 - 32 - 176, y: 800 - 32 - 176, width: 176, he
 
 // Faults this VM's scheduling causes by itself (see Device.ackHostGaps).
 const HOST_SCHEDULING = new Set(["generator_telemetry_gap", "actuator_telemetry_gap", "link_fault", "board_dead_man"]);
+
+// Whether a status shows a fault this VM's scheduling causes in effect: a wait for
+// something else ends there, so that robust() runs the attempt again at once.
+export const hostFault = (status) => status.conditions.some((c) => HOST_SCHEDULING.has(c.name));
+
+// Conditions that late delivery brings with it, counted as the host's only beside one of
+// HOST_SCHEDULING: RF-active still reported after RF was cut (rf_still_active), and the
+// trigger's two contacts read apart for longer than the skew allows (trigger_disagree)
+// when the sample with both closed arrived late, while the simulator's trigger presses.
+const HOST_CONSEQUENCES = new Set(["rf_still_active", "trigger_disagree"]);
+function explainedByHost(names) {
+  return names.some((n) => HOST_SCHEDULING.has(n)) && names.every((n) => HOST_SCHEDULING.has(n) || HOST_CONSEQUENCES.has(n));
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,6 +100,11 @@ export function simControl(socket, line) {
       }
     });
     c.on("error", fail);
+    c.on("close", () => fail(new Error(`simulator: ${line}: the control socket closed without an answer`)));
+    c.setTimeout(10000, () => {
+      c.destroy();
+      fail(new Error(`simulator: ${line}: no answer within 10 s`));
+    });
   });
 }
 
@@ -196,7 +215,7 @@ daemon {
         // Three host-caused faults of one kind in a session escalate (SR-56): a service
         // reset with the reason, when nothing but those is in effect.
         const locks = s.conditions.filter((c) => c.rung === "RUNG_FAULT" || c.rung === "RUNG_SERVICE_LOCK").map((c) => c.name);
-        if (!locks.every((n) => n === "repeated_fault" || n === "rf_still_active" || HOST_SCHEDULING.has(n))) return "fault";
+        if (!locks.every((n) => n === "repeated_fault" || HOST_SCHEDULING.has(n) || HOST_CONSEQUENCES.has(n))) return "fault";
         const token = await this.login("ROLE_SERVICE", "", SERVICE_KEY);
         const r = await this.request("POST", "/faults/reset", { token, body: { reason: "test host: scheduling stalls escalated" } });
         process.stderr.write(`host caveat: service reset of ${locks.join(", ")}: ${r.status}\n`);
@@ -204,8 +223,7 @@ daemon {
       if (s && s.state !== "STATE_FAULT" && s.state !== "STATE_CONNECTING" && s.state !== "STATE_SELF_TEST") return "ok";
       if (s && s.state === "STATE_FAULT") {
         const faults = s.conditions.filter((c) => c.rung === "RUNG_FAULT").map((c) => c.name);
-        const linkLost = faults.includes("link_fault") || faults.includes("board_dead_man");
-        const hostOnly = faults.every((n) => HOST_SCHEDULING.has(n) || (linkLost && n === "rf_still_active"));
+        const hostOnly = explainedByHost(faults);
         if (!hostOnly) return "fault"; // the test's own subject, or a real problem: left to the test
         if (await this.ackHostGaps()) {
           since = Date.now();
@@ -222,7 +240,12 @@ daemon {
 
   async restartDaemon() {
     this.daemon.kill("SIGTERM");
+    const killer = setTimeout(() => {
+      process.stderr.write("rfneedled did not exit within 10 s of SIGTERM: killed\n");
+      this.daemon.kill("SIGKILL");
+    }, 10000);
     await this.daemonExited;
+    clearTimeout(killer);
     await this.startDaemon();
   }
 
@@ -247,6 +270,8 @@ daemon {
           });
         });
       }
+      p?.stdout?.destroy();
+      p?.stderr?.destroy();
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -267,8 +292,18 @@ daemon {
     if (token) headers.Authorization = `Bearer ${token}`;
     if (display) headers["X-Rfneedle-Client"] = "display";
     if (method !== "GET") headers["Content-Type"] = "application/json";
-    const r = await fetch(`${this.url}/api/v1${path}`, { method, headers, body: method === "GET" ? undefined : JSON.stringify(body ?? {}) });
-    const text = await r.text();
+    // Bounded: a controller that does not answer fails the request, naming it, instead of
+    // holding the test file until its CTest timeout.
+    let r;
+    let text;
+    try {
+      r = await fetch(`${this.url}/api/v1${path}`, { method, headers, body: method === "GET" ? undefined : JSON.stringify(body ?? {}), signal: AbortSignal.timeout(15000) });
+      text = await r.text();
+    } catch (e) {
+      if (e.name !== "TimeoutError") throw e;
+      process.stderr.write(`${method} ${path}: no answer within 15 s; the controller's log ends:\n${this.logs.daemon.slice(-2000)}\n`);
+      throw new Error(`${method} ${path}: no answer within 15 s`);
+    }
     let json = null;
     try {
       json = JSON.parse(text);
@@ -320,6 +355,12 @@ daemon {
       const checklist = Object.fromEntries(presets.checklist.map((c) => [c.field, "NO"]));
       const body = { patient_ref: patient, area: "BODY_AREA_CHEEK", checklist, override_reason: "" };
       let r = await this.request("POST", "/session", { token, body });
+      for (let i = 0; i < 2 && r.status === 409 && r.body.field === "course_reason"; i++) {
+        // The same patient and area again within the course interval (SR-88): a session
+        // after one that a host-caused fault interrupted; the reason is recorded.
+        body.course_reason = "test rig: the previous session was interrupted";
+        r = await this.request("POST", "/session", { token, body });
+      }
       if (r.status === 409 && r.body.field === "cartridge") {
         // The single-use cartridge is bound to an earlier session (SR-62), e.g. one a
         // controller restart interrupted: out with it and in with a fresh one, as a
@@ -329,6 +370,10 @@ daemon {
         await this.sim("cartridge swap");
         await eventually("the fresh cartridge", async () => (await this.status()).cartridge?.bound_session === "0");
         r = await this.request("POST", "/session", { token, body });
+        if (r.status === 409 && r.body.field === "course_reason") {
+          body.course_reason = "test rig: the previous session was interrupted";
+          r = await this.request("POST", "/session", { token, body });
+        }
       }
       assert.equal(r.status, 200, `open session: ${JSON.stringify(r.body)}`);
     }
@@ -363,10 +408,7 @@ daemon {
     const s = await this.status();
     if (s.state !== "STATE_FAULT") return false;
     const faults = s.conditions.filter((c) => c.rung === "RUNG_FAULT");
-    const host = faults.filter((c) => HOST_SCHEDULING.has(c.name));
-    const linkLost = faults.some((c) => c.name === "link_fault" || c.name === "board_dead_man");
-    const explained = faults.every((c) => HOST_SCHEDULING.has(c.name) || (linkLost && c.name === "rf_still_active"));
-    if (faults.length === 0 || host.length === 0 || !explained) return false;
+    if (!explainedByHost(faults.map((c) => c.name))) return false;
     const token = await this.operatorToken();
     const r = await this.request("POST", "/faults/acknowledge", { token });
     process.stderr.write(`host caveat: acknowledged ${faults.map((c) => c.name).join(", ")}: ${r.status}${r.status === 200 ? "" : ` ${JSON.stringify(r.body)}`}\n`);
@@ -407,10 +449,32 @@ export async function launchBrowser() {
   // headless: false so that playwright adds none of its own headless flags (it would mute
   // audio): --headless=new above is the mode.
   // Below the controller and the simulator (nice 10, inherited by every browser process):
-  // the browser's work must not starve the pseudo-terminals' delivery.
-  const wrapper = join(mkdtempSync(join(tmpdir(), "rfneedle-chromium-")), "chromium");
-  writeFileSync(wrapper, `#!/bin/sh\nexec nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  // the browser's work must not starve the pseudo-terminals' delivery, which the kernel
+  // does in ordinary-priority worker threads (not in the simulator's or the safety
+  // thread's real-time ones). Run as root, chromium would raise its compositor, IO and
+  // audio threads back to nice -8 (and one to real-time): without CAP_SYS_NICE it cannot.
+  const wrapperDir = mkdtempSync(join(tmpdir(), "rfneedle-chromium-"));
+  const wrapper = join(wrapperDir, "chromium");
+  const pidFile = join(wrapperDir, "pid");
+  const dropNice = process.getuid && process.getuid() === 0 && existsSync(SETPRIV) ? `${SETPRIV} --bounding-set -sys_nice --inh-caps -sys_nice ` : "";
+  // exec keeps the PID: the file names chromium's browser process, which playwright
+  // starts as the leader of its own process group.
+  writeFileSync(wrapper, `#!/bin/sh\necho $$ > '${pidFile}'\nexec ${dropNice}nice -n 10 ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   const browser = await chromium.launch({ executablePath: wrapper, headless: false, args });
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  // Closing is bounded, and whatever of chromium's process group is left afterwards
+  // (a helper that outlived the browser keeps playwright's pipes, and with them the test
+  // file, alive) is killed.
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await Promise.race([close().catch(() => undefined), sleep(10000)]);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+    rmSync(wrapperDir, { recursive: true, force: true });
+  };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await context.addInitScript(AUDIO_PROBE);
   const page = await context.newPage();
@@ -536,7 +600,9 @@ export async function text(page, selector) {
 // controller restart on the way (Device.settle) closes the session and forgets the
 // screen's token; this logs in and opens a session again as needed.
 export async function reach(page, device, target, attempts = 6) {
+  const until = Date.now() + 120000;
   for (let i = 0; ; i++) {
+    if (Date.now() > until) throw new Error(`the ${target} screen not reached in 120 s: the screen is ${await screenOf(page).catch(() => "?")}`);
     try {
       await device.settle();
       const screen = await screenOf(page);
@@ -546,14 +612,16 @@ export async function reach(page, device, target, attempts = 6) {
       if (screen === "history") await page.click("#close-history");
       else if (screen === "summary") await page.click("#summary-done");
       else if (target === "login") {
+        // The lock screen (the core's idle lock) has no Log out: the PIN first.
         if (loggedIn) await page.click("#logout");
+        else if (screen === "lock") await uiLogin(page);
       } else if (screen === "login" || screen === "lock") await uiLogin(page);
       else if (target === "setup" && screen === "treatment") {
         const token = await device.operatorToken();
         await device.request("POST", "/stop");
         await eventually("Standby", async () => (await device.status()).state === "STATE_STANDBY");
         await device.request("POST", "/session/close", { token });
-      } else if (target === "treatment" && screen === "setup") await device.openSession();
+      } else if (target === "treatment" && (screen === "setup" || screen === "treatment")) await device.openSession(); // also a session without parameters
       await sleep(300);
     } catch (e) {
       await screenshot(page, `failed-reach-${target}-${i}`).catch(() => undefined);

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import {
   assert, checkSizes, Device, eventually, launchBrowser, reachTreatment, screenshot, sleep, text, uiLogin, waitScreen,
-  robust, screenOf, simControl,
+  robust, screenOf, simControl, hostFault,
 } from "./harness.mjs";
 
 let device;
@@ -56,7 +56,8 @@ test("arming with the auto-trigger: the pulse counter and the charts update", ro
   const shownBefore = await counted();
   const truthBefore = (await pulsesInSim()).length;
   await armFromScreen();
-  await eventually("three more pulses on the counter", async () => (await counted()) >= shownBefore + 3, { timeout: 20000 });
+  await eventually("three more pulses on the counter", async () => hostFault(await device.status()) || (await counted()) >= shownBefore + 3, { timeout: 20000 });
+  assert.ok(!hostFault(await device.status()), "no host-caused fault while pulsing");
   await screenshot(page, "treatment-armed");
   await checkSizes(page, "treatment, armed");
   await disarm();

@@ -218,8 +218,13 @@ export function treatmentScreen(app: App): Screen {
       const lp = s.last_pulse;
       setText(lastPulse, lp ? `Last pulse ${lp.pulse_id}: ${lp.outcome.replace("PULSE_OUTCOME_", "").toLowerCase()}, ${joules(lp.delivered_energy_uj)} J${lp.cause ? ` (${lp.cause.replace(/_/g, " ")})` : ""}` : "No pulse yet");
       if (c) lastPulse.title = `${cartridgeName(c.kind)} cartridge`;
+      // The record is read again whenever what the store holds of the session's pulses
+      // may have changed: a pulse started (its ID), ended (its outcome) and was stored
+      // (record_not_stored cleared). Keyed on the ID alone, a pulse read while it was
+      // running would be counted only when the next one started.
       const id = s.session?.id;
-      const key = `${id}|${s.last_pulse_id}`;
+      const stored = !s.conditions.some((c) => c.name === "record_not_stored");
+      const key = `${id}|${s.last_pulse_id}|${lp?.pulse_id ?? ""}|${lp?.outcome ?? ""}|${stored}`;
       if (id && key !== detailFor) void loadDetail(key, id);
     },
   };
