@@ -213,6 +213,7 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
     s.actuator_serial = board(core::Board::kActuator).serial;
     s.calibration = latest_.status.calibration;
     open_session_id_ = s.id;
+    interrupted_session_id_ = 0;  // a pulse from now on is this session's, or none's
     session_writes_.push_back(SessionWrite{std::move(s), 0, 0, 0});
   }
   if (pending.resumes != 0 && reply.session_id == pending.resumes) {
