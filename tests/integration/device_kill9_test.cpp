@@ -34,6 +34,9 @@ TEST(DeviceKill9, TwentyKillsMidTreatmentLoseNoPulseAndTheSessionResumesEachTime
     campaign.finish();
   } catch (const DeviceError& e) {
     device.keep_dir();
+    for (const std::string& line : campaign.failures()) {
+      ADD_FAILURE() << line;
+    }
     FAIL() << "run " << campaign.figures().runs << ": " << e.what();
   }
   const Kill9Figures& f = campaign.figures();
