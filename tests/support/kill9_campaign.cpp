@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -167,6 +168,18 @@ void Kill9Campaign::restart_and_clear() {
   }
   // A new process: a new run of operator log-in and display (the old tokens ended).
   const std::string op = device_.login_operator();
+  const std::set<std::string> causes = fault_causes(device_.status());
+  if (causes.contains("self_test_failed")) {
+    // The power-on self-test met the boards' dead-man latch (its dead-man check fails for a
+    // board latched before its heartbeats paused) and the core locked: a crash then costs a
+    // service call, which is a failure of the claim, reported; the campaign goes on after
+    // the service reset a service engineer would make.
+    fail(
+        "the device came back in ServiceLock (self_test_failed: the self-test met the "
+        "boards' dead-man latch), not a Fault the operator acknowledges");
+    device_.reset(device_.login_service(),
+                  "kill -9 campaign: self-test met the dead-man latch after a restart");
+  }
   const auto give_up = std::chrono::steady_clock::now() + seconds(30);
   while (is_latched(device_.status().state())) {
     if (!device_.clear_host_fault()) {
