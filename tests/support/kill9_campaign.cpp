@@ -183,7 +183,13 @@ void Kill9Campaign::restart_and_clear() {
   const auto give_up = std::chrono::steady_clock::now() + seconds(30);
   while (is_latched(device_.status().state())) {
     if (!device_.clear_host_fault()) {
-      device_.acknowledge(op);
+      // 409 while the needles are still coming out, or once the latch has gone meanwhile
+      // (the loop reads the state again).
+      const ApiResponse r = device_.api().post("/api/v1/faults/acknowledge", op);
+      if (!r.ok() && r.status != 409 && r.status != 503) {
+        throw DeviceError("POST /api/v1/faults/acknowledge: " + r.describe());
+      }
+      std::this_thread::sleep_for(milliseconds(20));
     }
     if (std::chrono::steady_clock::now() > give_up) {
       throw DeviceError("the latch after the restart could not be cleared: " +
