@@ -162,7 +162,14 @@ void Kill9Campaign::restart_and_clear() {
     fail("the device came back " + api::State_Name(s.state()) +
          " after the boards' dead-man latched, not latched");
   }
-  if (stored_latch && s.state() < api_state(*stored_latch)) {
+  // A restored latch is applied once the boards' own Fault has settled (SR-53): the device
+  // must reach it (or a more severe one) before it can be treated again.
+  if (stored_latch && !eventually(
+                          [&] {
+                            s = device_.status();
+                            return s.state() >= api_state(*stored_latch);
+                          },
+                          seconds(5))) {
     fail("the store held the latch " + api::State_Name(api_state(*stored_latch)) +
          " at the kill; the device came back " + api::State_Name(s.state()));
   }
