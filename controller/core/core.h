@@ -70,6 +70,12 @@ class Core {
   // Operator and service requests (log-in and roles are the daemon's).
   [[nodiscard]] Response open_session(const SessionRequest& request, Instant now);
   [[nodiscard]] Response close_session(Instant now);
+  // SR-89: an interrupted session (one a previous run left open, `session_id` from the
+  // store, below every ID this core gives) continues, in Standby with no session open, with
+  // the cartridge bound to it (its memory's word), unexpired and not spent; `request` is
+  // the stored session's, with this operator and today's date.
+  [[nodiscard]] Response resume_session(const SessionRequest& request, std::uint64_t session_id,
+                                        Instant now);
   // Between pulses, disarmed: another body area within the session.
   [[nodiscard]] Response change_area(BodyArea area, Instant now);
   // Disarmed: the operator swapped the cartridge; its memory is read again and an

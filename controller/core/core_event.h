@@ -43,6 +43,9 @@ enum class EventKind : std::uint8_t {
   kPulsesReconciled,
   // An advisory screening item answered "yes" at the session's opening (detail: its id).
   kScreeningAdvisory,
+  // Recorded by the daemon at start-up: a session the previous run left open was closed as
+  // interrupted (SR-70; value: its ID).
+  kSessionInterrupted,
 };
 
 struct CoreEvent {

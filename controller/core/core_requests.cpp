@@ -46,11 +46,44 @@ Response Core::open_session(const SessionRequest& request, Instant now) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (request.screening.yes[i] && items[i].kind == ScreeningKind::kAdvisory) {
       event(EventKind::kScreeningAdvisory, Severity::kWarningLow, now,
-            "screening advisory answered yes", 0, std::nullopt,
-            items[i].id);
+            "screening advisory answered yes", 0, std::nullopt, items[i].id);
     }
   }
   event(EventKind::kRequestAccepted, Severity::kCommand, now, "session opened",
+        static_cast<std::int64_t>(session_.id()));
+  update_cartridge_conditions(now);
+  return r;
+}
+
+Response Core::resume_session(const SessionRequest& request, std::uint64_t session_id,
+                              Instant now) {
+  note_activity(now);
+  if (state_ != State::kStandby) {
+    return reject("a session resumes only in Standby", now);
+  }
+  if (session_.is_open()) {
+    return reject("a session is already open", now);
+  }
+  if (session_id == 0 || session_id >= next_session_id_) {
+    return reject("no earlier session has this ID", now);
+  }
+  if (!cartridge_) {
+    return reject("no cartridge has been read from the handpiece", now);
+  }
+  Response r = session_.resume(request, *cartridge_, session_id, config_);
+  if (!r.ok()) {
+    ++status_.counters.rejections;
+    event(EventKind::kRequestRejected, Severity::kCommand, now, r.reason);
+    return r;
+  }
+  status_.counters.faults_this_session = {};
+  status_.screen_locked = false;
+  // Bound to this session already: the bind confirms it and carries today's date (SR-62).
+  bind_outstanding_ = true;
+  cartridge_refused_ = false;
+  command(CartridgeBind{session_.id(), request.today});
+  update_setup_conditions(now);
+  event(EventKind::kRequestAccepted, Severity::kCommand, now, "session resumed",
         static_cast<std::int64_t>(session_.id()));
   update_cartridge_conditions(now);
   return r;
@@ -132,8 +165,10 @@ Response Core::arm(Instant now) {
   }
   if (interlocks_.in_effect(Condition::kClockBehindRecords)) {
     // Records dated by a clock gone back would be out of order (SR-87).
-    return reject("the wall clock is earlier than the latest stored record: a service "
-                  "engineer must confirm the time", now);
+    return reject(
+        "the wall clock is earlier than the latest stored record: a service "
+        "engineer must confirm the time",
+        now);
   }
   Response r = session_.arm_check(config_);
   if (!r.ok()) {

@@ -9,8 +9,8 @@ constexpr std::size_t kMaxReference = 64;
 
 }  // namespace
 
-Response TreatmentSession::open(const SessionRequest& request, const CartridgeInfo& cartridge,
-                                std::uint64_t id, const CoreConfig& config) {
+Response TreatmentSession::check(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                 const CoreConfig& config) {
   if (request.patient_ref.empty() || request.patient_ref.size() > kMaxReference) {
     return Response::invalid("patient_ref", "must be 1 to 64 characters");
   }
@@ -28,9 +28,6 @@ Response TreatmentSession::open(const SessionRequest& request, const CartridgeIn
   if (c.kind != config.presets[area].cartridge) {
     return Response::invalid("cartridge", "wrong cartridge type for this body area");
   }
-  if (c.bound_session != 0) {
-    return Response::invalid("cartridge", "already bound to another session");
-  }
   if (c.needle_count == 0 || c.pulse_limit == 0) {
     return Response::invalid("cartridge", "needle count and pulse limit must be set");
   }
@@ -40,10 +37,48 @@ Response TreatmentSession::open(const SessionRequest& request, const CartridgeIn
   if (request.screening.clinician_override && request.screening.override_reason.empty()) {
     return Response::invalid("screening.override_reason", "an override needs a reason");
   }
+  return Response::accepted();
+}
+
+void TreatmentSession::start(const SessionRequest& request, const CartridgeInfo& cartridge,
+                             std::uint64_t id) {
   id_ = id;
   request_ = request;
   cartridge_ = cartridge;
   parameters_.reset();
+}
+
+Response TreatmentSession::open(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                std::uint64_t id, const CoreConfig& config) {
+  if (Response r = check(request, cartridge, config); !r.ok()) {
+    return r;
+  }
+  if (cartridge.bound_session != 0) {
+    return Response::invalid("cartridge", "already bound to another session");
+  }
+  start(request, cartridge, id);
+  return Response::accepted();
+}
+
+Response TreatmentSession::resume(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                  std::uint64_t id, const CoreConfig& config) {
+  // SR-89: only the cartridge this session bound, as its memory says, continues it.
+  if (cartridge.bound_session != id) {
+    return Response::refused(cartridge.bound_session == 0
+                                 ? "the attached cartridge is not bound to this session (it "
+                                   "is unbound)"
+                                 : "the attached cartridge is bound to another session");
+  }
+  if (request.today > cartridge.expiry_day) {
+    return Response::refused("the session's cartridge has expired");
+  }
+  if (cartridge.pulses_used >= cartridge.pulse_limit) {
+    return Response::refused("the session's cartridge is spent (at its pulse limit)");
+  }
+  if (Response r = check(request, cartridge, config); !r.ok()) {
+    return r;
+  }
+  start(request, cartridge, id);
   return Response::accepted();
 }
 

@@ -14,6 +14,10 @@ class TreatmentSession {
   // `cartridge` is what the cartridge's memory reported, never the request's word.
   [[nodiscard]] Response open(const SessionRequest& request, const CartridgeInfo& cartridge,
                               std::uint64_t id, const CoreConfig& config);
+  // An interrupted session again (SR-89): as open, but the cartridge must be the one bound
+  // to session `id`, unexpired and not spent.
+  [[nodiscard]] Response resume(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                std::uint64_t id, const CoreConfig& config);
   void close() { *this = TreatmentSession{}; }
   [[nodiscard]] Response set_parameters(const PulseParameters& parameters,
                                         const CoreConfig& config);
@@ -51,6 +55,11 @@ class TreatmentSession {
   [[nodiscard]] bool cartridge_near_limit(int percent) const;
 
  private:
+  // What open and resume share: the request and the cartridge's type and set-up.
+  [[nodiscard]] static Response check(const SessionRequest& request, const CartridgeInfo& cartridge,
+                                      const CoreConfig& config);
+  void start(const SessionRequest& request, const CartridgeInfo& cartridge, std::uint64_t id);
+
   std::uint64_t id_ = 0;
   SessionRequest request_;
   CartridgeInfo cartridge_;

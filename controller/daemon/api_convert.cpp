@@ -24,8 +24,8 @@ static_assert(static_cast<int>(core::BodyArea::kLegs) + 1 == api::BODY_AREA_LEGS
 static_assert(static_cast<int>(core::CartridgeKind::kCalibrationFixture) + 1 ==
               api::CARTRIDGE_KIND_CALIBRATION_FIXTURE);
 static_assert(static_cast<int>(core::Severity::kFatal) + 1 == api::SEVERITY_FATAL);
-static_assert(static_cast<int>(core::EventKind::kScreeningAdvisory) + 1 ==
-              api::EVENT_KIND_SCREENING_ADVISORY);
+static_assert(static_cast<int>(core::EventKind::kSessionInterrupted) + 1 ==
+              api::EVENT_KIND_SESSION_INTERRUPTED);
 static_assert(static_cast<int>(core::PulseOutcome::kNotDelivered) + 1 ==
               api::PULSE_OUTCOME_NOT_DELIVERED);
 static_assert(static_cast<int>(core::PulseKind::kCalibration) + 1 == api::PULSE_KIND_CALIBRATION);

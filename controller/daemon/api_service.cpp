@@ -28,6 +28,7 @@ enum class RouteId : std::uint8_t {
   kPresets,
   kOpenSession,
   kCloseSession,
+  kResumeSession,
   kSessionArea,
   kSessionCartridge,
   kParameters,
@@ -87,6 +88,8 @@ constexpr std::array kRoutes = {
     Route{"GET", "presets", Access::kTokenOrDisplay, RouteId::kPresets},
     Route{"POST", "session", Access::kOperator, RouteId::kOpenSession},
     Route{"POST", "session/close", Access::kOperator, RouteId::kCloseSession},
+    // SR-89: an interrupted session continues with its bound cartridge.
+    Route{"POST", "session/{}/resume", Access::kOperator, RouteId::kResumeSession},
     Route{"POST", "session/area", Access::kOperator, RouteId::kSessionArea},
     Route{"POST", "session/cartridge", Access::kOperator, RouteId::kSessionCartridge},
     Route{"PUT", "parameters", Access::kOperator, RouteId::kParameters},
@@ -378,6 +381,8 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return open_session(request, caller, respond);
     case RouteId::kCloseSession:
       return ask_core(CloseSession{}, respond);
+    case RouteId::kResumeSession:
+      return resume_session(argument, caller, respond);
     case RouteId::kSessionArea:
       return set_area(request, respond);
     case RouteId::kSessionCartridge:

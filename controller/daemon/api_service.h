@@ -186,6 +186,7 @@ class ApiService final : public DeviceListener {
   // api_routes.cpp: one function per route.
   void login(const HttpRequest& request, const Respond& respond);
   void open_session(const HttpRequest& request, const Caller& caller, const Respond& respond);
+  void resume_session(std::string_view id, const Caller& caller, const Respond& respond);
   void set_area(const HttpRequest& request, const Respond& respond);
   void set_parameters(const HttpRequest& request, const Respond& respond);
   void reset_faults(const HttpRequest& request, const Respond& respond);

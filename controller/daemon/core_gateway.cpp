@@ -80,6 +80,8 @@ CoreGateway::CoreGateway(boost::asio::io_context& service_io, SafetyLoop& loop, 
     send_store_condition(core::Condition::kStoreUnusable, true);
   }
   check_clock();
+  // After the clock check: closing them dates records by the wall clock (SR-87).
+  close_interrupted();
   send_inputs();
   schedule();
 }
@@ -135,7 +137,10 @@ void CoreGateway::pump() {
 void CoreGateway::request(CoreRequest request, Reply reply) {
   const bool room = replies_.size() < loop_.channels().inputs.capacity();
   PendingReply pending{std::move(reply), std::nullopt,
-                       std::holds_alternative<CloseSession>(request), std::nullopt};
+                       std::holds_alternative<CloseSession>(request), 0, std::nullopt};
+  if (const auto* resume = std::get_if<ResumeSession>(&request)) {
+    pending.resumes = resume->session_id;
+  }
   if (const auto* open = std::get_if<OpenSession>(&request)) {
     pending.opens = *open;
   }
@@ -208,10 +213,18 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
     s.actuator_serial = board(core::Board::kActuator).serial;
     s.calibration = latest_.status.calibration;
     open_session_id_ = s.id;
-    session_writes_.push_back(SessionWrite{std::move(s), 0, 0});
+    interrupted_session_id_ = 0;  // a pulse from now on is this session's, or none's
+    session_writes_.push_back(SessionWrite{std::move(s), 0, 0, 0});
+  }
+  if (pending.resumes != 0 && reply.session_id == pending.resumes) {
+    open_session_id_ = pending.resumes;
+    if (interrupted_session_id_ == pending.resumes) {
+      interrupted_session_id_ = 0;
+    }
+    session_writes_.push_back(SessionWrite{std::nullopt, 0, 0, pending.resumes});
   }
   if (pending.closes && open_session_id_ != 0) {
-    session_writes_.push_back(SessionWrite{std::nullopt, open_session_id_, now});
+    session_writes_.push_back(SessionWrite{std::nullopt, open_session_id_, now, 0});
     open_session_id_ = 0;
   }
   store_sessions();  // before the answer, when the store takes it
@@ -243,16 +256,16 @@ void CoreGateway::log_event(const StoredEvent& e) {
         // Wait rungs come and go with every pulse (inter-pulse interval, record stored).
         spdlog::debug("condition raised: {} in {}", condition(), core::name(e.state));
       } else {
-        spdlog::log(e.priority == core::AlarmPriority::kHigh ? spdlog::level::err
-                                                             : spdlog::level::warn,
-                    "alarm raised: {} ({} priority) in {}", condition(),
-                    core::name(e.priority), core::name(e.state));
+        spdlog::log(
+            e.priority == core::AlarmPriority::kHigh ? spdlog::level::err : spdlog::level::warn,
+            "alarm raised: {} ({} priority) in {}", condition(), core::name(e.priority),
+            core::name(e.state));
       }
       break;
     case core::EventKind::kConditionCleared:
-      spdlog::log(e.priority == core::AlarmPriority::kNone ? spdlog::level::debug
-                                                           : spdlog::level::info,
-                  "condition cleared: {}", condition());
+      spdlog::log(
+          e.priority == core::AlarmPriority::kNone ? spdlog::level::debug : spdlog::level::info,
+          "condition cleared: {}", condition());
       break;
     case core::EventKind::kRequestRejected:
       spdlog::info("request refused in {}: {}{}{}", core::name(e.state), e.text,
@@ -393,8 +406,7 @@ void CoreGateway::take_identities() {
   while (loop_.channels().identities.try_pop(p)) {
     const std::size_t b = static_cast<std::size_t>(p.board);
     const char* name = p.board == core::Board::kGenerator ? "generator" : "actuator";
-    BoardIdentity now{p.board, std::string(p.serial.view()), std::string(p.firmware.view()),
-                      p.at};
+    BoardIdentity now{p.board, std::string(p.serial.view()), std::string(p.firmware.view()), p.at};
     const std::optional<BoardIdentity> known = store_.board_identity(p.board);
     const BoardIdentity& before = known ? *known : boards_[b];
     const bool first = !known && boards_[b].serial.empty() && boards_[b].firmware.empty();
@@ -414,8 +426,8 @@ void CoreGateway::take_identities() {
     } else if (firmware_changed) {
       spdlog::info("{} firmware changed: {} (was {})", name, now.firmware, before.firmware);
       record_event(core::EventKind::kBoardChanged, core::Severity::kActivityHigh,
-                   std::string(name) + " firmware changed",
-                   before.firmware + " -> " + now.firmware, 0);
+                   std::string(name) + " firmware changed", before.firmware + " -> " + now.firmware,
+                   0);
     } else if (first) {
       spdlog::info("{}: serial number {}, firmware {}", name, now.serial, now.firmware);
     }
@@ -450,8 +462,9 @@ void CoreGateway::reconcile_pulse_logs() {
         std::chrono::steady_clock::now() - pending.arrived < options_.reconcile_wait) {
       return;
     }
-    ReconcileScope scope = scope_of(read, reserved_);
-    scope.session_id = open_session_id_;
+    ReconcileScope scope = scope_of(read);
+    // A pulse the previous run delivered belongs to the session it left open.
+    scope.session_id = open_session_id_ != 0 ? open_session_id_ : interrupted_session_id_;
     scope.area = latest_.status.area;
     scope.at = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
@@ -490,14 +503,29 @@ void CoreGateway::reconcile_pulse_logs() {
                     ids(result.contradicted));
       record_event(core::EventKind::kPulsesReconciled, core::Severity::kWarningHigh,
                    "stored pulses with energy are missing from the generator's pulse log",
-                   ids(result.contradicted),
-                   static_cast<std::int64_t>(result.contradicted.size()));
+                   ids(result.contradicted), static_cast<std::int64_t>(result.contradicted.size()));
     }
     if (read.implausible > 0) {
-      spdlog::warn("{} pulse-log entries with a field out of range were ignored",
-                   read.implausible);
+      spdlog::warn("{} pulse-log entries with a field out of range were ignored", read.implausible);
     }
     pulse_logs_.pop_front();
+  }
+}
+
+void CoreGateway::close_interrupted() {
+  const InterruptedSessions result = close_interrupted_sessions(store_, wall_now());
+  if (result.store_failed) {
+    note_store_failure("interrupted session closing");
+  }
+  for (const std::uint64_t id : result.closed) {
+    spdlog::warn(
+        "session {} was open when the previous run ended: closed as interrupted; it "
+        "can be resumed with its cartridge (POST /api/v1/session/{}/resume)",
+        id, id);
+    record_event(core::EventKind::kSessionInterrupted, core::Severity::kWarningLow,
+                 "session interrupted: the previous run ended with it open",
+                 "session " + std::to_string(id), static_cast<std::int64_t>(id));
+    interrupted_session_id_ = id;
   }
 }
 

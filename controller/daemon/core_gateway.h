@@ -117,6 +117,8 @@ class CoreGateway final : public DeviceGateway {
   void reconcile_pulse_logs();
   void record_event(core::EventKind kind, core::Severity severity, std::string text,
                     std::string detail, std::int64_t value);
+  // Start-up (SR-70): the sessions the previous run left open are closed as interrupted.
+  void close_interrupted();
   void reserve_ahead();
   void send_inputs();
   void note_store_failure(const char* what);
@@ -146,16 +148,20 @@ class CoreGateway final : public DeviceGateway {
     Reply reply;
     std::optional<OpenSession> opens;
     bool closes = false;
+    std::uint64_t resumes = 0;  // the session, for a ResumeSession request
     std::optional<std::string> arms;  // the operator, for an Arm request
   };
   std::deque<PendingReply> replies_;
   std::uint64_t open_session_id_ = 0;
+  // The session the previous run left open (closed as interrupted at start-up), 0: none.
+  std::uint64_t interrupted_session_id_ = 0;
   void record_session(const PendingReply& pending, const LoopReply& reply);
   // Session records not yet stored, in order (an open before its close).
   struct SessionWrite {
     std::optional<SessionRecord> open;
     std::uint64_t close_id = 0;
     WallMs closed_at = 0;
+    std::uint64_t reopen_id = 0;  // a resumed session (SR-89)
   };
   std::deque<SessionWrite> session_writes_;
   std::deque<StoredEvent> own_events_;  // the gateway's own events, not yet stored

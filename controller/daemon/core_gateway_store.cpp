@@ -102,6 +102,11 @@ void CoreGateway::store_sessions() {
         note_store_failure("session");
         return;
       }
+    } else if (w.reopen_id != 0) {
+      if (!store_.reopen_session(w.reopen_id)) {
+        note_store_failure("session resuming");
+        return;
+      }
     } else if (!store_.close_session(w.close_id, w.closed_at, "closed")) {
       note_store_failure("session closing");
       return;
@@ -131,10 +136,10 @@ void CoreGateway::check_clock() {
   }
   clock_behind_ = true;
   // A check that could not run has not passed (STYLE).
-  clock_problem_ =
-      latest ? "the wall clock (" + utc_text(now) + ") is earlier than the latest stored record (" +
-                   utc_text(*latest) + ")"
-             : "the latest stored record's time could not be read";
+  clock_problem_ = latest ? "the wall clock (" + utc_text(now) +
+                                ") is earlier than the latest stored record (" + utc_text(*latest) +
+                                ")"
+                          : "the latest stored record's time could not be read";
   clock_problem_ += ": arming is refused until a service engineer confirms the time";
   spdlog::warn("{} (clock_behind_records)", clock_problem_);
   send_store_condition(core::Condition::kClockBehindRecords, true);
@@ -145,9 +150,10 @@ bool CoreGateway::confirm_clock() {
     return false;
   }
   clock_behind_ = false;
-  spdlog::warn("the wall clock ({}) was confirmed by a service engineer (clock_behind_records "
-               "clears)",
-               utc_text(wall_now()));
+  spdlog::warn(
+      "the wall clock ({}) was confirmed by a service engineer (clock_behind_records "
+      "clears)",
+      utc_text(wall_now()));
   clock_problem_.clear();
   send_store_condition(core::Condition::kClockBehindRecords, false);
   send_inputs();

@@ -32,6 +32,12 @@ struct OpenSession {
   std::string course_reason;
 };
 struct CloseSession {};
+// POST /session/{id}/resume (SR-89): the stored interrupted session continues with its bound
+// cartridge; `request` is rebuilt from its record (the caller as operator, today's date).
+struct ResumeSession {
+  core::SessionRequest request;
+  std::uint64_t session_id = 0;
+};
 struct SetParameters {
   core::PulseParameters parameters;
 };
@@ -65,7 +71,7 @@ struct CompleteCalibration {
   std::int32_t today = 0;  // days since 1970-01-01
 };
 using CoreRequest =
-    std::variant<OpenSession, CloseSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
+    std::variant<OpenSession, CloseSession, ResumeSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
                  EnterService, ExitService, RunSelfTest, DisplayHeartbeat, ChangeArea,
                  SwapCartridge, Calibrate, CompleteCalibration>;
 

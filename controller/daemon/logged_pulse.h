@@ -33,6 +33,9 @@ struct LoggedPulse {
 struct PulseLogRead {
   static constexpr std::size_t kCapacity = 64;
   std::uint64_t from_pulse_id = 0;
+  // The last pulse ID this device had used when the read began: the log says nothing of a
+  // later one, which may be delivered while the read is under way (SR-70).
+  std::uint64_t through_pulse_id = 0;
   std::array<LoggedPulse, kCapacity> entries{};
   std::size_t count = 0;
   // The log held more than kCapacity entries from `from_pulse_id`: what lies beyond the

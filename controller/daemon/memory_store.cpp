@@ -68,6 +68,16 @@ bool MemoryStore::close_session(std::uint64_t id, WallMs at, const std::string& 
   return true;
 }
 
+bool MemoryStore::reopen_session(std::uint64_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    return false;
+  }
+  it->second.closed_at.reset();
+  it->second.outcome = "open";
+  return true;
+}
+
 std::vector<SessionRecord> MemoryStore::sessions(std::uint32_t limit) {
   std::vector<SessionRecord> newest_first;
   for (auto it = sessions_.rbegin(); it != sessions_.rend() && newest_first.size() < limit; ++it) {

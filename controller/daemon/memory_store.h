@@ -18,6 +18,7 @@ class MemoryStore final : public Store {
   [[nodiscard]] std::vector<StoredLatch> active_latches() override;
 
   [[nodiscard]] bool open_session(const SessionRecord& session) override;
+  [[nodiscard]] bool reopen_session(std::uint64_t id) override;
   [[nodiscard]] bool close_session(std::uint64_t id, WallMs at,
                                    const std::string& outcome) override;
   [[nodiscard]] std::vector<SessionRecord> sessions(std::uint32_t limit) override;

@@ -8,7 +8,10 @@ void PulseLogReader::want_from(std::uint64_t pulse_id) {
   wanted_from_ = std::min(wanted_from_.value_or(pulse_id), pulse_id);
 }
 
-void PulseLogReader::read_at_connect(std::uint64_t from_pulse_id) { want_from(from_pulse_id); }
+void PulseLogReader::read_at_connect(std::uint64_t from_pulse_id, std::uint64_t last_reserved) {
+  want_from(from_pulse_id);
+  last_used_ = std::max(last_used_, last_reserved);
+}
 
 void PulseLogReader::on_pulse_id_used(std::uint64_t pulse_id) {
   last_used_ = std::max(last_used_, pulse_id);
@@ -40,6 +43,7 @@ std::optional<PulseLogReader::Query> PulseLogReader::on_connected() {
   }
   read_ = PulseLogRead{};
   read_.from_pulse_id = *wanted_from_;
+  read_.through_pulse_id = last_used_;
   wanted_from_.reset();
   next_from_ = read_.from_pulse_id;
   reading_ = true;

@@ -23,8 +23,9 @@ class PulseLogReader {
     std::uint32_t max_entries = 4;  // the most one reply carries (docs/protocol.md)
   };
 
-  // Start-up: read from this ID at the generator's first handshake.
-  void read_at_connect(std::uint64_t from_pulse_id);
+  // Start-up: read from this ID at the generator's first handshake; the previous run may
+  // have used IDs up to `last_reserved` (its reservation), so they are judged by the read.
+  void read_at_connect(std::uint64_t from_pulse_id, std::uint64_t last_reserved);
   void on_pulse_id_used(std::uint64_t pulse_id);
   void on_pulse_ended(std::uint64_t pulse_id);
   // The generator's link is gone: a pulse unconfirmed, or a read under way, is read at
@@ -48,7 +49,7 @@ class PulseLogReader {
 
   std::optional<std::uint64_t> wanted_from_;
   std::optional<std::uint64_t> unconfirmed_from_;
-  std::uint64_t last_used_ = 0;
+  std::uint64_t last_used_ = 0;  // this run's, or the previous run's reservation
   bool reading_ = false;
   bool finished_ = false;
   std::uint64_t next_from_ = 0;

@@ -112,14 +112,30 @@ ReconcileResult reconcile(Store& store, std::span<const LoggedPulse> log,
   return result;
 }
 
-ReconcileScope scope_of(const PulseLogRead& read, std::uint64_t reserved) {
+ReconcileScope scope_of(const PulseLogRead& read) {
   ReconcileScope scope;
   scope.from_pulse_id = read.from_pulse_id;
-  scope.through_pulse_id = reserved;
+  scope.through_pulse_id = read.through_pulse_id;
   if (read.truncated && read.count > 0) {
-    scope.through_pulse_id = std::min(reserved, read.entries[read.count - 1].pulse_id);
+    scope.through_pulse_id = std::min(read.through_pulse_id, read.entries[read.count - 1].pulse_id);
   }
   return scope;
+}
+
+InterruptedSessions close_interrupted_sessions(Store& store, WallMs at, std::uint32_t limit) {
+  InterruptedSessions result;
+  std::vector<SessionRecord> newest_first = store.sessions(limit);
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    if (it->outcome != "open") {
+      continue;
+    }
+    if (!store.close_session(it->id, at, kInterruptedOutcome)) {
+      result.store_failed = true;
+      return result;
+    }
+    result.closed.push_back(it->id);
+  }
+  return result;
 }
 
 std::uint64_t reconcile_from(Store& store) {

@@ -13,6 +13,10 @@
 //   left as it is, reported;
 // - a record already reconciled is never changed again, so running it twice changes
 //   nothing.
+//
+// At start-up, a session the store still holds open was open when the previous run ended
+// (a crash, a power cut): it is closed as `interrupted` (close_interrupted_sessions), and
+// can be resumed with its bound cartridge (SR-89).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +29,9 @@
 namespace rfneedle::daemon {
 
 struct ReconcileScope {
-  // Pulse IDs judged: from the ID the log was read from, through the highest this device
-  // may have used (its reservation) or, when the read was cut short, the last ID read.
+  // Pulse IDs judged: from the ID the log was read from, through the last this device had
+  // used when the read began (a later one may be delivered after the log was read, and is
+  // not judged by it) or, when the read was cut short, the last ID read.
   std::uint64_t from_pulse_id = 1;
   std::uint64_t through_pulse_id = 0;
   // Where a pulse missing from the store is added: the session open when it was delivered
@@ -51,6 +56,22 @@ struct ReconcileResult {
   }
 };
 
+// The session outcome of a session the previous run left open (SR-70, SR-89).
+inline constexpr const char* kInterruptedOutcome = "interrupted";
+
+struct InterruptedSessions {
+  std::vector<std::uint64_t> closed;  // oldest first
+  // A write failed: the sessions not in `closed` are still open; running it again at the
+  // next start-up closes them.
+  bool store_failed = false;
+};
+
+// Start-up, before the core runs: every session stored as `open` is closed as `interrupted`
+// at `at`. Only the newest `limit` sessions are looked at (one is open at a time; a store
+// from before this rule may hold more).
+[[nodiscard]] InterruptedSessions close_interrupted_sessions(Store& store, WallMs at,
+                                                             std::uint32_t limit = 64);
+
 // `log`: the entries read, oldest first.
 [[nodiscard]] ReconcileResult reconcile(Store& store, std::span<const LoggedPulse> log,
                                         const ReconcileScope& scope);
@@ -59,9 +80,8 @@ struct ReconcileResult {
 // when the core's own final record comes after the log was read).
 void complete_from_log(StoredPulse& stored, const LoggedPulse& logged);
 
-// The scope of a read of the log from `read.from_pulse_id`, for a device that has reserved
-// pulse IDs up to `reserved`.
-[[nodiscard]] ReconcileScope scope_of(const PulseLogRead& read, std::uint64_t reserved);
+// The scope of a read of the log: from `read.from_pulse_id` through `read.through_pulse_id`.
+[[nodiscard]] ReconcileScope scope_of(const PulseLogRead& read);
 
 // Where the generator's log must be read from at start-up: the store's first record still
 // only started, or else just past its last record (a pulse delivered under a reserved ID

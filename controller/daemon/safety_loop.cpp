@@ -79,7 +79,7 @@ void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64
   const Instant now = steady_now();
   calibrations_.restore(calibrations);
   if (read_pulse_log_from > 0) {
-    pulse_log_.read_at_connect(read_pulse_log_from);
+    pulse_log_.read_at_connect(read_pulse_log_from, last_pulse_id);
   }
   core_.allow_pulse_ids_up_to(reserved_pulse_ids, now);
   core_.restore(latches, last_pulse_id, last_session_id, now);
@@ -305,6 +305,8 @@ core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant no
           return core_.open_session(r.request, now);
         } else if constexpr (std::is_same_v<T, CloseSession>) {
           return core_.close_session(now);
+        } else if constexpr (std::is_same_v<T, ResumeSession>) {
+          return core_.resume_session(r.request, r.session_id, now);
         } else if constexpr (std::is_same_v<T, SetParameters>) {
           return core_.set_parameters(r.parameters, now);
         } else if constexpr (std::is_same_v<T, Arm>) {

@@ -117,9 +117,9 @@ SessionRecord read_session(SQLite::Statement& s) {
 
 bool SqliteStore::open_session(const SessionRecord& session) {
   return guarded(false, [&] {
-    SQLite::Statement s(*db_,
-                        std::string("INSERT INTO sessions (") + kSessionColumns +
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement s(
+        *db_, std::string("INSERT INTO sessions (") + kSessionColumns +
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, i64(session.id));
     s.bind(2, session.patient_ref);
     s.bind(3, session.operator_id);
@@ -158,6 +158,15 @@ bool SqliteStore::close_session(std::uint64_t id, WallMs at, const std::string& 
     s.bind(1, at);
     s.bind(2, outcome);
     s.bind(3, i64(id));
+    return s.exec() == 1;
+  });
+}
+
+bool SqliteStore::reopen_session(std::uint64_t id) {
+  return guarded(false, [&] {
+    SQLite::Statement s(*db_,
+                        "UPDATE sessions SET closed_at = NULL, outcome = 'open' WHERE id = ?");
+    s.bind(1, i64(id));
     return s.exec() == 1;
   });
 }

@@ -160,6 +160,9 @@ class Store {
   // False when no session has this ID.
   [[nodiscard]] virtual bool close_session(std::uint64_t id, WallMs at,
                                            const std::string& outcome) = 0;
+  // An interrupted session resumed (SR-89): open again, its closing time cleared. False
+  // when no session has this ID.
+  [[nodiscard]] virtual bool reopen_session(std::uint64_t id) = 0;
   // Newest first.
   [[nodiscard]] virtual std::vector<SessionRecord> sessions(std::uint32_t limit) = 0;
   [[nodiscard]] virtual std::optional<SessionRecord> session(std::uint64_t id) = 0;

@@ -58,6 +58,8 @@ std::string_view stored_name(core::EventKind kind) {
       return "pulses_reconciled";
     case K::kScreeningAdvisory:
       return "screening_advisory";
+    case K::kSessionInterrupted:
+      return "session_interrupted";
   }
   return {};
 }

@@ -245,7 +245,14 @@ std::string ControlRequests::status(Instant now) const {
   }
   out << "],\"late_ticks\":" << late_ticks_ << ",\"worst_tick_late_us\":"
       << std::chrono::duration_cast<std::chrono::microseconds>(worst_tick_late_).count()
-      << ",\"clock_steps\":" << clock_steps_ << '}';
+      << ",\"clock_steps\":" << clock_steps_;
+  // When each board last received a valid frame: its dead-man counts from it (SR-39).
+  const auto last_frame = [&](const auto* board) {
+    return board != nullptr ? std::to_string(board->last_valid_frame().time_since_epoch().count())
+                            : std::string("null");
+  };
+  out << ",\"generator_last_frame_us\":" << last_frame(device_.generator())
+      << ",\"actuator_last_frame_us\":" << last_frame(device_.actuator()) << '}';
   return out.str();
 }
 
@@ -266,7 +273,8 @@ void ControlRequests::observe(Instant now) {
   }
   TruePulse& pulse = pulses_.back();
   pulse.energy_uj = truth.pulse_energy.value();
-  pulse.peak_skin_mdegc = std::max<std::int64_t>(pulse.peak_skin_mdegc, truth.skin_temperature.value());
+  pulse.peak_skin_mdegc =
+      std::max<std::int64_t>(pulse.peak_skin_mdegc, truth.skin_temperature.value());
   if (!truth.rf_on) {
     pulse.rf_off = now;
   }
@@ -308,8 +316,7 @@ std::string ControlRequests::history(Instant now) const {
     const Injection& injection = injections_[i];
     out << (i == 0 ? "" : ",") << "{\"n\":" << injection.n
         << ",\"name\":" << quoted(fault_spec(injection.kind).name)
-        << ",\"at_us\":" << us(injection.at) << ",\"until_us\":" << until(injection.until)
-        << '}';
+        << ",\"at_us\":" << us(injection.at) << ",\"until_us\":" << until(injection.until) << '}';
   }
   out << "]}";
   return out.str();

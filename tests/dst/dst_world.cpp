@@ -82,7 +82,7 @@ void Shell::power_on() {
   reserved_ = last + kPulseIdWindow;
   highest_ = last;
   restored_latches = false;
-  reader_.read_at_connect(daemon::reconcile_from(store));
+  reader_.read_at_connect(daemon::reconcile_from(store), last);
   d_.set_board_records(this);
   core::Core& c = d_.core();
   c.allow_pulse_ids_up_to(reserved_, d_.now());
@@ -93,11 +93,17 @@ void Shell::power_on() {
 void Shell::take_new() {
   // A session the core opened is stored as rfneedled stores it on the open's answer, so a
   // restarted core continues its session IDs (SR-62).
-  if (const std::uint64_t id = d_.core().status().session_id; id > store.last_session_id()) {
+  const std::uint64_t id = d_.core().status().session_id;
+  if (id != open_session_ && open_session_ != 0) {
+    (void)store.close_session(open_session_, 0, "closed");
+  }
+  if (id != open_session_ && id > store.last_session_id()) {
     daemon::SessionRecord session;
     session.id = id;
+    session.outcome = "open";
     (void)store.open_session(session);
   }
+  open_session_ = id;
   const Instant due = d_.now() + delay_;
   for (; records_seen_ < d_.records.size(); ++records_seen_) {
     const core::PulseRecord& r = d_.records[records_seen_];
@@ -168,7 +174,7 @@ void Shell::reconcile_pulse_logs() {
         d_.now() - pending.arrived < seconds(5)) {
       return;
     }
-    daemon::ReconcileScope scope = daemon::scope_of(read, reserved_);
+    daemon::ReconcileScope scope = daemon::scope_of(read);
     scope.session_id = d_.core().status().session_id;
     const std::span<const daemon::LoggedPulse> entries(read.entries.data(), read.count);
     const daemon::ReconcileResult result = daemon::reconcile(store, entries, scope);
@@ -265,7 +271,14 @@ void Shell::restart() {
   }
   restored_latches = !latches.empty();
   reader_ = daemon::PulseLogReader{};
-  reader_.read_at_connect(daemon::reconcile_from(store));
+  reader_.read_at_connect(daemon::reconcile_from(store), last);
+  // The session the crash left open (SR-70).
+  const daemon::InterruptedSessions closed = daemon::close_interrupted_sessions(store, 0);
+  interrupted_sessions += static_cast<int>(closed.closed.size());
+  for (const std::uint64_t id : closed.closed) {
+    log_.line(d_.now(), "shell closed session " + std::to_string(id) + " as interrupted");
+  }
+  open_session_ = 0;
   generator_connected_ = false;
   query_.reset();
   reads_.clear();

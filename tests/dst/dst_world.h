@@ -99,6 +99,8 @@ class Shell final : public bridge::BoardRecords {
   std::set<std::uint64_t> lost_records;
   // Pulse records reconciliation added or completed from the generator's log.
   int reconciled = 0;
+  // Sessions a restart found open in the store and closed as interrupted (SR-70).
+  int interrupted_sessions = 0;
 
   // bridge::BoardRecords
   void on_identity(core::Board board, const device::HandshakeReply& reply) override;
@@ -127,6 +129,7 @@ class Shell final : public bridge::BoardRecords {
   std::size_t latches_seen_ = 0;
   std::uint64_t reserved_ = 0;
   std::uint64_t highest_ = 0;
+  std::uint64_t open_session_ = 0;  // the session the store holds open, 0: none
   // The pulse log: the safety thread's reader, the service thread's reads to reconcile.
   daemon::PulseLogReader reader_;
   bool generator_connected_ = false;

@@ -505,6 +505,16 @@ std::uint64_t DeviceProcesses::open_session(const std::string& token, api::BodyA
     (*request.mutable_checklist())[item.field()] = api::NO;
   }
   (void)expect_ok(api_->post("/api/v1/session", request, token), "POST /api/v1/session");
+  return wait_for_session_bound();
+}
+
+std::uint64_t DeviceProcesses::resume_session(const std::string& token, std::uint64_t id) const {
+  const std::string route = "/api/v1/session/" + std::to_string(id) + "/resume";
+  (void)expect_ok(api_->post(route, token), "POST " + route);
+  return wait_for_session_bound();
+}
+
+std::uint64_t DeviceProcesses::wait_for_session_bound() const {
   api::Status s;
   const bool bound = eventually(
       [&] {
@@ -637,6 +647,8 @@ SimStatus parse_sim_status(const std::string& json) {
   s.late_ticks = integer(o, "late_ticks");
   s.worst_tick_late_us = integer(o, "worst_tick_late_us");
   s.clock_steps = integer(o, "clock_steps");
+  s.generator_last_frame_us = optional_integer(o, "generator_last_frame_us").value_or(-1);
+  s.actuator_last_frame_us = optional_integer(o, "actuator_last_frame_us").value_or(-1);
   const auto dead_man_trips = [&](const std::string& board) -> std::int64_t {
     const Value* counters = member(o, board);
     if (counters == nullptr || !counters->has_struct_value()) {
@@ -686,6 +698,22 @@ SimHistory DeviceProcesses::history() const { return parse_sim_history(control("
 std::optional<int> DeviceProcesses::terminate_daemon(milliseconds limit) {
   daemon_->signal(SIGTERM);
   return daemon_->wait(limit);
+}
+
+std::optional<int> DeviceProcesses::kill_daemon(milliseconds limit) {
+  daemon_->signal(SIGKILL);
+  return daemon_->wait(limit);
+}
+
+void DeviceProcesses::restart_daemon() {
+  if (daemon_->running()) {
+    throw DeviceError("rfneedled is still running: it is restarted only after it ended");
+  }
+  // Each run logs to its own file in dir() (ChildProcess), the killed one's kept.
+  // A restart ends every token (issue 10).
+  policy_operator_token_.clear();
+  policy_service_token_.clear();
+  start_daemon();
 }
 
 }  // namespace rfneedle::testing

@@ -86,6 +86,10 @@ struct SimStatus {
   std::int64_t late_ticks = 0;
   std::int64_t worst_tick_late_us = 0;
   std::int64_t clock_steps = 0;
+  // When each board last received a valid frame (its dead-man counts from it); -1 while
+  // the board reboots.
+  std::int64_t generator_last_frame_us = -1;
+  std::int64_t actuator_last_frame_us = -1;
   // Each board's dead-man trips so far (its counters' link.dead_man_trips; -1 while the
   // board reboots).
   std::int64_t generator_dead_man_trips = -1;
@@ -195,6 +199,9 @@ class DeviceProcesses {
   void acknowledge(const std::string& operator_token) const;
   void reset(const std::string& service_token, const std::string& reason) const;
   [[nodiscard]] api::SessionDetail session(const std::string& token, std::uint64_t id) const;
+  // POST /session/{id}/resume (SR-89); waits, as open_session does, until the status shows
+  // the session open with its cartridge bound, and returns its ID.
+  std::uint64_t resume_session(const std::string& token, std::uint64_t id) const;
 
   // ---- The simulator's control socket --------------------------------------------------
   // One request line; the answer line. Throws DeviceError if there is no answer or it is
@@ -206,11 +213,19 @@ class DeviceProcesses {
   // ---- Ending ----------------------------------------------------------------------------
   // SIGTERM to rfneedled and its exit status (none if it is still running after `limit`).
   std::optional<int> terminate_daemon(std::chrono::milliseconds limit = std::chrono::seconds(10));
+  // kill -9 rfneedled: no shutdown of any kind (the boards' dead-man ends RF); its exit
+  // status (128 + 9) once it is gone.
+  std::optional<int> kill_daemon(std::chrono::milliseconds limit = std::chrono::seconds(10));
+  // Starts rfneedled again, after it ended, on the same configuration and store: a new API
+  // port (api() follows it), every token of the previous run gone. The caller waits for the
+  // state it expects (a board latched by its dead-man comes back as a Fault).
+  void restart_daemon();
 
  private:
   void write_credentials_and_config();
   [[nodiscard]] std::string hash_secret(const std::string& secret) const;
   void start_daemon();
+  [[nodiscard]] std::uint64_t wait_for_session_bound() const;
   [[nodiscard]] std::string fail_context() const;
   [[nodiscard]] ApiResponse expect_ok(const ApiResponse& r, const std::string& what) const;
 

@@ -53,6 +53,14 @@ std::uint64_t TreatmentRunner::open(const api::ParametersRequest& parameters, ap
   return session_id_;
 }
 
+void TreatmentRunner::resume(std::uint64_t session, const api::ParametersRequest& parameters) {
+  (void)device_.wait_for_standby();
+  const SimHistory before = device_.history();
+  baseline_pulse_ = before.pulses.empty() ? 0 : before.pulses.back().n;
+  session_id_ = device_.resume_session(operator_token_, session);
+  device_.set_parameters(operator_token_, parameters);
+}
+
 void TreatmentRunner::arm() {
   wait_for_display_live();
   // From Standby; a pulse or retraction still under way ends first, a host fault is cleared.

@@ -64,6 +64,10 @@ class TreatmentRunner {
   // delivered before this is not part of the treatment.
   std::uint64_t open(const api::ParametersRequest& parameters,
                      api::BodyArea area = api::BODY_AREA_CHEEK);
+  // Resumes an interrupted session (POST /session/{id}/resume, SR-89) with the cartridge
+  // bound to it and sets the parameters; what the simulator delivered before this is not
+  // part of what this runner counts.
+  void resume(std::uint64_t session, const api::ParametersRequest& parameters);
   // Arms (unless armed already) once the display is live and the boards have their set-up;
   // run_until() arms again after it clears a host fault.
   void arm();

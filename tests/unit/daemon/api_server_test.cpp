@@ -67,6 +67,10 @@ TEST_F(ApiServerTest, BadInputGetsA4xxNamingTheFieldAndNeverReachesTheCore) {
       {"unknown enum value", http::verb::post, "/api/v1/session/area", R"({"area": "ELBOW"})",
        "application/json", 400, "area"},
       {"bad query parameter", http::verb::get, "/api/v1/events?limit=0", "", "", 400, "limit"},
+      {"session ID not a number", http::verb::post, "/api/v1/session/first/resume", "{}",
+       "application/json", 400, "id"},
+      {"unknown session to resume", http::verb::post, "/api/v1/session/404/resume", "{}",
+       "application/json", 404, "id"},
   };
   for (const BadInputRow& row : rows) {
     const Reply r = send(row.method, row.target, row.body, row.content_type, token);

@@ -69,6 +69,7 @@ class FakeStore final : public Store {
     return true;
   }
   bool close_session(std::uint64_t, WallMs, const std::string&) override { return !failing; }
+  bool reopen_session(std::uint64_t) override { return !failing; }
   std::vector<SessionRecord> sessions(std::uint32_t) override { return session_list; }
   std::optional<SessionRecord> session(std::uint64_t id) override {
     for (const SessionRecord& s : session_list) {

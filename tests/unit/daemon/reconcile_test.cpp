@@ -62,6 +62,18 @@ LoggedPulse logged(std::uint64_t id, std::uint32_t energy_uj, device::PulseEnd e
   return p;
 }
 
+device::PulseLogReply reply(std::initializer_list<std::uint64_t> ids, bool more) {
+  device::PulseLogReply r;
+  for (std::uint64_t id : ids) {
+    device::PulseLogEntry* e = r.add_entries();
+    e->set_pulse_id(id);
+    e->set_delivered_energy_uj(1'000);
+    e->set_end(device::PULSE_END_DURATION);
+  }
+  r.set_more(more);
+  return r;
+}
+
 // The core's final record of a pulse whose generator link went mid-pulse: it saw the
 // energy only up to the last telemetry sample (SR-39: the board ran on to its dead-man).
 StoredPulse faulted_mid_pulse(std::uint64_t id) {
@@ -195,6 +207,52 @@ TYPED_TEST(Reconciliation, IgnoresLoggedIdsOutsideItsScope) {
   EXPECT_TRUE(store.pulses_from(1, 100).empty());
 }
 
+// Verifies: SR-70
+TYPED_TEST(Reconciliation, ClosesTheSessionsThePreviousRunLeftOpenAsInterruptedOnce) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.open_session(testing::session_record(4)));
+  ASSERT_TRUE(store.close_session(4, 1'700'000'100'000, "closed"));
+  ASSERT_TRUE(store.open_session(testing::session_record(5)));
+
+  const InterruptedSessions first = close_interrupted_sessions(store, 1'700'000'300'000);
+  EXPECT_EQ(first.closed, Ids{5});
+  EXPECT_FALSE(first.store_failed);
+  const std::optional<SessionRecord> five = store.session(5);
+  ASSERT_TRUE(five.has_value());
+  EXPECT_EQ(five->outcome, "interrupted");
+  EXPECT_EQ(five->closed_at, std::optional<WallMs>(1'700'000'300'000));
+  EXPECT_EQ(store.session(4)->outcome, "closed");
+
+  EXPECT_TRUE(close_interrupted_sessions(store, 1'700'000'400'000).closed.empty());
+  EXPECT_EQ(store.session(5)->closed_at, std::optional<WallMs>(1'700'000'300'000));
+}
+
+// Verifies: SR-70
+TYPED_TEST(Reconciliation, APulseStartedWhileTheLogIsReadIsNotJudgedByIt) {
+  Store& store = *this->store_;
+  // Start-up: the previous run reserved IDs up to 16 and stored pulse 9 as its last.
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(9, 3)));
+  ASSERT_TRUE(store.reserve_pulse_ids(16 + 64));  // this run's reservation
+  PulseLogReader reader;
+  reader.read_at_connect(reconcile_from(store), 16);
+  ASSERT_TRUE(reader.on_connected().has_value());
+  // The self-test's at-depth check starts its pulse before the log's reply comes.
+  reader.on_pulse_id_used(17);
+  ASSERT_TRUE(store.save_pulse(testing::started_pulse(17, 0)));
+  EXPECT_FALSE(reader.on_reply(reply({}, false)).has_value());
+  ASSERT_NE(reader.finished(), nullptr);
+
+  const ReconcileScope scope = scope_of(*reader.finished());
+  EXPECT_EQ(scope.from_pulse_id, 10u);
+  EXPECT_EQ(scope.through_pulse_id, 16u);
+  const ReconcileResult r = reconcile(store, {}, scope);
+  EXPECT_TRUE(r.not_delivered.empty());
+  const std::optional<StoredPulse> seventeen = store.pulse(17);
+  ASSERT_TRUE(seventeen.has_value());
+  EXPECT_EQ(seventeen->record.outcome, PulseOutcome::kStarted);
+  EXPECT_FALSE(seventeen->reconciled);
+}
+
 TYPED_TEST(Reconciliation, ReadsFromTheFirstStartedRecordOrPastTheLastOne) {
   Store& store = *this->store_;
   EXPECT_EQ(reconcile_from(store), 1u);
@@ -249,18 +307,6 @@ TEST(LoggedPulse, RefusesAnEntryWithAFieldOutsideItsDocumentedRange) {
   EXPECT_FALSE(to_logged_pulse(over).has_value());
 }
 
-device::PulseLogReply reply(std::initializer_list<std::uint64_t> ids, bool more) {
-  device::PulseLogReply r;
-  for (std::uint64_t id : ids) {
-    device::PulseLogEntry* e = r.add_entries();
-    e->set_pulse_id(id);
-    e->set_delivered_energy_uj(1'000);
-    e->set_end(device::PULSE_END_DURATION);
-  }
-  r.set_more(more);
-  return r;
-}
-
 // Verifies: SR-70
 TEST(PulseLogReader, ReadsFromThePulseInFlightAfterTheLinkIsLostPageByPage) {
   PulseLogReader reader;
@@ -295,7 +341,7 @@ TEST(PulseLogReader, ReadsFromThePulseInFlightAfterTheLinkIsLostPageByPage) {
 // Verifies: SR-70
 TEST(PulseLogReader, AReadCutShortByAnotherLinkLossStartsAgainAtTheNextHandshake) {
   PulseLogReader reader;
-  reader.read_at_connect(40);  // start-up: the store's first unfinished record
+  reader.read_at_connect(40, 43);  // start-up: the store's first unfinished record
   ASSERT_EQ(reader.on_connected()->from_pulse_id, 40u);
   ASSERT_TRUE(reader.on_reply(reply({40, 41, 42, 43}, true)).has_value());
   reader.on_link_lost();
@@ -310,7 +356,7 @@ TEST(PulseLogReader, AReadCutShortByAnotherLinkLossStartsAgainAtTheNextHandshake
 
 TEST(PulseLogReader, IgnoresEntriesBeforeTheIdAskedAndStopsWhenNoneComeDespiteMore) {
   PulseLogReader reader;
-  reader.read_at_connect(10);
+  reader.read_at_connect(10, 10);
   ASSERT_TRUE(reader.on_connected().has_value());
   EXPECT_FALSE(reader.on_reply(reply({3}, true)).has_value());
   ASSERT_NE(reader.finished(), nullptr);

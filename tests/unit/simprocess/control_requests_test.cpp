@@ -39,14 +39,20 @@ TEST_F(ControlRequestsTest, InjectedFaultsShowInStatusUntilTheyEndOrAreCleared) 
 TEST_F(ControlRequestsTest, StatusReportsHowLateTheSimulatorsTicksWoke) {
   const Instant t = Instant(milliseconds(1));
   EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0,"clock_steps":0})"));
+              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0,"clock_steps":0,)"));
   requests.tick_woke_late(microseconds(300));
   requests.tick_woke_late(microseconds(3800));
   requests.tick_woke_late(microseconds(1000));  // 1 ms is not late
   requests.tick_woke_late(microseconds(1500));
   requests.clock_stepped();
   EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800,"clock_steps":1})"));
+              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800,"clock_steps":1,)"));
+}
+
+TEST_F(ControlRequestsTest, StatusSaysWhenEachBoardLastReceivedAValidFrame) {
+  // No frame yet: each board's dead-man counts from its start.
+  EXPECT_THAT(requests.execute(parsed("status"), Instant(milliseconds(5))),
+              HasSubstr(R"("generator_last_frame_us":0,"actuator_last_frame_us":0})"));
 }
 
 TEST_F(ControlRequestsTest, HistoryListsEveryInjectionWithWhenItBeganAndEnded) {
