@@ -54,8 +54,8 @@ void Core::restore(std::span<const LatchRecord> latches, std::uint64_t last_puls
   if (self_test_passed_pending_ && state_ == State::kSelfTest) {
     self_test_passed_pending_ = false;
     (void)apply(Stimulus::kSelfTestPassed, now);
-    apply_restored_latch(now);
   }
+  apply_restored_latch(now);
 }
 
 bool Core::apply(Stimulus stimulus, Instant now) {
@@ -100,6 +100,7 @@ void Core::enter(State next, Instant now) {
   if (is_latched(next)) {
     // Every way into a latch, a restored one included, takes the whole safe state.
     command_safe_state(next, now);
+    apply_restored_latch(now);  // a more severe restored latch still to come wins
     return;
   }
   if (previous == State::kEnergizing && !withdrawal_.active()) {

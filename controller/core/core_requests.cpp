@@ -428,7 +428,12 @@ void Core::run_self_test_steps(Instant now) {
 }
 
 void Core::apply_restored_latch(Instant now) {
-  if (!restored_latch_ || state_ != State::kStandby) {
+  // Entered from Standby after the power-on self-test, or at once over a less severe latch
+  // the device is already in (a board's dead-man Fault raised at connect, before the
+  // stored latches were handed back or before the self-test ended): the Fault's
+  // acknowledge must never clear a restored ServiceLock or NeedleStuck (SR-53).
+  if (!restored_latch_ ||
+      (state_ != State::kStandby && !(is_latched(state_) && state_ < *restored_latch_))) {
     return;
   }
   switch (*restored_latch_) {

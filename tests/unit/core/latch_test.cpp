@@ -162,6 +162,40 @@ TEST(Latches, ARestoredFaultWithTheBoardStillLatchedClearsOnlyOnTheAcknowledge) 
   EXPECT_TRUE(rig.boards.gen.relay_closed);
 }
 
+// Verifies: SR-53, SR-55
+// A restored ServiceLock and a board still latched at connect (its dead-man tripped when
+// the controller died): the board's latch raises a Fault first, but the restored
+// ServiceLock is more severe and is the one the device stays in; an operator's
+// acknowledge of the Fault never clears it.
+TEST(Latches, ARestoredServiceLockWinsOverAFaultRaisedBeforeItWasApplied) {
+  Rig rig;
+  rig.boards.act.latched = board_fault::kDeadMan;
+  ASSERT_TRUE(rig.power_on({{State::kServiceLock, Condition::kThermistorDisagree, Instant{}}}));
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kThermistorDisagree));
+}
+
+// Verifies: SR-53
+// The same when the Fault came before the daemon handed the latches back.
+TEST(Latches, ARestoredServiceLockHandedBackDuringAFaultIsEntered) {
+  Rig rig;
+  rig.boards.act.latched = board_fault::kDeadMan;
+  rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
+  rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
+  ASSERT_TRUE(rig.run_until([&] { return is_latched(rig.core.state()); }, seconds(5)));
+  ASSERT_EQ(rig.core.state(), State::kFault);
+  const std::vector<LatchRecord> stored = {
+      {State::kServiceLock, Condition::kThermistorDisagree, Instant{}}};
+  rig.core.restore(stored, 0, 0, rig.now());
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kServiceLock);
+  EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
+}
+
 // Verifies: SR-51, SR-55, SR-69
 // A service lock during a pulse: the reset waits until RF is off and the needles are out,
 // so the safe state completes and the pulse gets its final record.
