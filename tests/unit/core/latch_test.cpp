@@ -196,6 +196,32 @@ TEST(Latches, ARestoredServiceLockHandedBackDuringAFaultIsEntered) {
   EXPECT_FALSE(rig.core.acknowledge(rig.now()).ok());
 }
 
+// Verifies: SR-51, SR-55, SR-65
+// A board still latched at connect with nothing restored (its dead-man tripped when the
+// controller died in Standby): the self-test waits for each board's first sample since
+// its handshake, so the latch is that board's Fault for the operator to acknowledge,
+// never taken for the self-test's own dead-man check (which would clear it, or fail and
+// lock the device for a service call).
+TEST(Latches, ABoardLatchedAtConnectIsAFaultEvenWhenTheSelfTestTicksBeforeItsFirstSample) {
+  Rig rig;
+  rig.boards.act.latched = board_fault::kDeadMan;
+  rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
+  rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
+  rig.core.restore({}, 0, 0, rig.now());
+  for (int i = 0; i < 3; ++i) {
+    rig.core.tick(rig.now());  // ticks before any sample of this link session
+    rig.drain();
+    rig.clock.advance(microseconds(100));
+  }
+  ASSERT_TRUE(rig.run_until([&] { return is_latched(rig.core.state()); }, seconds(2)));
+  EXPECT_EQ(rig.core.state(), State::kFault);
+  EXPECT_EQ(rig.boards.act.latched, board_fault::kDeadMan);  // not cleared by the self-test
+  rig.run(milliseconds(10));
+  ASSERT_TRUE(rig.core.acknowledge(rig.now()).ok());
+  ASSERT_TRUE(rig.run_until_state(State::kStandby, seconds(5)));
+  EXPECT_EQ(rig.boards.act.latched, 0u);
+}
+
 // Verifies: SR-51, SR-55, SR-69
 // A service lock during a pulse: the reset waits until RF is off and the needles are out,
 // so the safe state completes and the pulse gets its final record.
