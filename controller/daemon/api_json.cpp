@@ -221,9 +221,14 @@ std::string to_json(const pb::Message& message) {
   if (print_json(message, out)) {
     return out;
   }
+  return protobuf_json(message);
+}
+
+std::string protobuf_json(const pb::Message& message) {
   pb::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;
+  std::string out;
   // Printing our own messages cannot fail: every field is ours and valid.
   (void)pb::util::MessageToJsonString(message, &out, options);
   return out;

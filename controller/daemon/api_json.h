@@ -21,6 +21,10 @@ namespace rfneedle::daemon {
 // The JSON of `message`, as every response and stream message is sent.
 [[nodiscard]] std::string to_json(const google::protobuf::Message& message);
 
+// The same JSON printed by protobuf's MessageToJsonString (to_json's fallback for what its
+// own printer leaves to protobuf; tests and benchmarks compare the two).
+[[nodiscard]] std::string protobuf_json(const google::protobuf::Message& message);
+
 // Fills `out` from a JSON object, or says which field is wrong: malformed JSON, a field
 // `out` does not have, a value of the wrong type, an integer out of its type's range, an
 // enum name that does not exist. An empty body is an empty object.

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,14 @@ class HeadlineReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
+    // On a line of their own: the table's last colour reset would otherwise open the
+    // first BENCH line, which `tools/dev bench` then misses.
+    std::ostream& out = GetOutputStream();
+    out << '\n';
     for (const auto& l : lines_) {
-      std::printf("%s\n", l.c_str());
+      out << l << '\n';
     }
+    out.flush();
   }
 
  private:

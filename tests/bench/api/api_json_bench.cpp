@@ -76,15 +76,6 @@ api::StreamServerMessage telemetry() {
   return m;
 }
 
-std::string protobuf_json(const pb::Message& m) {
-  pb::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  (void)pb::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
 template <typename Print>
 void run(benchmark::State& state, const pb::Message& m, Print print) {
   std::size_t bytes = 0;

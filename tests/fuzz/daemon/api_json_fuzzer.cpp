@@ -36,17 +36,6 @@ std::vector<const pb::Message*> requests() {
   return all;
 }
 
-std::string protobuf_json(const pb::Message& m) {
-  pb::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  if (!pb::util::MessageToJsonString(m, &out, options).ok()) {
-    std::abort();
-  }
-  return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -70,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pb::Value ours;
   pb::Value theirs;
   if (!pb::util::JsonStringToMessage(printed, &ours).ok() ||
-      !pb::util::JsonStringToMessage(protobuf_json(*parsed), &theirs).ok() ||
+      !pb::util::JsonStringToMessage(rfneedle::daemon::protobuf_json(*parsed), &theirs).ok() ||
       !pb::util::MessageDifferencer::Equals(ours, theirs)) {
     std::abort();  // rfneedled's printer and protobuf's disagree
   }

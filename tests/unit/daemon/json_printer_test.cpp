@@ -24,15 +24,6 @@ namespace {
 namespace pb = google::protobuf;
 using FD = pb::FieldDescriptor;
 
-std::string protobuf_json(const pb::Message& m) {
-  pb::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  EXPECT_TRUE(pb::util::MessageToJsonString(m, &out, options).ok());
-  return out;
-}
-
 class Filler {
  public:
   Filler(std::uint32_t seed, int max_map_entries) : random_(seed), max_map_(max_map_entries) {}
