@@ -384,8 +384,12 @@ std::optional<std::string> DeviceProcesses::clear_host_fault() {
   if (causes.empty()) {
     return std::nullopt;
   }
+  // RF-active still high after RF off (SR-22) beside a gap is the same stall: the sample
+  // that showed the line drop came late. Alone it is a fault of its own.
+  const bool gap = std::any_of(causes.begin(), causes.end(), is_host_fault_cause);
   for (const std::string& c : causes) {
-    if (!is_host_fault_cause(c) && !(lock && c == "repeated_fault")) {
+    if (!is_host_fault_cause(c) && !(lock && c == "repeated_fault") &&
+        !(gap && c == "rf_still_active")) {
       return std::nullopt;
     }
   }
