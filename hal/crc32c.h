@@ -8,6 +8,9 @@
 
 namespace rfneedle::hal {
 
+// With the processor's CRC32 instruction where it has one (x86-64 SSE4.2), else bytewise.
 [[nodiscard]] std::uint32_t crc32c(std::span<const std::uint8_t> bytes);
+// The table-driven reference (Boost.CRC), one byte at a time: the same answer everywhere.
+[[nodiscard]] std::uint32_t crc32c_bytewise(std::span<const std::uint8_t> bytes);
 
 }  // namespace rfneedle::hal
