@@ -114,6 +114,8 @@ class Core {
   // A status for the display: numbered, so its heartbeat can prove it was rendered.
   [[nodiscard]] const Status& snapshot(Instant now);
   [[nodiscard]] State state() const { return state_; }
+  // Raised by every RF-off command (abort): the shell sees from it that one was made.
+  [[nodiscard]] std::uint32_t epoch() const { return epoch_; }
   [[nodiscard]] const Interlocks& interlocks() const { return interlocks_; }
   [[nodiscard]] const CoreConfig& config() const { return config_; }
   // The latest sample from each board, as the core judged it (for the shell's telemetry).
@@ -150,6 +152,10 @@ class Core {
   [[nodiscard]] bool latched_cause_detected() const;
   // Both boards' latest samples are at most the energizing gap old.
   [[nodiscard]] bool boards_fresh(Instant now) const;
+  // A sample of `board` arrived since its handshake (the counter restarts there).
+  [[nodiscard]] bool sampled_since_handshake(Board board) const {
+    return last_counter_[static_cast<std::size_t>(board)].has_value();
+  }
   void on_raised(Condition condition, Instant now);
   // For end- and abort-pulse causes, which act each time they occur.
   void trip(Condition condition, Instant now);
@@ -203,6 +209,7 @@ class Core {
   void update_cartridge_conditions(Instant now);
   void on_measurement(const CommandResult& result, Instant now);
   void on_cartridge_result(const CommandResult& result, Instant now);
+  void on_insert_refused_for_the_cartridge(Instant now);
   // The generator's limits follow every plan (DESIGN 2.2); a pulse waits for its answer.
   void configure_generator(Milliwatts max_power, Duration max_pulse_time, Microjoules max_energy,
                            Instant now);

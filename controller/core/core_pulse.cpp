@@ -44,6 +44,16 @@ void Core::start_measurement(Instant now) {
 
 void Core::start_energizing(Instant now) {
   report_cleared(interlocks_.good_measurement(), now);
+  // The needles must still be at depth, by a sample at most the energizing gap limit old:
+  // a slip or an actuator reboot during the measurement drops the at-depth line, and the
+  // pulse command is not sent on a sample from before it (SR-06, SR-40).
+  const auto& actuator_at = last_sample_at_[static_cast<std::size_t>(Board::kActuator)];
+  if (!actuator_at || now - *actuator_at > config_.link.gap_energizing) {
+    set_condition(Condition::kActuatorTelemetryGap, true, now);
+  } else if (!actuator_.at_depth_line) {
+    trip(Condition::kAtDepthLost, now);
+    return;
+  }
   // A condition that arose during insertion or measurement holds the RF back too: RF is
   // commanded only with every interlock clear (SR-06).
   for (std::size_t i = 0; i < kConditionCount; ++i) {
@@ -213,6 +223,22 @@ void Core::on_command_result(const CommandResult& result, Instant now) {
     event(EventKind::kRequestRejected, Severity::kWarningLow, now, "motion command refused",
           static_cast<std::int64_t>(result.code));
   }
+  if (state_ == State::kInserting && result.kind == kind_of<Insert> &&
+      result.code == CommandResultCode::kRefusedCartridge) {
+    on_insert_refused_for_the_cartridge(now);
+  }
+}
+
+void Core::on_insert_refused_for_the_cartridge(Instant now) {
+  // The actuator refused to insert with this cartridge (expired or spent since it was last
+  // read: SR-62): the needles never left. The attempt ends without RF, the cartridge
+  // refusal blocks the next pulse (medium) and the memory is read again, so the cause it
+  // names (expired, at its limit, missing) is shown, instead of the needle deadline
+  // declaring a Fault.
+  cartridge_refused_ = true;
+  update_setup_conditions(now);
+  end_pulse(Condition::kBoardSetupRefused, now);
+  command(CartridgeRead{});
 }
 
 void Core::on_measurement(const CommandResult& result, Instant now) {

@@ -389,8 +389,10 @@ void Core::run_self_test_steps(Instant now) {
   // Each step yields at most one command and one result; a check never needs more
   // than a few steps in a row.
   for (int guard = 0; guard < 2 * kSelfTestCheckCount && self_test_.running(); ++guard) {
-    const SelfTest::Step s =
-        self_test_.step(SelfTestView{generator_, actuator_, epoch_}, now, config_);
+    const SelfTest::Step s = self_test_.step(
+        SelfTestView{generator_, actuator_, epoch_, sampled_since_handshake(Board::kGenerator),
+                     sampled_since_handshake(Board::kActuator)},
+        now, config_);
     if (s.command) {
       if (const auto* pulse = std::get_if<DeliverPulse>(&*s.command)) {
         command_service_pulse(*pulse, PulseKind::kSelfTest, now);

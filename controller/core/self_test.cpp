@@ -6,6 +6,9 @@ namespace {
 constexpr Duration kAnswerDeadline = milliseconds(50);
 // The boards' dead-man is 50 ms (DESIGN 3); allow one more heartbeat period to see it.
 constexpr Duration kDeadManDeadline = milliseconds(100);
+// A board's telemetry starts within a sample period of its handshake; the 20 ms gap limit
+// (SR-40) faults first, so this bound only keeps the check from waiting without end.
+constexpr Duration kFirstSampleDeadline = milliseconds(50);
 
 }  // namespace
 
@@ -122,8 +125,20 @@ SelfTest::Step SelfTest::dead_man(Board board, const SelfTestView& view, Instant
   const std::uint32_t latched =
       board == Board::kGenerator ? view.generator.latched_faults : view.actuator.latched_faults;
   const bool dead_man_latched = (latched & board_fault::kDeadMan) != 0;
+  const bool sampled = board == Board::kGenerator ? view.generator_sampled : view.actuator_sampled;
   switch (phase_) {
     case 0:
+      // A board's latch is known only from a sample of its link session: before the first
+      // one, a latch held since the controller died would be taken for this check's own
+      // (and cleared) once the heartbeats paused. A check without its input has not run
+      // (SR-57): wait for it, and fail if it does not come. The first sample's latch is
+      // the board's Fault (SR-45) before this check sees it.
+      if (!sampled) {
+        if (now > deadline_ + kFirstSampleDeadline) {
+          return finish_check(false, "no telemetry from the board since its handshake", now);
+        }
+        return {};
+      }
       // A latch already there proves nothing about this board's dead-man, and it is an
       // older fault only an acknowledge may clear.
       if (dead_man_latched) {

@@ -39,6 +39,10 @@ struct SelfTestView {
   const GeneratorSample& generator;
   const ActuatorSample& actuator;
   std::uint32_t epoch;
+  // Whether each board's sample above came in its current link session (since its
+  // handshake): until then it says nothing about what the board holds now.
+  bool generator_sampled = false;
+  bool actuator_sampled = false;
 };
 
 class SelfTest {

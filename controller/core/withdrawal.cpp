@@ -31,8 +31,9 @@ Withdrawal::Step Withdrawal::step(Instant now, bool generator_silent, const Powe
                                   const NeedleLimits& needle) {
   if (phase_ == Phase::kAwaitRfDrop) {
     // Samples from before the decision say nothing about RF after it. A silent generator
-    // has run into its own dead-man (DESIGN 3); the actuator's line then decides alone.
-    const bool generator_off = generator_rf_.has_value() ? !*generator_rf_ : generator_silent;
+    // has run into its own dead-man (DESIGN 3); the actuator's line then decides alone,
+    // whatever the generator's last sample (one still in flight at the decision) showed.
+    const bool generator_off = generator_silent || (generator_rf_.has_value() && !*generator_rf_);
     const bool line_off = actuator_rf_line_.has_value() && !*actuator_rf_line_;
     if (generator_off && line_off) {
       phase_ = Phase::kRetracting;

@@ -341,6 +341,23 @@ TEST(Withdrawal, RetractsOnlyAfterBothEndsSeeRfActiveLow) {
   EXPECT_EQ(w.step(at_ms(20), false, p, n), Withdrawal::Step::kRetracted);
 }
 
+// Verifies: SR-39, SR-51
+// The generator unplugged mid-pulse: its last sample, in flight when RF off was decided,
+// still shows RF; then it is silent (its dead-man ends RF) and the actuator's copy of the
+// line drops. The line decides: the needles are withdrawn and the record can be finished.
+TEST(Withdrawal, ASilentGeneratorLeavesTheDecisionToTheLineWhateverItsLastSampleShowed) {
+  Withdrawal w;
+  const PowerLimits p;
+  const NeedleLimits n;
+  w.begin(at_ms(0));
+  w.on_generator(generator(true), watts(1));
+  w.on_actuator(actuator(true, 2000), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(1), false, p, n), Withdrawal::Step::kNone);
+  w.on_actuator(actuator(false, 2000), n.position_tolerance);
+  EXPECT_EQ(w.step(at_ms(2), false, p, n), Withdrawal::Step::kNone) << "the generator still talks";
+  EXPECT_EQ(w.step(at_ms(3), true, p, n), Withdrawal::Step::kRfDropped);
+}
+
 // Verifies: SR-22
 TEST(Withdrawal, RfActiveStillHigh5msAfterRfOffIsReportedOnceAt5msNot4) {
   Withdrawal w;

@@ -4,6 +4,7 @@
 // dead-man), with hooks to inject the faults the ladder must catch.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <variant>
@@ -71,6 +72,9 @@ struct FakeActuator {
   bool estop = false;
   // The cartridge memory: what the core must take needle count and pulses from.
   CartridgeInfo cartridge = face_cartridge();
+  // The latest date a bind or a consume gave: like the firmware, an insertion past the
+  // cartridge's expiry or pulse limit is refused (SR-62).
+  std::int32_t today = 0;
   bool refuse_configure = false;
   bool deaf = false;
   bool at_depth_line_dead = false;  // the line never rises, whatever the encoder reads
@@ -202,9 +206,11 @@ struct FakeBoards {
         r.code = CommandResultCode::kRefusedCartridge;
       } else {
         act.cartridge.bound_session = b->session_id;
+        act.today = std::max(act.today, b->today);
       }
       r.cartridge = act.cartridge;
-    } else if (std::holds_alternative<CartridgeConsume>(c)) {
+    } else if (const auto* consume = std::get_if<CartridgeConsume>(&c)) {
+      act.today = std::max(act.today, consume->today);
       if (act.cartridge.pulses_used >= act.cartridge.pulse_limit) {
         r.code = CommandResultCode::kRefusedCartridge;
       } else {
@@ -212,7 +218,12 @@ struct FakeBoards {
       }
       r.cartridge = act.cartridge;
     } else if (const auto* i = std::get_if<Insert>(&c)) {
-      act.target = i->depth;
+      if (act.today > act.cartridge.expiry_day ||
+          act.cartridge.pulses_used >= act.cartridge.pulse_limit) {
+        r.code = CommandResultCode::kRefusedCartridge;
+      } else {
+        act.target = i->depth;
+      }
     } else if (std::holds_alternative<Retract>(c)) {
       act.target = Micrometres{0};
     } else if (std::holds_alternative<Home>(c)) {

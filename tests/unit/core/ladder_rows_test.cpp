@@ -104,6 +104,29 @@ TEST(LadderBlock, ExpiredCartridgeBlocks) {
   EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeExpired));
 }
 
+// Verifies: SR-62, SR-63
+// The cartridge's memory turned expired after the core last read it: the actuator refuses
+// the insertion, the attempt ends without RF and without a Fault (no needle deadline runs
+// out), and the memory read again names the cause: expired, medium, Paused.
+TEST(LadderBlock, AnInsertionRefusedForTheCartridgeEndsTheAttemptAndReadsTheCartridgeAgain) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.act.cartridge.expiry_day = Rig::session_request().today - 1;
+  rig.press_and_hold();
+  rig.run(milliseconds(300));
+  EXPECT_EQ(rig.core.state(), State::kPaused);
+  EXPECT_EQ(rig.core.status().priority, AlarmPriority::kMedium);
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kCartridgeExpired));
+  EXPECT_TRUE(rig.core.interlocks().in_effect(Condition::kBoardSetupRefused));
+  EXPECT_FALSE(rig.raised(Condition::kNotAtDepth));
+  EXPECT_EQ(rig.sent_of<Insert>().size(), 1u);
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
+  EXPECT_EQ(rig.sent_of<CartridgeRead>().size(), 1u);
+  // The next press inserts nothing.
+  rig.press_and_hold();
+  EXPECT_EQ(rig.sent_of<Insert>().size(), 1u);
+}
+
 // Verifies: SR-78
 TEST(LadderBlock, DisplayHeartbeatStaleFor2sBlocksUntilItResumes) {
   Rig rig;
@@ -196,6 +219,33 @@ TEST(LadderAbort, PulseCommandRefusedByTheGeneratorAbortsThePulse) {
   const Instant sent = rig.sent_of<DeliverPulse>().front().at;
   ASSERT_FALSE(rig.sent_of<Abort>().empty());
   EXPECT_LE(rig.sent_of<Abort>().front().at - sent, milliseconds(1));
+}
+
+// Verifies: SR-06
+// The at-depth line drops while the impedance is measured (an encoder slip, the actuator
+// rebooting): when the measurement is accepted the core ends that insertion and sends no
+// pulse command (the fault campaign found it sent one, which the generator then refused).
+TEST(LadderAbort, TheAtDepthLineDroppingDuringTheMeasurementSendsNoPulseCommand) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.boards.gen.answers_measurements = false;  // the test answers it, below
+  rig.boards.act.press();
+  ASSERT_TRUE(rig.run_until_state(State::kMeasuring));
+  ASSERT_FALSE(rig.sent_of<MeasureImpedance>().empty());
+  rig.boards.act.at_depth_line_dead = true;
+  rig.run(milliseconds(1));
+  CommandResult answer;
+  answer.kind = kind_of<MeasureImpedance>;
+  answer.code = CommandResultCode::kOk;
+  answer.sequence =
+      std::get<MeasureImpedance>(rig.sent_of<MeasureImpedance>().back().command).sequence;
+  const Ohms z = rig.boards.gen.tissue_impedance;
+  answer.impedance = ImpedanceReading{z, z, z, 5};
+  rig.core.on_command_result(answer, rig.now());
+  rig.drain();
+  EXPECT_TRUE(rig.raised(Condition::kAtDepthLost));
+  EXPECT_NE(rig.core.state(), State::kMeasuring);
+  EXPECT_TRUE(rig.sent_of<DeliverPulse>().empty());
 }
 
 // Verifies: SR-10

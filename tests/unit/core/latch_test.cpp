@@ -222,6 +222,39 @@ TEST(Latches, ABoardLatchedAtConnectIsAFaultEvenWhenTheSelfTestTicksBeforeItsFir
   EXPECT_EQ(rig.boards.act.latched, 0u);
 }
 
+// Verifies: SR-55, SR-65
+// After a crash both boards hold their dead-man latch, and each link's telemetry starts on
+// its own: here the actuator's first sample comes a few milliseconds after the
+// generator's. Neither latch is the self-test's to clear: the device is in the boards'
+// Fault with both latches held, the operator acknowledges it, and the self-test then
+// runs again in full.
+TEST(Latches, BothBoardsLatchedAtConnectStayLatchedWhenOneLinksTelemetryStartsLater) {
+  for (int actuator_delay_ms = 1; actuator_delay_ms <= 12; ++actuator_delay_ms) {
+    SCOPED_TRACE(actuator_delay_ms);
+    Rig rig;
+    rig.boards.gen.latched = board_fault::kDeadMan;
+    rig.boards.act.latched = board_fault::kDeadMan;
+    rig.boards.act.silent = true;
+    rig.core.on_handshake(Board::kGenerator, matched_handshake(Board::kGenerator), rig.now());
+    rig.core.on_handshake(Board::kActuator, matched_handshake(Board::kActuator), rig.now());
+    rig.core.restore({}, 0, 0, rig.now());
+    rig.drain();
+    rig.run(milliseconds(actuator_delay_ms));
+    rig.boards.act.silent = false;
+    ASSERT_TRUE(rig.run_until([&] { return is_latched(rig.core.state()); }, seconds(2)));
+    rig.run(milliseconds(10));
+    EXPECT_EQ(rig.core.state(), State::kFault);
+    EXPECT_FALSE(rig.raised(Condition::kSelfTestFailed));
+    EXPECT_EQ(rig.boards.gen.latched, board_fault::kDeadMan);
+    EXPECT_EQ(rig.boards.act.latched, board_fault::kDeadMan);
+    ASSERT_TRUE(rig.core.acknowledge(rig.now()).ok());
+    ASSERT_TRUE(rig.run_until_state(State::kStandby, seconds(5)));
+    EXPECT_EQ(rig.core.status().self_test.passed, kSelfTestCheckCount);
+    EXPECT_EQ(rig.boards.gen.latched, 0u);
+    EXPECT_EQ(rig.boards.act.latched, 0u);
+  }
+}
+
 // Verifies: SR-51, SR-55, SR-69
 // A service lock during a pulse: the reset waits until RF is off and the needles are out,
 // so the safe state completes and the pulse gets its final record.

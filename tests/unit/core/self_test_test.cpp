@@ -182,13 +182,69 @@ TEST(SelfTest, TheDeadManCheckFailsForABoardAlreadyLatchedBeforeTheHeartbeatsPau
   test.start(now);
   std::optional<SelfTestCheckResult> dead_man;
   for (int i = 0; i < 20 && test.running() && !dead_man; ++i) {
-    const SelfTest::Step s = test.step(SelfTestView{g, a, 1}, now, config);
+    const SelfTest::Step s = test.step(SelfTestView{g, a, 1, true, true}, now, config);
     if (s.result && s.result->check == SelfTestCheck::kGeneratorDeadMan) dead_man = s.result;
     EXPECT_FALSE(s.command && std::holds_alternative<ClearLatchedFault>(*s.command));
     now += milliseconds(1);
   }
   ASSERT_TRUE(dead_man.has_value());
   EXPECT_FALSE(dead_man->passed);
+}
+
+// Verifies: SR-57, SR-65
+// Before a board's first sample of its link session the core holds no word of its latch: the
+// dead-man check waits for that sample (its heartbeats keep going meanwhile), then judges
+// the latch the sample shows; a board already latched fails it and is never cleared by it.
+TEST(SelfTest, TheDeadManCheckWaitsForTheBoardsFirstSampleSinceItsHandshake) {
+  SelfTest test;
+  const CoreConfig config;
+  GeneratorSample g;
+  ActuatorSample a;
+  Instant now{};
+  test.start(now);
+  for (int i = 0; i < 20; ++i) {
+    const SelfTest::Step s = test.step(SelfTestView{g, a, 1, false, false}, now, config);
+    EXPECT_FALSE(s.result && s.result->check != SelfTestCheck::kHandshakes);
+    EXPECT_FALSE(s.command.has_value());
+    EXPECT_FALSE(test.heartbeats_paused(Board::kGenerator));
+    EXPECT_EQ(test.expected_latch(Board::kGenerator), 0u);
+    now += milliseconds(1);
+  }
+  g.latched_faults = board_fault::kDeadMan;  // the sample shows the latch from before
+  std::optional<SelfTestCheckResult> dead_man;
+  for (int i = 0; i < 5 && !dead_man; ++i) {
+    const SelfTest::Step s = test.step(SelfTestView{g, a, 1, true, false}, now, config);
+    if (s.result && s.result->check == SelfTestCheck::kGeneratorDeadMan) dead_man = s.result;
+    EXPECT_FALSE(s.command && std::holds_alternative<ClearLatchedFault>(*s.command));
+  }
+  ASSERT_TRUE(dead_man.has_value());
+  EXPECT_FALSE(dead_man->passed);
+}
+
+// Verifies: SR-57, SR-65
+// The wait is bounded: a board that sends no sample fails its dead-man check.
+TEST(SelfTest, TheDeadManCheckFailsWhenTheBoardSendsNoSampleWithin50Ms) {
+  SelfTest test;
+  const CoreConfig config;
+  GeneratorSample g;
+  ActuatorSample a;
+  Instant now{};
+  test.start(now);
+  std::optional<SelfTestCheckResult> dead_man;
+  Instant failed_at{};
+  for (int i = 0; i < 200 && !dead_man; ++i) {
+    const SelfTest::Step s = test.step(SelfTestView{g, a, 1, false, false}, now, config);
+    if (s.result && s.result->check == SelfTestCheck::kGeneratorDeadMan) {
+      dead_man = s.result;
+      failed_at = now;
+    }
+    now += milliseconds(1);
+  }
+  ASSERT_TRUE(dead_man.has_value());
+  EXPECT_FALSE(dead_man->passed);
+  EXPECT_EQ(dead_man->reason, "no telemetry from the board since its handshake");
+  EXPECT_GT(failed_at - Instant{}, milliseconds(50));
+  EXPECT_LE(failed_at - Instant{}, milliseconds(51));
 }
 
 }  // namespace
