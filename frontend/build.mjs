@@ -40,8 +40,11 @@ execFileSync(process.execPath, [join(here, "node_modules", "typescript", "bin", 
   stdio: "inherit",
 });
 
-// 3. Bundles.
-rmSync(out, { recursive: true, force: true });
+// 3. Bundles. Only this script's own outputs are replaced: --out is also the frontend's
+// CMake build directory (build/frontend), whose cmake_install.cmake `cmake --install` and
+// cpack read.
+const outputs = ["index.html", "app.js", "app.js.map", "app.css", "app.css.map", "sw.js"];
+for (const f of outputs) rmSync(join(out, f), { force: true });
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, format: "esm", target: "es2020", minify: true, sourcemap: true, logLevel: "warning" };
 await esbuild.build({ ...common, entryPoints: [join(here, "src", "main.ts")], outfile: join(out, "app.js") });

@@ -129,6 +129,34 @@ api::Counters to_api(const core::Counters& c) {
   return out;
 }
 
+api::LifetimeCounters to_api(const LifetimeCounters& c) {
+  api::LifetimeCounters out;
+  for (const PulseCount& p : c.pulses) {
+    api::PulseCount* n = out.add_pulses();
+    n->set_kind(shift<api::PulseKind>(p.kind));
+    n->set_outcome(shift<api::PulseOutcome>(p.outcome));
+    n->set_pulses(p.pulses);
+  }
+  out.set_rf_time_us(c.rf_time_us);
+  out.set_delivered_energy_uj(c.delivered_energy_uj);
+  for (const CartridgeUse& u : c.cartridges) {
+    api::CartridgeUse* n = out.add_cartridges();
+    n->set_serial(u.serial);
+    n->set_sessions(u.sessions);
+    n->set_pulses(u.pulses);
+    n->set_delivered_energy_uj(u.delivered_energy_uj);
+    if (u.last_pulse_at != 0) {
+      set_time(n->mutable_last_pulse_at(), u.last_pulse_at);
+    }
+  }
+  for (const ConditionCount& k : c.conditions) {
+    api::ConditionCount* n = out.add_conditions();
+    n->set_condition(std::string(core::spec(k.condition).name));
+    n->set_raised(k.raised);
+  }
+  return out;
+}
+
 api::Pulse to_api(const core::PulseRecord& r) {
   api::Pulse out;
   out.set_pulse_id(r.pulse_id);
@@ -158,6 +186,7 @@ api::Pulse to_api(const StoredPulse& p) {
   out.set_area(shift<api::BodyArea>(p.area));
   out.set_reconciled(p.reconciled);
   out.set_operator_id(p.operator_id);
+  out.set_cartridge_serial(p.cartridge_serial);
   return out;
 }
 
@@ -270,6 +299,7 @@ api::SessionSummary to_api(const SessionRecord& s) {
     fill(out.mutable_calibration(), *s.calibration);
   }
   out.set_override_reason(s.override_reason);
+  out.set_course_reason(s.course_reason);
   return out;
 }
 

@@ -20,6 +20,7 @@ namespace rfneedle::daemon {
 [[nodiscard]] api::Pulse to_api(const core::PulseRecord& pulse);
 [[nodiscard]] api::OperatorAccount to_api(const OperatorRecord& account);  // no PIN hash
 [[nodiscard]] api::Counters to_api(const core::Counters& counters);
+[[nodiscard]] api::LifetimeCounters to_api(const LifetimeCounters& counters);
 [[nodiscard]] api::CalibrationProgress to_api(const core::CalibrationProgress& progress);
 [[nodiscard]] api::CalibrationRecord to_api(const StoredCalibration& calibration);
 void fill(api::Calibration* out, const core::CalibrationRecord& calibration);

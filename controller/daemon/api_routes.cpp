@@ -216,6 +216,13 @@ void ApiService::sim_faults(const HttpRequest& request, const Respond& respond) 
   if (body.command().empty() || body.command().size() > 256) {
     return respond(bad_request(error_body("missing", "command", "1..256 bytes")));
   }
+  // Fault injection only: the simulator's other control commands (its operator's hand,
+  // unplugging a board, its clock) are not the service role's to send through the API.
+  const std::string_view verb = std::string_view(body.command()).substr(0, body.command().find(' '));
+  if (verb != "faults" && verb != "inject" && verb != "clear") {
+    return respond(bad_request(error_body("not a fault command", "command",
+                                          "faults, inject FAULT ... or clear ...")));
+  }
   // SR-77: only to a simulator, and only when both boards' handshakes say simulated.
   if (!gateway_.boards_simulated()) {
     return respond(error_response(409, error_body("the boards are not simulated", "",
@@ -349,6 +356,18 @@ HttpResponse ApiService::patient_course(std::string_view encoded_ref) {
                                   "1 to 64 characters, percent-encoded in the path"));
   }
   return {200, to_json(to_api_course(*ref, store_.course(*ref), options_.min_course_interval_days))};
+}
+
+HttpResponse ApiService::counters() {
+  const std::optional<LifetimeCounters> lifetime = store_.lifetime_counters();
+  if (!lifetime) {
+    return error_response(503, error_body("the store could not be read", "", "a readable store"));
+  }
+  api::ServiceCounters out;
+  *out.mutable_counters() = to_api(gateway_.status().counters);
+  out.set_last_pulse_id(gateway_.status().last_pulse_id);
+  *out.mutable_lifetime() = to_api(*lifetime);
+  return {200, to_json(out)};
 }
 
 HttpResponse ApiService::session(std::string_view id_text) {

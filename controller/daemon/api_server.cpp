@@ -300,8 +300,8 @@ void PeerHandle::close(std::string reason) {
 
 class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+  HttpSession(tcp::socket&& socket, std::shared_ptr<Shared> shared, bool metrics_only = false)
+      : stream_(std::move(socket)), shared_(std::move(shared)), metrics_only_(metrics_only) {
     beast::error_code ec;
     loopback_ = stream_.socket().remote_endpoint(ec).address().is_loopback() && !ec;
   }
@@ -349,6 +349,9 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       return fail(400, "malformed HTTP request", "HTTP/1.1 (RFC 9112)");
     }
     http::request<http::string_body> request = parser_->release();
+    if (metrics_only_) {
+      return answer_metrics(request);
+    }
     HttpRequest in = to_service(request, loopback_);
     if (websocket::is_upgrade(request) && target_path(request.target()) == kStreamPath) {
       // A page from elsewhere may open a WebSocket to the device: its Origin says so.
@@ -375,6 +378,28 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     Respond respond = answer_here(keep_alive, version);
     Shared::on_service(shared_, [in = std::move(in), respond = std::move(respond)](ApiService& s) {
       s.handle(in, respond);
+    });
+  }
+
+  // The metrics-only listener (--metrics-listen): GET /metrics and nothing else, from any
+  // peer; no Host check, since a clinic's Prometheus names the device as it knows it.
+  void answer_metrics(const http::request<http::string_body>& request) {
+    const bool keep_alive = request.keep_alive();
+    const unsigned version = request.version();
+    if (target_path(request.target()) != "/metrics") {
+      return write(error_response(404, error_body("this listener serves only /metrics", "",
+                                                  "GET /metrics")),
+                   keep_alive, version);
+    }
+    if (request.method() != http::verb::get) {
+      HttpResponse r = error_response(405, error_body("method not allowed", "", "GET"));
+      r.allow = "GET";
+      return write(std::move(r), keep_alive, version);
+    }
+    awaiting_answer_ = shared_from_this();
+    Respond respond = answer_here(keep_alive, version);
+    Shared::on_service(shared_, [respond = std::move(respond)](ApiService& s) {
+      respond(s.metrics());
     });
   }
 
@@ -426,6 +451,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<HttpSession> awaiting_answer_;
   bool loopback_ = false;
+  bool metrics_only_ = false;
 };
 
 }  // namespace
@@ -449,24 +475,27 @@ struct ApiServer::Network {
         gate(std::make_shared<Gate>(io)),
         shared(std::make_shared<Shared>(service_io, gateway, gate, limits)) {}
 
-  void accept_next() {
-    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+  void accept_next() { accept_on(acceptor, false); }
+  void accept_metrics_next() { accept_on(*metrics_acceptor, true); }
+  void accept_on(tcp::acceptor& on, bool metrics_only) {
+    on.async_accept([this, &on, metrics_only](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec != net::error::operation_aborted && acceptor.is_open()) {
-          accept_next();
+        if (ec != net::error::operation_aborted && on.is_open()) {
+          accept_on(on, metrics_only);
         }
         return;
       }
-      auto session = std::make_shared<HttpSession>(std::move(socket), shared);
+      auto session = std::make_shared<HttpSession>(std::move(socket), shared, metrics_only);
       shared->track(session);
       session->run();
-      accept_next();
+      accept_on(on, metrics_only);
     });
   }
 
   // Declared first: destroyed last, after everything bound to it.
   net::io_context io;
   tcp::acceptor acceptor;
+  std::optional<tcp::acceptor> metrics_acceptor;  // --metrics-listen
   std::shared_ptr<Gate> gate;
   std::shared_ptr<Shared> shared;
   std::unique_ptr<ApiService> service;
@@ -499,6 +528,21 @@ ApiServer::ApiServer(net::io_context& io, DeviceGateway& gateway, Store& store, 
 
 ApiServer::~ApiServer() { stop(); }
 
+void ApiServer::listen_metrics(const std::string& address, std::uint16_t port) {
+  beast::error_code ec;
+  const auto parsed = net::ip::make_address(address, ec);
+  if (ec) {
+    throw std::invalid_argument("--metrics-listen: not a numeric IP address: '" + address + "'");
+  }
+  const tcp::endpoint endpoint(parsed, port);
+  tcp::acceptor& a = network_->metrics_acceptor.emplace(network_->io);
+  a.open(endpoint.protocol());
+  a.set_option(net::socket_base::reuse_address(true));
+  a.bind(endpoint);
+  a.listen(net::socket_base::max_listen_connections);
+  metrics_port_ = a.local_endpoint().port();
+}
+
 void ApiServer::start() {
   Network& n = *network_;
   if (n.thread.joinable() || n.stopped) {
@@ -508,6 +552,9 @@ void ApiServer::start() {
   n.finished = done.get_future();
   n.work.emplace(net::make_work_guard(n.io));  // up, accepting or not, until stop()
   n.accept_next();
+  if (n.metrics_acceptor) {
+    n.accept_metrics_next();
+  }
   n.thread = std::thread([&n, done = std::move(done)]() mutable {
     n.io.run();
     done.set_value();
@@ -524,6 +571,9 @@ void ApiServer::stop() {
     net::post(n.io, [&n] {
       beast::error_code ec;
       n.acceptor.close(ec);
+      if (n.metrics_acceptor) {
+        n.metrics_acceptor->close(ec);
+      }
       for (const auto& weak : n.shared->connections) {
         if (auto c = weak.lock()) {
           c->shut();

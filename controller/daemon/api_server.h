@@ -55,6 +55,15 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
+  // Before start(): a second socket that serves only GET /metrics (--metrics-listen, for a
+  // clinic's Prometheus on another machine: the only listener that may be on a
+  // non-loopback address, since it answers nothing else). Any numeric IPv4/IPv6 address;
+  // port 0 takes a free port (metrics_port() says which). Throws std::invalid_argument
+  // for an address that is not numeric, and boost::system::system_error when it cannot be
+  // bound.
+  void listen_metrics(const std::string& address, std::uint16_t port);
+  [[nodiscard]] std::uint16_t metrics_port() const { return metrics_port_; }
+
   void start();  // starts the network thread, which accepts connections
   // Stops accepting, closes every connection (at most a second for their close
   // handshakes), joins the network thread and ends the ApiService, so nothing of the
@@ -66,6 +75,7 @@ class ApiServer {
   struct Network;
   std::unique_ptr<Network> network_;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
 };
 
 }  // namespace rfneedle::daemon

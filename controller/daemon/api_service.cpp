@@ -126,6 +126,7 @@ constexpr std::array kRoutes = {
 };
 
 constexpr std::string_view kPrefix = "/api/v1/";
+constexpr std::string_view kMetricsPath = "/metrics";
 
 // The path's segment in the pattern's "{}" (e.g. a session ID), if the path matches.
 std::optional<std::string_view> path_match(std::string_view pattern, std::string_view path) {
@@ -247,6 +248,18 @@ void ApiService::handle(const HttpRequest& request, const Respond& respond) {
   if (auto refused = refuse_browser(request)) {
     return answer(std::move(*refused));
   }
+  if (path == kMetricsPath) {
+    if (request.method != "GET") {
+      HttpResponse r = error(405, "method not allowed", "", "GET");
+      r.allow = "GET";
+      return answer(std::move(r));
+    }
+    if (!request.from_loopback) {
+      return answer(error(403, "metrics on the API's address only from the device itself", "",
+                          "loopback, or the --metrics-listen address"));
+    }
+    return answer(metrics());
+  }
   if (!api) {
     if (request.method != "GET" && request.method != "HEAD") {
       return answer(error(405, "method not allowed", "", "GET"));
@@ -260,6 +273,13 @@ void ApiService::handle(const HttpRequest& request, const Respond& respond) {
     return answer(std::move(r));
   }
   dispatch(*found, request, caller, answer);
+}
+
+HttpResponse ApiService::metrics() const {
+  if (!options_.metrics) {
+    return error(404, "no such route", "", "a route of docs/api.md");
+  }
+  return {200, options_.metrics(), kMetricsContentType};
 }
 
 bool ApiService::is_loopback_stop(const HttpRequest& request) {
@@ -415,12 +435,8 @@ void ApiService::dispatch(const Route& route, const HttpRequest& request, const 
       return ask_core(ExitService{}, respond);
     case RouteId::kSelfTest:
       return ask_core(RunSelfTest{}, respond);
-    case RouteId::kCounters: {
-      api::ServiceCounters c;
-      *c.mutable_counters() = to_api(gateway_.status().counters);
-      c.set_last_pulse_id(gateway_.status().last_pulse_id);
-      return respond({200, to_json(c)});
-    }
+    case RouteId::kCounters:
+      return respond(counters());
     case RouteId::kVersions:
       return respond({200, to_json(options_.versions ? options_.versions() : api::Versions())});
     case RouteId::kConfig: {

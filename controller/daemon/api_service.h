@@ -25,6 +25,8 @@
 namespace rfneedle::daemon {
 
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// GET /metrics: the content type of Prometheus's text exposition format.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 struct HttpRequest {
   std::string method;                 // "GET", "POST", ...
@@ -79,6 +81,8 @@ struct ApiOptions {
   std::function<api::Versions()> versions;
   std::function<api::LinkStats()> link_stats;
   std::function<std::string()> config_text;
+  // GET /metrics (issue 14): the Prometheus text exposition; empty: 404.
+  std::function<std::string()> metrics;
   // Sends one command to the simulator's control socket (--sim-control) and calls back
   // with its reply; empty when there is none. Called only when boards_simulated() (SR-77).
   std::function<void(std::string command, std::function<void(bool ok, std::string reply)>)>
@@ -127,6 +131,11 @@ class ApiService final : public DeviceListener {
   // (DNS rebinding), an Origin other than the device's own (a cross-origin page). The
   // server asks before a WebSocket upgrade; handle() asks for every other request.
   [[nodiscard]] std::optional<HttpResponse> refuse_browser(const HttpRequest& request) const;
+
+  // GET /metrics in Prometheus text format, without a token (docs/api.md, "Metrics"):
+  // handle() serves it to loopback; the server's metrics-only listener (--metrics-listen)
+  // calls it for any peer, since it serves nothing else.
+  [[nodiscard]] HttpResponse metrics() const;
 
   // The stream: a peer is admitted only by its first message, a StreamHello, within 1 s
   // (the server closes it otherwise).
@@ -198,6 +207,7 @@ class ApiService final : public DeviceListener {
   [[nodiscard]] HttpResponse sessions(std::string_view query);
   [[nodiscard]] HttpResponse session(std::string_view id);
   [[nodiscard]] HttpResponse patient_course(std::string_view encoded_ref);
+  [[nodiscard]] HttpResponse counters();
   // Audited, like a mutating request: a record leaving the device (503 when unrecorded).
   [[nodiscard]] HttpResponse session_export(std::string_view id, std::string_view query,
                                             const Caller& caller);

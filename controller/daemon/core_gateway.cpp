@@ -200,9 +200,7 @@ void CoreGateway::record_session(const PendingReply& pending, const LoopReply& r
     s.override_reason = opened.screening.override_reason;
     s.screening_yes = pending.opens->screening_yes;
     s.course_reason = pending.opens->course_reason;
-    if (latest_.status.cartridge) {
-      s.cartridge_serial = std::string(latest_.status.cartridge->serial.view());
-    }
+    s.cartridge_serial = cartridge_serial();
     s.opened_at = now;
     s.outcome = "open";
     s.software_version = options_.software_version;
@@ -284,7 +282,7 @@ void CoreGateway::store_events() {
   // In order: a failed write holds the ones behind it, so IDs follow the core's order.
   while (!events_.empty() && may_write()) {
     StoredEvent stored = to_stored(events_.front());
-    if (!store_.append_event(stored)) {
+    if (!append_timed(stored)) {
       note_store_failure("event");
       return;
     }
@@ -310,6 +308,10 @@ void CoreGateway::store_latches() {
   }
 }
 
+std::string CoreGateway::cartridge_serial() const {
+  return latest_.status.cartridge ? std::string(latest_.status.cartridge->serial.view()) : "";
+}
+
 void CoreGateway::store_pulses() {
   PublishedPulse p;
   for (int i = 0; i < kPerPass && loop_.channels().pulses.try_pop(p); ++i) {
@@ -324,14 +326,23 @@ void CoreGateway::store_pulses() {
     }
     const WallMs started_at =
         started_ && started_->first == r.pulse_id ? started_->second : front.at;
-    StoredPulse stored{r, started_at, latest_.status.area, false, armed_by_};
+    StoredPulse stored{r, started_at, latest_.status.area, false, armed_by_, cartridge_serial()};
     if (auto logged = reconciled_.find(r.pulse_id); logged != reconciled_.end()) {
       // The generator's log was read before the core finished this record (SR-70).
       complete_from_log(stored, logged->second);
     }
+    const auto commit_began = std::chrono::steady_clock::now();
     if (!store_.save_pulse(stored)) {
       note_store_failure("pulse record");
       return;
+    }
+    figures_.pulse_commit.observe(std::chrono::steady_clock::now() - commit_began);
+    if (r.outcome != core::PulseOutcome::kStarted &&
+        static_cast<std::size_t>(r.kind) < GatewayFigures::kKinds &&
+        static_cast<std::size_t>(r.outcome) < GatewayFigures::kOutcomes) {
+      ++figures_.pulses[static_cast<std::size_t>(r.kind)][static_cast<std::size_t>(r.outcome)];
+      figures_.delivered_energy_uj += static_cast<std::uint64_t>(
+          std::max<std::int64_t>(0, static_cast<std::int64_t>(stored.record.delivered_energy.value())));
     }
     if (r.outcome == core::PulseOutcome::kStarted) {
       unfinished_ = r.pulse_id;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "controller/daemon/device_gateway.h"
+#include "controller/daemon/latency_histogram.h"
 #include "controller/daemon/reconcile.h"
 #include "controller/daemon/safety_loop.h"
 #include "controller/daemon/store.h"
@@ -48,6 +49,20 @@ struct CoreGatewayOptions {
   std::string store_unusable;
   // The wall clock records are dated by (SR-87); null: the system clock.
   std::function<WallMs()> wall_now;
+};
+
+// What GET /metrics shows of the pulse records the gateway stored (issue 14); written and
+// read on the service thread.
+struct GatewayFigures {
+  static constexpr std::size_t kKinds = 3;     // core::PulseKind
+  static constexpr std::size_t kOutcomes = 6;  // core::PulseOutcome
+  // The core's final pulse records stored, by kind and outcome.
+  std::array<std::array<std::uint64_t, kOutcomes>, kKinds> pulses{};
+  std::uint64_t delivered_energy_uj = 0;  // their delivered energy
+  // Each pulse record's commit, started or final: the next pulse waits for it (SR-69).
+  LatencyHistogram pulse_commit{kCommitBoundsUs};
+  // Each event's commit (the core's and the daemon's own), refused ones included.
+  LatencyHistogram event_commit{kCommitBoundsUs};
 };
 
 // A board whose serial number differs from the last one the store knew: `before` is
@@ -100,8 +115,15 @@ class CoreGateway final : public DeviceGateway {
   // False when the clock was not held.
   bool confirm_clock() override;
   [[nodiscard]] bool store_failing() const { return store_failing_; }
+  [[nodiscard]] const GatewayFigures& figures() const { return figures_; }
+  // Records taken from the safety thread's queues and not yet stored, by kind (GET
+  // /metrics: the service side of the queues' depth).
+  [[nodiscard]] std::size_t events_waiting() const { return events_.size() + own_events_.size(); }
+  [[nodiscard]] std::size_t pulses_waiting() const { return pulses_.size(); }
 
  private:
+  // The cartridge the core last read, as its memory names it; "" when none is in.
+  [[nodiscard]] std::string cartridge_serial() const;
   void schedule();
   void take_replies();
   void take_logs();
@@ -128,6 +150,8 @@ class CoreGateway final : public DeviceGateway {
   // store_failed clears once a pass wrote everything held (SR-85).
   void settle_store_failure();
   void send_store_condition(core::Condition condition, bool present);
+  // Appends one event, its commit time in figures_.event_commit.
+  [[nodiscard]] bool append_timed(StoredEvent& event);
   void store_own_events();
   void store_sessions();
   void store_identities();
@@ -207,6 +231,7 @@ class CoreGateway final : public DeviceGateway {
   std::string clock_problem_;
   std::chrono::steady_clock::time_point last_counter_log_{};
   std::uint64_t logged_drops_ = 0;
+  GatewayFigures figures_;
 };
 
 }  // namespace rfneedle::daemon

@@ -54,17 +54,17 @@ void CoreGateway::note_store_failure(const char* what) {
     store_failing_ = true;
     last_failure_log_ = now;
     spdlog::error(
-        "store failed: a {} write was refused; the record is kept and retried, and the next "
-        "pulse is blocked (store_failed)",
-        what);
+        "store failed: a {} write was refused ({}); the record is kept and retried, and the "
+        "next pulse is blocked (store_failed)",
+        what, store_.last_error());
     send_store_condition(core::Condition::kStoreFailed, true);
     return;
   }
   // Rate-limited: a store that keeps failing is retried every store_retry_period.
   if (now - last_failure_log_ >= kFailureLogPeriod) {
     last_failure_log_ = now;
-    spdlog::error("store still refuses writes ({} write); {} records held, retrying", what,
-                  unstored());
+    spdlog::error("store still refuses writes ({} write: {}); {} records held, retrying", what,
+                  store_.last_error(), unstored());
   }
 }
 
@@ -78,10 +78,17 @@ void CoreGateway::settle_store_failure() {
   send_store_condition(core::Condition::kStoreFailed, false);
 }
 
+bool CoreGateway::append_timed(StoredEvent& event) {
+  const auto began = std::chrono::steady_clock::now();
+  const bool stored = store_.append_event(event);
+  figures_.event_commit.observe(std::chrono::steady_clock::now() - began);
+  return stored;
+}
+
 void CoreGateway::store_own_events() {
   while (!own_events_.empty() && may_write()) {
     StoredEvent& e = own_events_.front();
-    if (!store_.append_event(e)) {
+    if (!append_timed(e)) {
       note_store_failure("event");
       return;
     }
@@ -169,8 +176,8 @@ std::string CoreGateway::store_problem() const {
   };
   add(clock_problem_);
   if (store_failing_) {
-    add("the store refused a " + failed_write_ + " write: " + std::to_string(unstored()) +
-        " records are held and retried");
+    add("the store refused a " + failed_write_ + " write (" + store_.last_error() +
+        "): " + std::to_string(unstored()) + " records are held and retried");
   }
   return problem;
 }

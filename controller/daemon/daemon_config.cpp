@@ -85,6 +85,24 @@ std::variant<DaemonConfig, std::string> parse_daemon_config(const std::string& t
   if (d.has_data_dir()) c.settings.data_dir = d.data_dir();
   if (d.has_sim_control()) c.settings.sim_control = d.sim_control();
   if (d.has_frontend()) c.settings.frontend_dir = d.frontend();
+  const config::LogSettings& log = message.log();
+  if (log.has_file()) {
+    if (log.file().empty()) {
+      return path + ": log.file: empty (leave it out for rfneedled.log in the data directory)";
+    }
+    c.log.file = log.file();
+  }
+  if (log.max_file_bytes() < kMinLogFileBytes || log.max_file_bytes() > kMaxLogFileBytes) {
+    return path + ": log.max_file_bytes: " + std::to_string(log.max_file_bytes()) + " is outside " +
+           std::to_string(kMinLogFileBytes) + ".." + std::to_string(kMaxLogFileBytes);
+  }
+  if (log.max_files() < 1 || log.max_files() > kMaxLogFiles) {
+    return path + ": log.max_files: " + std::to_string(log.max_files()) + " is outside 1.." +
+           std::to_string(kMaxLogFiles);
+  }
+  c.log.max_file_bytes = static_cast<std::size_t>(log.max_file_bytes());
+  c.log.max_files = static_cast<std::size_t>(log.max_files());
+  if (d.has_metrics_listen()) c.settings.metrics_listen = d.metrics_listen();
   c.fingerprint = sha256_hex(text);
   return c;
 }

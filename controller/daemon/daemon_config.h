@@ -4,6 +4,9 @@
 // or field and the rule (issue 9).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,12 +27,23 @@ inline constexpr int kDefaultMinCourseIntervalDays = 28;
 inline constexpr int kMinCourseIntervalFloorDays = 14;
 inline constexpr int kMinCourseIntervalCeilingDays = 365;
 
+// The `log` section (rfneedled's rotating file; the console always).
+inline constexpr std::int64_t kMinLogFileBytes = 64 * 1024;
+inline constexpr std::int64_t kMaxLogFileBytes = 1024 * 1024 * 1024;
+inline constexpr int kMaxLogFiles = 100;
+struct LogConfig {
+  std::optional<std::string> file;  // none: rfneedled.log in the data directory
+  std::size_t max_file_bytes = 5 * 1024 * 1024;
+  std::size_t max_files = 3;
+};
+
 struct DaemonConfig {
   core::CoreConfig core;
   hal::HandshakePolicy boards;
   std::vector<OperatorHash> operators;
   std::string service_key_hash;
   int min_course_interval_days = kDefaultMinCourseIntervalDays;
+  LogConfig log;
   // The `daemon` section, as flags would give it (resolve_settings).
   DaemonOptions settings;
   // The SHA-256 of the file's bytes in hex, recorded with every session (issue 9).

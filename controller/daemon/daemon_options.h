@@ -22,6 +22,15 @@ struct DaemonOptions {
   std::optional<std::string> frontend_dir;    // files served at /
   bool help = false;
   bool hash_secret = false;  // print the Argon2id hash of a secret read from stdin
+  // Set the service key and the first operator, read from `secrets_path` or stdin (never
+  // from the command line), then exit (provisioning.h).
+  bool provision = false;
+  std::optional<std::string> secrets_path;
+  // --- issue 14: metrics, backup and upgrade ---
+  std::optional<std::string> metrics_listen;  // ADDRESS:PORT serving only GET /metrics
+  std::optional<std::string> backup_file;     // --backup FILE: copy the store and exit
+  std::optional<std::string> restore_file;    // --restore FILE: replace the store and exit
+  bool session_open_check = false;            // exit 0 when no session is open (upgrades)
 };
 
 // What rfneedled runs with, flags over the configuration's `daemon` section.
@@ -33,6 +42,9 @@ struct DaemonSettings {
   std::string data_dir = ".";
   std::optional<std::string> sim_control;
   std::optional<std::string> frontend_dir;
+  // --metrics-listen: any numeric address (the only listener that may be non-loopback).
+  std::optional<std::string> metrics_address;
+  std::uint16_t metrics_port = 0;
 };
 
 struct OptionsError {
@@ -49,5 +61,11 @@ struct OptionsError {
     const DaemonOptions& flags, const DaemonOptions& from_file, const std::string& config_path);
 
 [[nodiscard]] std::string daemon_usage();
+
+// "ADDRESS:PORT" for --metrics-listen: any numeric IPv4 or bracketed IPv6 address (the
+// metrics-only socket is the one listener allowed off loopback), or an error naming what is
+// wrong.
+[[nodiscard]] std::optional<std::string> parse_metrics_listen(const std::string& text,
+                                                              DaemonSettings& settings);
 
 }  // namespace rfneedle::daemon

@@ -31,8 +31,12 @@
 #include "controller/daemon/daemon_config.h"
 #include "controller/daemon/daemon_options.h"
 #include "controller/daemon/device_store.h"
+#include "controller/daemon/metrics.h"
+#include "controller/daemon/provisioning.h"
+#include "controller/daemon/store_admin.h"
 #include "controller/daemon/safety_loop.h"
 #include "controller/daemon/software_version.h"
+#include "controller/daemon/systemd_notifier.h"
 #include "hal/device_proto_hash.h"
 
 namespace rfneedle::daemon {
@@ -88,14 +92,25 @@ bool set_thread_stack_size() {
   return ok;
 }
 
-void set_up_logging(const std::filesystem::path& data_dir) {
+// The console (the journal, under systemd) and the configuration's rotating file; a file
+// that cannot be opened leaves the console alone, said there.
+void set_up_logging(const std::filesystem::path& data_dir, const LogConfig& log) {
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-      (data_dir / "rfneedled.log").string(), 5 * 1024 * 1024, 3));
+  const std::string file = log.file ? *log.file : (data_dir / "rfneedled.log").string();
+  std::string file_error;
+  try {
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file, log.max_file_bytes,
+                                                                           log.max_files));
+  } catch (const spdlog::spdlog_ex& e) {
+    file_error = e.what();
+  }
   auto logger = std::make_shared<spdlog::logger>("rfneedled", sinks.begin(), sinks.end());
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
+  if (!file_error.empty()) {
+    spdlog::error("log file {}: {}; logging to the console only", file, file_error);
+  }
 }
 
 WallMs wall_now() {
@@ -185,11 +200,39 @@ int run(const std::vector<std::string>& args) {
     return usage_error(*error);
   }
   const DaemonConfig& config = std::get<DaemonConfig>(loaded);
+  if (flags.backup_file || flags.restore_file || flags.session_open_check) {
+    // Service commands on the store (issue 14, docs/operations.md): no boards, no API.
+    const std::filesystem::path data_dir =
+        flags.data_dir ? *flags.data_dir : config.settings.data_dir.value_or(".");
+    const AdminResult r = flags.backup_file    ? backup_store(data_dir, *flags.backup_file)
+                          : flags.restore_file ? restore_store(data_dir, *flags.restore_file)
+                                               : session_open_check(data_dir);
+    std::cout << r.output << std::flush;
+    std::cerr << "rfneedled: " << r.message << "\n";
+    return r.exit_code;
+  }
   const auto resolved = resolve_settings(flags, config.settings, flags.config_path);
   if (const auto* error = std::get_if<OptionsError>(&resolved)) {
     return usage_error(error->message);
   }
   const DaemonSettings& settings = std::get<DaemonSettings>(resolved);
+  if (flags.provision) {
+    return run_provisioning(config, flags.config_path, flags.secrets_path, settings.sim_control,
+                            settings.data_dir);
+  }
+  // A provisioned (treatment) device: its service key from provisioning, and no
+  // configuration that allows simulated boards or carries accounts (SR-92, SR-93).
+  const ServiceKeyFile service_key = read_service_key(settings.data_dir);
+  if (!service_key.error.empty()) {
+    std::cerr << "rfneedled: " << service_key.error << "\n";
+    return 1;
+  }
+  if (service_key.hash) {
+    if (const auto error =
+            production_config_error(config, settings.sim_control, flags.config_path)) {
+      return usage_error(*error);
+    }
+  }
 
   std::error_code fs_error;
   std::filesystem::create_directories(settings.data_dir, fs_error);
@@ -198,8 +241,17 @@ int run(const std::vector<std::string>& args) {
               << "\n";
     return 1;
   }
+  // One rfneedled per data directory, held until it exits (--restore and
+  // --session-open-check look for it).
+  std::string lock_problem;
+  const std::optional<DataDirLock> data_dir_lock =
+      DataDirLock::acquire(settings.data_dir, lock_problem);
+  if (!data_dir_lock) {
+    std::cerr << "rfneedled: --data-dir: " << lock_problem << "\n";
+    return 1;
+  }
   const bool stacks_sized = set_thread_stack_size();
-  set_up_logging(settings.data_dir);
+  set_up_logging(settings.data_dir, config.log);
   if (!stacks_sized) {
     spdlog::warn("thread stacks not limited to {} KiB; threads get the default size",
                  kThreadStackBytes / 1024);
@@ -226,10 +278,12 @@ int run(const std::vector<std::string>& args) {
   ApiOptions api;
   api.core_config = config.core;
   api.min_course_interval_days = config.min_course_interval_days;
-  api.service_key_hash = config.service_key_hash;
+  api.service_key_hash = service_key.hash ? *service_key.hash : config.service_key_hash;
   api.initial_operators = operator_seeds(config);
-  if (config.service_key_hash.empty()) {
-    spdlog::warn("no accounts.service_key_hash: the service role cannot log in");
+  if (api.service_key_hash.empty()) {
+    spdlog::warn(
+        "not provisioned (rfneedled --provision) and no accounts.service_key_hash: "
+        "the service role cannot log in");
   }
   api.steady_now = steady_now;
   api.wall_now = wall_now;
@@ -278,6 +332,23 @@ int run(const std::vector<std::string>& args) {
   const std::string config_path = flags.config_path;
   api.config_text = [config_path] { return file_text(config_path); };
 
+  // GET /metrics (issue 14): copied from the safety thread's atomics at scrape time.
+  char proto_hash[17];
+  std::snprintf(proto_hash, sizeof proto_hash, "%016llx",
+                static_cast<unsigned long long>(hal::kDeviceProtoHash));
+  MetricsBook metrics(BuildInfo{kSoftwareVersion, config.fingerprint, proto_hash});
+  gateway.add_listener(metrics);
+  api.metrics = [&metrics, &gateway, &loop] {
+    MetricsInputs in;
+    in.status = &gateway.status();
+    in.loop = &loop.counters();
+    in.channels = &loop.channels();
+    in.gateway = &gateway.figures();
+    in.events_waiting = gateway.events_waiting();
+    in.pulses_waiting = gateway.pulses_waiting();
+    return metrics.scrape(in);
+  };
+
   if (settings.sim_control) {
     const std::string socket_path = *settings.sim_control;
     api.forward_sim_fault = [&service_io, socket_path](
@@ -291,16 +362,21 @@ int run(const std::vector<std::string>& args) {
   try {
     server = std::make_unique<ApiServer>(service_io, gateway, store, std::move(api),
                                          settings.listen_address, settings.listen_port);
+    if (settings.metrics_address) {
+      server->listen_metrics(*settings.metrics_address, settings.metrics_port);
+    }
   } catch (const std::exception& e) {
     spdlog::critical("the API cannot start: {}", e.what());
     return 2;
   }
 
+  SystemdNotifier systemd(service_io, loop.counters().ticks);
   boost::asio::signal_set signals(service_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) {
       return;
     }
+    systemd.stopping();
     spdlog::info("signal {}: RF off, retracting, flushing records", signal);
     gateway.stop();
     loop.stop();
@@ -314,6 +390,12 @@ int run(const std::vector<std::string>& args) {
   spdlog::info("rfneedled {}: listening on http://{}:{}/, boards {} and {}", kSoftwareVersion,
                settings.listen_address, server->port(), settings.generator_path,
                settings.actuator_path);
+  if (settings.metrics_address) {
+    spdlog::info("metrics only on http://{}:{}/metrics", *settings.metrics_address,
+                 server->metrics_port());
+  }
+  // The store is open and the API listens (Type=notify; docs/operations.md, "Units").
+  systemd.ready("listening on " + settings.listen_address + ":" + std::to_string(server->port()));
   service_io.run();
   loop.stop();
   if (gateway.unstored() > 0) {

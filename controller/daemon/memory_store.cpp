@@ -1,6 +1,7 @@
 #include "controller/daemon/memory_store.h"
 
 #include <algorithm>
+#include <map>
 
 #include "controller/daemon/audit_chain.h"
 
@@ -291,6 +292,55 @@ std::optional<WallMs> MemoryStore::latest_record_at() {
   for (const StoredCalibration& c : calibrations_) latest = std::max(latest, c.at);
   for (const AuditEntry& a : audit_) latest = std::max(latest, a.at);
   return latest;
+}
+
+std::optional<LifetimeCounters> MemoryStore::lifetime_counters() {
+  std::map<std::pair<core::PulseKind, core::PulseOutcome>, std::uint64_t> by_outcome;
+  std::map<std::string, CartridgeUse> cartridges;
+  std::map<core::Condition, std::uint64_t> raised;
+  LifetimeCounters out;
+  for (const auto& [id, s] : sessions_) {
+    CartridgeUse& use = cartridges[s.cartridge_serial];
+    use.serial = s.cartridge_serial;
+    ++use.sessions;
+  }
+  for (const auto& [id, p] : pulses_) {
+    const core::PulseRecord& r = p.record;
+    ++by_outcome[{r.kind, r.outcome}];
+    out.rf_time_us += r.rf_time.count();
+    if (r.kind != core::PulseKind::kTreatment) {
+      continue;
+    }
+    out.delivered_energy_uj += r.delivered_energy.value();
+    if (r.delivered_energy.value() <= 0) {
+      continue;
+    }
+    std::string serial = p.cartridge_serial;
+    if (serial.empty()) {
+      auto session = sessions_.find(r.session_id);
+      serial = session == sessions_.end() ? "" : session->second.cartridge_serial;
+    }
+    CartridgeUse& use = cartridges[serial];
+    use.serial = serial;
+    ++use.pulses;
+    use.delivered_energy_uj += r.delivered_energy.value();
+    use.last_pulse_at = std::max(use.last_pulse_at, p.started_at);
+  }
+  for (const StoredEvent& e : events_) {
+    if (e.kind == core::EventKind::kConditionRaised && e.condition) {
+      ++raised[*e.condition];
+    }
+  }
+  for (const auto& [key, count] : by_outcome) {
+    out.pulses.push_back({key.first, key.second, count});
+  }
+  for (auto& [serial, use] : cartridges) {
+    out.cartridges.push_back(std::move(use));
+  }
+  for (const auto& [condition, count] : raised) {
+    out.conditions.push_back({condition, count});
+  }
+  return out;
 }
 
 }  // namespace rfneedle::daemon

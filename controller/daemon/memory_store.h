@@ -53,6 +53,7 @@ class MemoryStore final : public Store {
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
   [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
   [[nodiscard]] std::optional<WallMs> latest_record_at() override;
+  [[nodiscard]] std::optional<LifetimeCounters> lifetime_counters() override;
 
  private:
   std::vector<StoredEvent> events_;

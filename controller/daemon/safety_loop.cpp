@@ -19,6 +19,9 @@ using Level = LogRecord::Level;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr Duration kTickPeriod = milliseconds(1);
+// How early a tick may run on a board's frame instead of waking the thread on its own
+// (tick_schedule.h).
+constexpr auto kTickSlack = std::chrono::microseconds(250);
 // How long the last commands get to reach the boards before the lines close.
 constexpr Duration kDrainLimit = milliseconds(100);
 // How long a handshake may go unanswered before a new session is tried.
@@ -117,6 +120,8 @@ void SafetyLoop::wake() {
 }
 
 void SafetyLoop::thread_main() {
+  // `ps -L`, `top -H` and the journal's stack traces name it (docs/operations.md).
+  (void)::pthread_setname_np(::pthread_self(), kThreadName);
   raise_priority_and_lock_memory();
   generator_line_.start();
   actuator_line_.start();
@@ -128,6 +133,7 @@ void SafetyLoop::thread_main() {
     log(Level::kWarning, "actuator line not present: Connecting, retrying until it appears");
   }
   schedule_ = TickSchedule<SteadyClock>(SteadyClock::now(), kTickPeriod);
+  rf_off_epoch_ = core_.epoch();
   schedule_tick();
   io_.run();
 }
@@ -154,15 +160,21 @@ void SafetyLoop::raise_priority_and_lock_memory() {
 }
 
 void SafetyLoop::schedule_tick() {
+  // Re-arming cancels the wait before; a timer that already fired for a tick a frame ran
+  // since finds the count moved on and does nothing.
   timer_.expires_at(schedule_.deadline());
-  timer_.async_wait([this](const boost::system::error_code& ec) {
+  timer_.async_wait([this, armed = ticks_run_](const boost::system::error_code& ec) {
     if (ec) {
       return;
     }
     // Behind every read that completed by now: after a late wake-up the bytes already
     // waiting reach the core before its gap checks run, so a delay of this thread is not
     // mistaken for a silent board.
-    boost::asio::post(io_, [this] { on_timer(); });
+    boost::asio::post(io_, [this, armed] {
+      if (armed == ticks_run_) {
+        tick(true);
+      }
+    });
   });
 }
 
@@ -187,7 +199,10 @@ void SafetyLoop::publish_link_figures() {
   }
 }
 
-void SafetyLoop::on_timer() {
+void SafetyLoop::tick(bool by_timer) {
+  ++ticks_run_;
+  // GET /metrics: how late past its deadline (0 for a tick a frame ran early).
+  counters_.tick_lateness.observe(SteadyClock::now() - schedule_.deadline());
   const Instant now = steady_now();
   if (counters_.ticks.fetch_add(1, std::memory_order_relaxed) % 100 == 0) {
     publish_link_figures();
@@ -203,8 +218,12 @@ void SafetyLoop::on_timer() {
   if (phase_ == Phase::kStopped) {
     return;
   }
-  if (schedule_.advance(SteadyClock::now())) {
+  const SteadyClock::time_point after = SteadyClock::now();
+  if (schedule_.advance(after)) {
     counters_.late_ticks.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (by_timer && last_bytes_at_) {
+    schedule_.align_to(*last_bytes_at_ + kTickPeriod, kTickSlack, after);
   }
   schedule_tick();
 }
@@ -347,6 +366,11 @@ void SafetyLoop::on_line_bytes(Board board, std::span<const std::uint8_t> bytes)
   }
   bridge_.on_bytes(board, bytes, now);
   after_input(now);
+  const SteadyClock::time_point after = SteadyClock::now();
+  last_bytes_at_ = after;
+  if (schedule_.due_within(after, kTickSlack)) {
+    tick(false);
+  }
 }
 
 void SafetyLoop::on_line_connection(Board board, bool connected) {
@@ -439,6 +463,10 @@ void SafetyLoop::after_input(Instant now) {
   follow_pulse_log(now);
   bridge_.send_commands(now);
   write_output(now);
+  if (core_.epoch() != rf_off_epoch_) {  // RF off commanded on this input (GET /metrics)
+    rf_off_epoch_ = core_.epoch();
+    counters_.rf_off_commanded.observe(steady_now() - now);
+  }
   publish_outbox();
 }
 

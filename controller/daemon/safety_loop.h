@@ -50,6 +50,9 @@ struct SafetyLoopOptions {
 
 class SafetyLoop final : private bridge::BoardRecords {
  public:
+  // The safety thread's name (at most 15 characters): /proc/PID/task/TID/comm.
+  static constexpr const char* kThreadName = "rfneedle-safety";
+
   SafetyLoop(const core::CoreConfig& config, const hal::HandshakePolicy& policy,
              SafetyLoopOptions options);
   ~SafetyLoop();
@@ -92,7 +95,9 @@ class SafetyLoop final : private bridge::BoardRecords {
   void thread_main();
   void raise_priority_and_lock_memory();
   void schedule_tick();
-  void on_timer();
+  // The 1 kHz tick: the core's deadlines, the queues, the snapshot; then the next one is
+  // scheduled. `by_timer` when the timer woke the thread for it, not a board's frame.
+  void tick(bool by_timer);
   void publish_link_figures();  // every 100 ms, into counters_.links
   void on_line_bytes(core::Board board, std::span<const std::uint8_t> bytes);
   void on_line_connection(core::Board board, bool connected);
@@ -139,6 +144,8 @@ class SafetyLoop final : private bridge::BoardRecords {
   hal::SerialTransport generator_line_;
   hal::SerialTransport actuator_line_;
   TickSchedule<std::chrono::steady_clock> schedule_;
+  std::uint64_t ticks_run_ = 0;  // a timer that fired for a tick already run does nothing
+  std::optional<std::chrono::steady_clock::time_point> last_bytes_at_;  // from either board
   SnapshotPacing snapshot_pacing_;
 
   // Latches and pulse records the queues had no room for: published first on the next
@@ -157,6 +164,7 @@ class SafetyLoop final : private bridge::BoardRecords {
   std::optional<PulseLogReader::Query> pulse_log_query_;  // to send
   Instant pulse_log_asked_at_{};
   CalibrationBook calibrations_;                                // SR-66: by generator serial
+  std::uint32_t rf_off_epoch_ = 0;  // the core's epoch at the last RF-off seen (GET /metrics)
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> shutdown_requested_{false};

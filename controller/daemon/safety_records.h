@@ -19,6 +19,7 @@
 #include "controller/core/status.h"
 #include "controller/core/telemetry.h"
 #include "controller/daemon/device_gateway.h"
+#include "controller/daemon/latency_histogram.h"
 #include "controller/daemon/logged_pulse.h"
 #include "controller/daemon/spsc_queue.h"
 
@@ -218,6 +219,13 @@ struct SafetyLoopCounters {
   std::atomic<std::uint64_t> records_held{0};  // latches and pulses waiting for queue room
   std::atomic<std::uint64_t> records_lost{0};  // backlog full too: a broken invariant
   std::array<LinkFigures, 2> links;  // by core::Board
+  // --- GET /metrics (issue 14): histograms the safety thread fills, copied at scrape ---
+  // Each tick's wake-up past its deadline.
+  LatencyHistogram tick_lateness{kTickLatenessBoundsUs};
+  // Each decision to stop RF: from the input (tick, bytes, request) on which the core
+  // made it to the abort and the RF-off heartbeats handed to the serial lines.
+  LatencyHistogram rf_off_commanded{kRfOffBoundsUs};
+  // --- end of GET /metrics ---
 };
 
 }  // namespace rfneedle::daemon

@@ -54,6 +54,13 @@ class SpscQueue {
   }
 
   [[nodiscard]] std::size_t capacity() const { return capacity_ - 1; }
+  // How many items it holds: from any thread, a moment's value while either side works
+  // (GET /metrics).
+  [[nodiscard]] std::size_t size_approx() const {
+    const std::size_t head = head_.load(std::memory_order_acquire);
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    return tail >= head ? tail - head : capacity_ - head + tail;
+  }
   // Either side: a snapshot that may already be stale when it returns.
   [[nodiscard]] bool empty_approx() const {
     return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);

@@ -50,14 +50,17 @@ template <typename Enum>
 }
 
 // Runs `f`, answering `failed` if it throws: no exception leaves the store, and the store
-// logs nothing (the caller does).
+// logs nothing (the caller does). What went wrong is kept in `error` for the caller's log.
 template <typename R, typename F>
-[[nodiscard]] R guarded(R failed, F&& f) {
+[[nodiscard]] R guarded(std::string& error, R failed, F&& f) {
   try {
     return f();
+  } catch (const std::exception& e) {
+    error = e.what();
   } catch (...) {
-    return failed;
+    error = "unknown error";
   }
+  return failed;
 }
 
 }  // namespace rfneedle::daemon::sqlite_rows

@@ -204,6 +204,12 @@ ALTER TABLE sessions ADD COLUMN course_reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX sessions_patient ON sessions (patient_ref, opened_at);
 )sql";
 
+// Version 6: each pulse's cartridge, so a cartridge swapped mid-session is counted as its
+// own (GET /service/counters).
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE pulses ADD COLUMN cartridge_serial TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 void migrate(SQLite::Database& db, int from) {
@@ -227,6 +233,9 @@ void migrate(SQLite::Database& db, int from) {
   }
   if (from < 5) {
     db.exec(kVersion5);
+  }
+  if (from < 6) {
+    db.exec(kVersion6);
   }
   // PRAGMA takes no bound parameters.
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

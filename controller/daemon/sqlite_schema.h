@@ -7,7 +7,7 @@
 namespace rfneedle::daemon {
 
 // The schema this build writes. A file with a higher user_version is refused.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Brings a store at version `from` (0: a new file) to kSchemaVersion in one transaction,
 // so a failed migration leaves the file as it was.

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -24,6 +25,8 @@ namespace {
 
 // Issue 10: a store busy for more than 1 s is a failed commit.
 constexpr int kBusyTimeoutMs = 1000;
+constexpr int kWalCheckpointPages = 128;  // 512 KiB with SQLite's 4 KiB pages
+constexpr int kWalSizeLimitBytes = 1 << 20;
 
 // The quoted names of the states a latch record clears with: every non-latched state, so
 // a state name this build does not know counts as latched (the safe reading).
@@ -128,6 +131,11 @@ SqliteStoreOpen SqliteStore::open(const std::string& path, bool create_when_miss
       return refused("cannot use WAL (journal mode stays " + mode + ")");
     }
     db->exec("PRAGMA synchronous = FULL");
+    // A short WAL, cut back after each checkpoint: with SQLite's defaults it grows to 4 MiB
+    // before its first checkpoint, so a disk that filled up stayed full for the store even
+    // after the space was freed (SR-85). Now about 1 MiB free is enough to write again.
+    db->exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalCheckpointPages));
+    db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes));
     SqliteStoreOpen opened;
     opened.created = !exists;
     if (exists && version < kSchemaVersion) {
@@ -152,7 +160,7 @@ SqliteStoreOpen SqliteStore::open(const std::string& path, bool create_when_miss
 }
 
 bool SqliteStore::append_event(StoredEvent& event) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_,
                         "INSERT INTO events (at, kind, severity, priority, condition, state, text, "
                         "detail, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -172,7 +180,7 @@ bool SqliteStore::append_event(StoredEvent& event) {
 }
 
 std::vector<StoredEvent> SqliteStore::events(const EventQuery& query) {
-  return guarded(std::vector<StoredEvent>{}, [&] {
+  return guarded(last_error_, std::vector<StoredEvent>{}, [&] {
     std::string sql =
         "SELECT id, at, kind, severity, priority, condition, state, text, detail, value "
         "FROM events WHERE id > ?";
@@ -229,7 +237,7 @@ std::vector<StoredEvent> SqliteStore::events(const EventQuery& query) {
 }
 
 bool SqliteStore::save_latch(const StoredLatch& latch) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_,
                         "INSERT INTO latches (at, state, cause, cleared_by, reason) "
                         "VALUES (?, ?, ?, ?, ?)");
@@ -244,7 +252,7 @@ bool SqliteStore::save_latch(const StoredLatch& latch) {
 }
 
 std::vector<StoredLatch> SqliteStore::active_latches() {
-  return guarded(std::vector<StoredLatch>{}, [&] {
+  return guarded(last_error_, std::vector<StoredLatch>{}, [&] {
     static const std::string sql =
         "SELECT at, state, cause, cleared_by, reason FROM latches WHERE id IN ("
         " SELECT max(id) FROM latches WHERE id > ("
@@ -265,7 +273,7 @@ std::vector<StoredLatch> SqliteStore::active_latches() {
 }
 
 std::uint64_t SqliteStore::last_pulse_id() {
-  return guarded(std::uint64_t{0}, [&] {
+  return guarded(last_error_, std::uint64_t{0}, [&] {
     return u64(db_->execAndGet("SELECT max(coalesce((SELECT max(pulse_id) FROM pulses), 0), "
                                "coalesce((SELECT up_to FROM pulse_id_reservation), 0))")
                    .getInt64());
@@ -273,7 +281,7 @@ std::uint64_t SqliteStore::last_pulse_id() {
 }
 
 bool SqliteStore::reserve_pulse_ids(std::uint64_t up_to) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_,
                         "INSERT INTO pulse_id_reservation (id, up_to) VALUES (1, ?) "
                         "ON CONFLICT (id) DO UPDATE SET up_to = max(up_to, excluded.up_to)");
@@ -284,14 +292,14 @@ bool SqliteStore::reserve_pulse_ids(std::uint64_t up_to) {
 }
 
 std::uint64_t SqliteStore::reserved_pulse_ids() {
-  return guarded(std::uint64_t{0}, [&] {
+  return guarded(last_error_, std::uint64_t{0}, [&] {
     return u64(
         db_->execAndGet("SELECT coalesce((SELECT up_to FROM pulse_id_reservation), 0)").getInt64());
   });
 }
 
 std::optional<WallMs> SqliteStore::latest_record_at() {
-  return guarded(std::optional<WallMs>{}, [&]() -> std::optional<WallMs> {
+  return guarded(last_error_, std::optional<WallMs>{}, [&]() -> std::optional<WallMs> {
     return db_
         ->execAndGet(
             "SELECT COALESCE(MAX(m), 0) FROM ("
@@ -300,6 +308,67 @@ std::optional<WallMs> SqliteStore::latest_record_at() {
             "UNION ALL SELECT MAX(started_at) FROM pulses UNION ALL SELECT MAX(at) FROM boards "
             "UNION ALL SELECT MAX(at) FROM calibrations UNION ALL SELECT MAX(at) FROM audit)")
         .getInt64();
+  });
+}
+
+std::optional<LifetimeCounters> SqliteStore::lifetime_counters() {
+  return guarded(last_error_, std::optional<LifetimeCounters>{}, [&]() -> std::optional<LifetimeCounters> {
+    LifetimeCounters out;
+    const std::string treatment(stored_name(core::PulseKind::kTreatment));
+    SQLite::Statement pulses(*db_,
+                             "SELECT kind, outcome, count(*), sum(rf_time_us), "
+                             "sum(CASE WHEN kind = ? THEN delivered_energy_uj ELSE 0 END) "
+                             "FROM pulses GROUP BY kind, outcome");
+    pulses.bind(1, treatment);
+    while (pulses.executeStep()) {
+      const auto kind = from_stored_name<core::PulseKind>(pulses.getColumn(0).getString());
+      const auto outcome = from_stored_name<core::PulseOutcome>(pulses.getColumn(1).getString());
+      out.rf_time_us += pulses.getColumn(3).getInt64();
+      out.delivered_energy_uj += pulses.getColumn(4).getInt64();
+      if (kind && outcome) {
+        out.pulses.push_back({*kind, *outcome, u64(pulses.getColumn(2).getInt64())});
+      }
+    }
+    std::sort(out.pulses.begin(), out.pulses.end(), [](const PulseCount& a, const PulseCount& b) {
+      return std::pair{a.kind, a.outcome} < std::pair{b.kind, b.outcome};
+    });
+
+    // A reconciled pulse carries no cartridge: its session's stands for it.
+    SQLite::Statement cartridges(
+        *db_,
+        "SELECT serial, sum(sessions), sum(pulses), sum(energy), max(last_at) FROM ("
+        " SELECT cartridge_serial AS serial, count(*) AS sessions, 0 AS pulses, 0 AS energy,"
+        "  0 AS last_at FROM sessions GROUP BY cartridge_serial"
+        " UNION ALL"
+        " SELECT CASE WHEN p.cartridge_serial != '' THEN p.cartridge_serial"
+        "  ELSE coalesce(s.cartridge_serial, '') END, 0, count(*), sum(p.delivered_energy_uj),"
+        "  max(p.started_at)"
+        " FROM pulses p LEFT JOIN sessions s ON s.id = p.session_id"
+        " WHERE p.kind = ? AND p.delivered_energy_uj > 0 GROUP BY 1)"
+        " GROUP BY serial ORDER BY serial");
+    cartridges.bind(1, treatment);
+    while (cartridges.executeStep()) {
+      out.cartridges.push_back({cartridges.getColumn(0).getString(),
+                                u64(cartridges.getColumn(1).getInt64()),
+                                u64(cartridges.getColumn(2).getInt64()),
+                                cartridges.getColumn(3).getInt64(),
+                                cartridges.getColumn(4).getInt64()});
+    }
+
+    SQLite::Statement raised(*db_,
+                             "SELECT condition, count(*) FROM events WHERE kind = ? AND "
+                             "condition IS NOT NULL GROUP BY condition");
+    raised.bind(1, std::string(stored_name(core::EventKind::kConditionRaised)));
+    while (raised.executeStep()) {
+      if (const auto c = from_stored_name<core::Condition>(raised.getColumn(0).getString())) {
+        out.conditions.push_back({*c, u64(raised.getColumn(1).getInt64())});
+      }
+    }
+    std::sort(out.conditions.begin(), out.conditions.end(),
+              [](const ConditionCount& a, const ConditionCount& b) {
+                return a.condition < b.condition;
+              });
+    return out;
   });
 }
 

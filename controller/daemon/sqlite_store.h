@@ -86,11 +86,14 @@ class SqliteStore final : public Store {
   [[nodiscard]] std::vector<AuditEntry> audit(std::uint64_t after_id, std::uint32_t limit) override;
   [[nodiscard]] std::optional<std::uint64_t> last_audit_id() override;
   [[nodiscard]] std::optional<WallMs> latest_record_at() override;
+  [[nodiscard]] std::optional<LifetimeCounters> lifetime_counters() override;
+  [[nodiscard]] std::string last_error() const override { return last_error_; }
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
 
   std::unique_ptr<SQLite::Database> db_;
+  std::string last_error_;  // SQLite's text for the last call that failed
 };
 
 }  // namespace rfneedle::daemon

@@ -31,7 +31,7 @@ constexpr const char* kOperatorColumns = "user, pin_hash, disabled, created_at, 
 }  // namespace
 
 bool SqliteStore::add_operator(const OperatorRecord& account) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_, std::string("INSERT INTO operators (") + kOperatorColumns +
                                   ") VALUES (?, ?, ?, ?, ?) ON CONFLICT (user) DO NOTHING");
     s.bind(1, account.user);
@@ -44,7 +44,7 @@ bool SqliteStore::add_operator(const OperatorRecord& account) {
 }
 
 bool SqliteStore::update_operator(const OperatorRecord& account) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(
         *db_, "UPDATE operators SET pin_hash = ?, disabled = ?, changed_at = ? WHERE user = ?");
     s.bind(1, account.pin_hash);
@@ -56,7 +56,7 @@ bool SqliteStore::update_operator(const OperatorRecord& account) {
 }
 
 std::vector<OperatorRecord> SqliteStore::operators() {
-  return guarded(std::vector<OperatorRecord>{}, [&] {
+  return guarded(last_error_, std::vector<OperatorRecord>{}, [&] {
     SQLite::Statement s(
         *db_, std::string("SELECT ") + kOperatorColumns + " FROM operators ORDER BY user");
     std::vector<OperatorRecord> found;
@@ -68,7 +68,7 @@ std::vector<OperatorRecord> SqliteStore::operators() {
 }
 
 std::optional<OperatorRecord> SqliteStore::find_operator(const std::string& user) {
-  return guarded(std::optional<OperatorRecord>{}, [&] {
+  return guarded(last_error_, std::optional<OperatorRecord>{}, [&] {
     SQLite::Statement s(
         *db_, std::string("SELECT ") + kOperatorColumns + " FROM operators WHERE user = ?");
     s.bind(1, user);
@@ -81,7 +81,7 @@ std::optional<OperatorRecord> SqliteStore::find_operator(const std::string& user
 }
 
 bool SqliteStore::append_audit(AuditEntry& entry) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     // The link and the insert in one transaction: no entry ever follows the wrong one.
     SQLite::Transaction transaction(*db_);
     SQLite::Statement last(*db_, "SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1");
@@ -113,7 +113,7 @@ bool SqliteStore::append_audit(AuditEntry& entry) {
 }
 
 std::vector<AuditEntry> SqliteStore::audit(std::uint64_t after_id, std::uint32_t limit) {
-  return guarded(std::vector<AuditEntry>{}, [&] {
+  return guarded(last_error_, std::vector<AuditEntry>{}, [&] {
     SQLite::Statement s(*db_,
                         "SELECT id, at, role, user, route, parameters, result, previous_hash, "
                         "row_hash FROM audit WHERE id > ? ORDER BY id LIMIT ?");
@@ -137,7 +137,7 @@ std::vector<AuditEntry> SqliteStore::audit(std::uint64_t after_id, std::uint32_t
 }
 
 std::optional<std::uint64_t> SqliteStore::last_audit_id() {
-  return guarded(std::optional<std::uint64_t>{}, [&] {
+  return guarded(last_error_, std::optional<std::uint64_t>{}, [&] {
     return std::optional<std::uint64_t>(
         u64(db_->execAndGet("SELECT coalesce(max(id), 0) FROM audit").getInt64()));
   });

@@ -38,7 +38,7 @@ StoredCalibration read_calibration(SQLite::Statement& s) {
 }  // namespace
 
 bool SqliteStore::save_calibration(StoredCalibration& calibration) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_, std::string("INSERT INTO calibrations (") + kCalibrationColumns +
                                   ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const core::CalibrationRecord& r = calibration.record;
@@ -61,7 +61,7 @@ bool SqliteStore::save_calibration(StoredCalibration& calibration) {
 }
 
 std::vector<StoredCalibration> SqliteStore::calibrations_in_force() {
-  return guarded(std::vector<StoredCalibration>{}, [&] {
+  return guarded(last_error_, std::vector<StoredCalibration>{}, [&] {
     SQLite::Statement s(*db_, std::string("SELECT ") + kCalibrationColumns +
                                   " FROM calibrations WHERE id IN (SELECT max(id) FROM "
                                   "calibrations WHERE passed = 1 GROUP BY generator_serial) "
@@ -75,7 +75,7 @@ std::vector<StoredCalibration> SqliteStore::calibrations_in_force() {
 }
 
 std::vector<StoredCalibration> SqliteStore::calibrations(std::uint32_t limit) {
-  return guarded(std::vector<StoredCalibration>{}, [&] {
+  return guarded(last_error_, std::vector<StoredCalibration>{}, [&] {
     SQLite::Statement s(*db_, std::string("SELECT ") + kCalibrationColumns +
                                   " FROM calibrations ORDER BY id DESC LIMIT ?");
     s.bind(1, static_cast<std::int64_t>(limit));

@@ -29,7 +29,7 @@ constexpr const char* kPulseColumns =
     "set_depth_um, depth_confirmed, planned_energy_uj, delivered_energy_uj, rf_time_us, "
     "impedance_measured_ohm, impedance_min_ohm, impedance_mean_ohm, impedance_max_ohm, "
     "power_peak_mw, skin_peak_mdegc, heatsink_peak_mdegc, outcome, cause, reconciled, "
-    "operator_id";
+    "operator_id, cartridge_serial";
 
 StoredPulse read_pulse(SQLite::Statement& s) {
   StoredPulse p;
@@ -58,6 +58,7 @@ StoredPulse read_pulse(SQLite::Statement& s) {
   r.cause = read_optional_name(s.getColumn(20), core::Condition::kInternalInvariant);
   p.reconciled = integer(21) != 0;
   p.operator_id = s.getColumn(22).getString();
+  p.cartridge_serial = s.getColumn(23).getString();
   return p;
 }
 
@@ -116,7 +117,7 @@ SessionRecord read_session(SQLite::Statement& s) {
 }  // namespace
 
 bool SqliteStore::open_session(const SessionRecord& session) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(
         *db_, std::string("INSERT INTO sessions (") + kSessionColumns +
                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -153,7 +154,7 @@ bool SqliteStore::open_session(const SessionRecord& session) {
 }
 
 bool SqliteStore::close_session(std::uint64_t id, WallMs at, const std::string& outcome) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_, "UPDATE sessions SET closed_at = ?, outcome = ? WHERE id = ?");
     s.bind(1, at);
     s.bind(2, outcome);
@@ -163,7 +164,7 @@ bool SqliteStore::close_session(std::uint64_t id, WallMs at, const std::string& 
 }
 
 bool SqliteStore::reopen_session(std::uint64_t id) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_,
                         "UPDATE sessions SET closed_at = NULL, outcome = 'open' WHERE id = ?");
     s.bind(1, i64(id));
@@ -172,7 +173,7 @@ bool SqliteStore::reopen_session(std::uint64_t id) {
 }
 
 std::vector<SessionRecord> SqliteStore::sessions(std::uint32_t limit) {
-  return guarded(std::vector<SessionRecord>{}, [&] {
+  return guarded(last_error_, std::vector<SessionRecord>{}, [&] {
     SQLite::Statement s(
         *db_, std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id DESC LIMIT ?");
     s.bind(1, static_cast<std::int64_t>(limit));
@@ -185,7 +186,7 @@ std::vector<SessionRecord> SqliteStore::sessions(std::uint32_t limit) {
 }
 
 std::optional<SessionRecord> SqliteStore::session(std::uint64_t id) {
-  return guarded(std::optional<SessionRecord>{}, [&] {
+  return guarded(last_error_, std::optional<SessionRecord>{}, [&] {
     SQLite::Statement s(*db_,
                         std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
     s.bind(1, i64(id));
@@ -198,7 +199,7 @@ std::optional<SessionRecord> SqliteStore::session(std::uint64_t id) {
 }
 
 std::vector<CourseSession> SqliteStore::course(const std::string& patient_ref) {
-  return guarded(std::vector<CourseSession>{}, [&] {
+  return guarded(last_error_, std::vector<CourseSession>{}, [&] {
     SQLite::Statement s(*db_, std::string("SELECT ") + kSessionColumns +
                                   " FROM sessions WHERE patient_ref = ? ORDER BY opened_at, id");
     s.bind(1, patient_ref);
@@ -225,13 +226,13 @@ std::vector<CourseSession> SqliteStore::course(const std::string& patient_ref) {
 }
 
 std::uint64_t SqliteStore::last_session_id() {
-  return guarded(std::uint64_t{0}, [&] {
+  return guarded(last_error_, std::uint64_t{0}, [&] {
     return u64(db_->execAndGet("SELECT coalesce(max(id), 0) FROM sessions").getInt64());
   });
 }
 
 bool SqliteStore::save_pulse(const StoredPulse& pulse) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     // One row per pulse ID: the final record replaces the started one (SR-69).
     SQLite::Statement s(
         *db_,
@@ -239,8 +240,8 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
         "set_power_mw, set_duration_us, set_depth_um, depth_confirmed, planned_energy_uj, "
         "delivered_energy_uj, rf_time_us, impedance_measured_ohm, impedance_min_ohm, "
         "impedance_mean_ohm, impedance_max_ohm, power_peak_mw, skin_peak_mdegc, "
-        "heatsink_peak_mdegc, outcome, cause, reconciled, operator_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "heatsink_peak_mdegc, outcome, cause, reconciled, operator_id, cartridge_serial) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const core::PulseRecord& r = pulse.record;
     s.bind(1, i64(r.pulse_id));
     s.bind(2, i64(r.session_id));
@@ -265,13 +266,14 @@ bool SqliteStore::save_pulse(const StoredPulse& pulse) {
     bind_name(s, 21, r.cause);
     s.bind(22, pulse.reconciled ? 1 : 0);
     s.bind(23, pulse.operator_id);
+    s.bind(24, pulse.cartridge_serial);
     s.exec();
     return true;
   });
 }
 
 std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id) {
-  return guarded(std::vector<StoredPulse>{}, [&] {
+  return guarded(last_error_, std::vector<StoredPulse>{}, [&] {
     SQLite::Statement s(*db_, std::string("SELECT ") + kPulseColumns +
                                   " FROM pulses WHERE session_id = ? ORDER BY pulse_id");
     s.bind(1, i64(session_id));
@@ -284,7 +286,7 @@ std::vector<StoredPulse> SqliteStore::pulses_of_session(std::uint64_t session_id
 }
 
 std::optional<StoredPulse> SqliteStore::pulse(std::uint64_t pulse_id) {
-  return guarded(std::optional<StoredPulse>{}, [&] {
+  return guarded(last_error_, std::optional<StoredPulse>{}, [&] {
     SQLite::Statement s(*db_,
                         std::string("SELECT ") + kPulseColumns + " FROM pulses WHERE pulse_id = ?");
     s.bind(1, i64(pulse_id));
@@ -298,7 +300,7 @@ std::optional<StoredPulse> SqliteStore::pulse(std::uint64_t pulse_id) {
 
 std::vector<StoredPulse> SqliteStore::pulses_from(std::uint64_t from_pulse_id,
                                                   std::uint32_t limit) {
-  return guarded(std::vector<StoredPulse>{}, [&] {
+  return guarded(last_error_, std::vector<StoredPulse>{}, [&] {
     SQLite::Statement s(*db_, std::string("SELECT ") + kPulseColumns +
                                   " FROM pulses WHERE pulse_id >= ? ORDER BY pulse_id LIMIT ?");
     s.bind(1, i64(from_pulse_id));
@@ -312,7 +314,7 @@ std::vector<StoredPulse> SqliteStore::pulses_from(std::uint64_t from_pulse_id,
 }
 
 std::optional<std::uint64_t> SqliteStore::first_started_pulse_id() {
-  return guarded(std::optional<std::uint64_t>{}, [&] {
+  return guarded(last_error_, std::optional<std::uint64_t>{}, [&] {
     SQLite::Statement s(*db_, "SELECT min(pulse_id) FROM pulses WHERE outcome = ?");
     s.bind(1, std::string(stored_name(core::PulseOutcome::kStarted)));
     std::optional<std::uint64_t> found;
@@ -324,13 +326,13 @@ std::optional<std::uint64_t> SqliteStore::first_started_pulse_id() {
 }
 
 std::uint64_t SqliteStore::last_stored_pulse_id() {
-  return guarded(std::uint64_t{0}, [&] {
+  return guarded(last_error_, std::uint64_t{0}, [&] {
     return u64(db_->execAndGet("SELECT coalesce(max(pulse_id), 0) FROM pulses").getInt64());
   });
 }
 
 bool SqliteStore::save_board_identity(const BoardIdentity& identity) {
-  return guarded(false, [&] {
+  return guarded(last_error_, false, [&] {
     SQLite::Statement s(*db_,
                         "INSERT INTO boards (at, board, serial, firmware) VALUES (?, ?, ?, ?)");
     s.bind(1, identity.seen_at);
@@ -343,7 +345,7 @@ bool SqliteStore::save_board_identity(const BoardIdentity& identity) {
 }
 
 std::optional<BoardIdentity> SqliteStore::board_identity(core::Board board) {
-  return guarded(std::optional<BoardIdentity>{}, [&] {
+  return guarded(last_error_, std::optional<BoardIdentity>{}, [&] {
     SQLite::Statement s(*db_,
                         "SELECT at, serial, firmware FROM boards WHERE board = ? "
                         "ORDER BY id DESC LIMIT 1");

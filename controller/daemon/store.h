@@ -98,6 +98,38 @@ struct StoredPulse {
   // reconciliation (SR-70, controller/daemon/reconcile.h).
   bool reconciled = false;
   std::string operator_id;  // who armed the device for it; "" for a reconciled pulse
+  // The cartridge the core had read when the record was made; "" for a pulse added by
+  // reconciliation (its session's cartridge stands for it).
+  std::string cartridge_serial;
+};
+
+// What the device has done over its life, from its records (GET /service/counters): it
+// survives restarts, and reconciled pulses count as the generator logged them.
+struct PulseCount {
+  core::PulseKind kind = core::PulseKind::kTreatment;
+  core::PulseOutcome outcome = core::PulseOutcome::kCompleted;
+  std::uint64_t pulses = 0;
+};
+
+struct CartridgeUse {
+  std::string serial;
+  std::uint64_t sessions = 0;  // opened with it
+  std::uint64_t pulses = 0;    // treatment pulses with RF delivered under it
+  std::int64_t delivered_energy_uj = 0;
+  WallMs last_pulse_at = 0;  // 0 when it delivered none
+};
+
+struct ConditionCount {
+  core::Condition condition = core::Condition::kInternalInvariant;
+  std::uint64_t raised = 0;
+};
+
+struct LifetimeCounters {
+  std::vector<PulseCount> pulses;      // by kind, then outcome; only counts above 0
+  std::int64_t rf_time_us = 0;         // every kind: the generator's working time
+  std::int64_t delivered_energy_uj = 0;  // treatment pulses only
+  std::vector<CartridgeUse> cartridges;  // by serial
+  std::vector<ConditionCount> conditions;  // raised events by condition (ladder order)
 };
 
 // One completed calibration (SR-66), passed or failed: a passed one is the calibration in
@@ -228,6 +260,13 @@ class Store {
   // identities, calibrations, audit), 0 when there is none, or nothing when the store
   // cannot be read: a wall clock earlier than it holds arming (SR-87).
   [[nodiscard]] virtual std::optional<WallMs> latest_record_at() = 0;
+
+  // Nothing when the store cannot be read: zeros would claim a device that never worked.
+  [[nodiscard]] virtual std::optional<LifetimeCounters> lifetime_counters() = 0;
+
+  // Why the last call that failed did ("database or disk is full"), for the caller's log
+  // and the status; empty when the store has nothing to say.
+  [[nodiscard]] virtual std::string last_error() const { return {}; }
 };
 
 }  // namespace rfneedle::daemon

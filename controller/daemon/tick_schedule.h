@@ -3,6 +3,13 @@
 // the real `now` and the grid restarts from there. Never a burst of catch-up ticks: those
 // would show the core evenly spaced times that did not happen, and hide the gap its
 // checks must see (DESIGN 2.4).
+//
+// A tick may also run a little early, on a wake-up the thread has anyway (a board's
+// frame): `due_within`; and after a tick the timer ran, `align_to` moves the next deadline
+// up to just after the next frame expected, so that frame's wake-up runs it. With both
+// boards streaming at 1 kHz the thread then wakes once per frame instead of once more per
+// tick (rfneedled's CPU budget, docs/operations.md). Either way a tick only ever comes
+// earlier than the grid's deadline, never later.
 #pragma once
 
 #include <chrono>
@@ -28,6 +35,18 @@ class TickSchedule {
       next_ = now + period_;
     }
     return late;
+  }
+  // The next deadline is at most `slack` ahead of `now`: this wake-up may run the tick.
+  [[nodiscard]] bool due_within(time_point now, duration slack) const {
+    return now + slack >= next_;
+  }
+  // After advance(): the next deadline moved up to `slack / 2` after `expected` (when a
+  // frame is due), if that is earlier than the grid's own deadline and still after `now`.
+  void align_to(time_point expected, duration slack, time_point now) {
+    const time_point aligned = expected + slack / 2;
+    if (aligned < next_ && aligned > now) {
+      next_ = aligned;
+    }
   }
 
  private:

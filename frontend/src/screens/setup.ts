@@ -9,6 +9,7 @@ import { button, h, setText } from "../dom";
 import { Answer, type AreaPreset, type BodyArea, ChecklistKind, type PatientCourse } from "../gen/api";
 import { openKeyboard } from "../keyboard";
 import { areaName, cartridgeName, mm } from "../names";
+import { resumePanel } from "./resume";
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +22,8 @@ export function setupScreen(app: App): Screen {
   const answers = new Map<string, Answer>();
   let busy = false;
   let courseKey = "";
+  const interrupted = resumePanel(app);
+  let interruptedLoaded = false;
 
   const patientButton = button("Patient reference: tap to enter", () =>
     openKeyboard("Pseudonymous patient reference (no names)", patient, 64, (t) => {
@@ -162,6 +165,7 @@ export function setupScreen(app: App): Screen {
     h(
       "div",
       { class: "col" },
+      interrupted.el,
       h("h1", {}, "New session"),
       patientButton,
       h("h2", {}, "Body area"),
@@ -225,6 +229,10 @@ export function setupScreen(app: App): Screen {
       );
       refresh();
       if (!course.firstChild) void loadCourse();
+      if (!interruptedLoaded) {
+        interruptedLoaded = true;
+        void interrupted.load();
+      }
     },
   };
 }

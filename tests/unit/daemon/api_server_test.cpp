@@ -407,6 +407,18 @@ TEST_F(ApiServerTest, FaultInjectionIs409UnlessTheBoardsAreSimulated) {
       << "no simulator control socket was given";
 }
 
+// Verifies: SR-77
+TEST_F(ApiServerTest, OnlyFaultCommandsAreForwardedToTheSimulator) {
+  const std::string svc = service_token();
+  on_io([this] { gateway_.simulated = true; });
+  for (const char* command : {"unplug generator", "trigger press", "injectx", "status"}) {
+    const Reply r = post("/api/v1/service/sim/faults",
+                         std::string(R"({"command": ")") + command + R"("})", svc);
+    EXPECT_EQ(r.status, 400u) << command;
+    EXPECT_NE(r.body.find("not a fault command"), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(ApiServerTest, EventsAndSessionsComeFromTheStore) {
   StoredEvent e;
   e.text = "session opened";
@@ -591,3 +603,52 @@ TEST_F(ApiServerTest, ASessionExportsAsCsvJsonOrAFhirBundleAndEveryExportIsAudit
 }
 
 }  // namespace rfneedle::daemon
+
+namespace rfneedle::daemon::testing {
+namespace {
+
+// GET /metrics (issue 14, docs/api.md "Metrics"): no token on the API's address (Host and
+// method still checked), and --metrics-listen's socket serves it and nothing else: no
+// route, no STOP.
+TEST_F(ApiServerTest, MetricsNeedNoTokenAndTheMetricsOnlySocketServesNothingElse) {
+  std::uint16_t metrics_port = 0;
+  on_io([&] {
+    server_->stop();
+    ApiOptions o = options();
+    o.metrics = [] { return std::string("rfneedle_up 1\n"); };
+    server_ = std::make_unique<ApiServer>(io_, gateway_, store_, std::move(o), "127.0.0.1", 0,
+                                          limits_);
+    server_->listen_metrics("127.0.0.1", 0);
+    server_->start();
+    port_ = server_->port();
+    metrics_port = server_->metrics_port();
+  });
+  ASSERT_NE(metrics_port, 0);
+  const Reply on_api = get("/metrics", "");
+  EXPECT_EQ(on_api.status, 200u) << on_api.body;
+  EXPECT_EQ(on_api.body, "rfneedle_up 1\n");
+  EXPECT_EQ(send(http::verb::post, "/metrics").status, 405u);
+  EXPECT_EQ(send(Call{http::verb::get, "/metrics", "", "", "", false, std::string("evil.example:80"),
+                      std::nullopt})
+                .status,
+            421u);
+
+  const std::uint16_t api_port = port_;
+  port_ = metrics_port;  // send() and its Host now go to the metrics-only socket
+  const Reply scraped = get("/metrics", "");
+  EXPECT_EQ(scraped.status, 200u);
+  EXPECT_EQ(scraped.body, "rfneedle_up 1\n");
+  EXPECT_EQ(send(Call{http::verb::get, "/metrics", "", "", "", false,
+                      std::string("device.clinic.example:9464"), std::nullopt})
+                .status,
+            200u)
+      << "a clinic's Prometheus names the device as it knows it";
+  EXPECT_EQ(send(http::verb::get, "/api/v1/status", "", "", "", true).status, 404u);
+  EXPECT_EQ(post("/api/v1/stop").status, 404u);
+  EXPECT_EQ(send(http::verb::post, "/metrics").status, 405u);
+  EXPECT_EQ(gateway_.stops.load(), 0);
+  port_ = api_port;
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon::testing

@@ -17,7 +17,8 @@ TEST(DaemonConfig, ReadsEverySection) {
     skin { fault_mdegc: 44000 }
     boards { allow_simulated: true }
     accounts { operator { user: "anna" pin_hash: "$argon2id$x" } service_key_hash: "$argon2id$y" }
-    daemon { generator: "/tmp/g" actuator: "/tmp/a" listen: "127.0.0.1:0" data_dir: "/tmp/d" }
+    daemon { generator: "/tmp/g" actuator: "/tmp/a" listen: "127.0.0.1:0" data_dir: "/tmp/d"
+             metrics_listen: "10.0.0.5:9464" }
   )",
                                      "demo.conf");
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(r)) << std::get<std::string>(r);
@@ -29,6 +30,7 @@ TEST(DaemonConfig, ReadsEverySection) {
   EXPECT_EQ(c.service_key_hash, "$argon2id$y");
   EXPECT_EQ(c.settings.generator_path, "/tmp/g");
   EXPECT_EQ(c.settings.listen, "127.0.0.1:0");
+  EXPECT_EQ(c.settings.metrics_listen, "10.0.0.5:9464");
   EXPECT_EQ(c.fingerprint.size(), 64u);  // SHA-256 in hex
   EXPECT_EQ(c.min_course_interval_days, 28);
 }
@@ -79,6 +81,45 @@ TEST(DaemonConfig, ABadFileNamesTheFileAndTheField) {
   const auto missing = load_daemon_config("/nonexistent/rfneedled.conf");
   ASSERT_TRUE(std::holds_alternative<std::string>(missing));
   EXPECT_NE(std::get<std::string>(missing).find("/nonexistent/rfneedled.conf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rfneedle::daemon
+
+namespace rfneedle::daemon {
+namespace {
+
+TEST(DaemonConfigLog, ReadsTheRotatingFilesPathSizeAndCount) {
+  const auto r = parse_daemon_config(
+      R"(log { file: "/var/log/rfneedle/rfneedled.log" max_file_bytes: 1048576 max_files: 7 })",
+      "device.conf");
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(r)) << std::get<std::string>(r);
+  const LogConfig& log = std::get<DaemonConfig>(r).log;
+  EXPECT_EQ(log.file, "/var/log/rfneedle/rfneedled.log");
+  EXPECT_EQ(log.max_file_bytes, 1'048'576u);
+  EXPECT_EQ(log.max_files, 7u);
+}
+
+TEST(DaemonConfigLog, DefaultsToTheDataDirectoryFiveMiBThreeFiles) {
+  const auto r = parse_daemon_config("", "device.conf");
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(r));
+  const LogConfig& log = std::get<DaemonConfig>(r).log;
+  EXPECT_FALSE(log.file);
+  EXPECT_EQ(log.max_file_bytes, 5u * 1024 * 1024);
+  EXPECT_EQ(log.max_files, 3u);
+}
+
+TEST(DaemonConfigLog, RefusesSizesAndCountsOutOfRangeNamingTheField) {
+  const auto error = [](const std::string& text) {
+    const auto r = parse_daemon_config(text, "device.conf");
+    return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string{};
+  };
+  EXPECT_EQ(error("log { max_file_bytes: 1000 }"),
+            "device.conf: log.max_file_bytes: 1000 is outside 65536..1073741824");
+  EXPECT_EQ(error("log { max_files: 0 }"), "device.conf: log.max_files: 0 is outside 1..100");
+  EXPECT_EQ(error("log { max_files: 101 }"), "device.conf: log.max_files: 101 is outside 1..100");
+  EXPECT_EQ(error(R"(log { file: "" })"),
+            "device.conf: log.file: empty (leave it out for rfneedled.log in the data directory)");
 }
 
 }  // namespace

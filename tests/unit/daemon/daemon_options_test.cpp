@@ -97,5 +97,41 @@ TEST(DaemonOptions, HelpAndHashSecretNeedNothingElse) {
   EXPECT_NE(error_of({"--hash-secret", "--config", "c"}).find("--hash-secret"), std::string::npos);
 }
 
+// Issue 14: the metrics-only socket may be on any numeric address (the API may not).
+TEST(DaemonOptions, MetricsListenTakesAnyNumericAddress) {
+  const auto r = resolved(with({"--metrics-listen", "192.168.10.20:9464"}));
+  ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r));
+  EXPECT_EQ(std::get<DaemonSettings>(r).metrics_address, "192.168.10.20");
+  EXPECT_EQ(std::get<DaemonSettings>(r).metrics_port, 9464);
+  const auto v6 = resolved(with({"--metrics-listen", "[::]:0"}));
+  ASSERT_TRUE(std::holds_alternative<DaemonSettings>(v6));
+  EXPECT_EQ(std::get<DaemonSettings>(v6).metrics_address, "::");
+  EXPECT_FALSE(std::get<DaemonSettings>(resolved(kRequired)).metrics_address.has_value());
+}
+
+TEST(DaemonOptions, MetricsListenRefusesWhatIsNotAnAddressAndPort) {
+  EXPECT_NE(error_of(with({"--metrics-listen", "clinic-host:9464"})).find("--metrics-listen"),
+            std::string::npos);
+  EXPECT_NE(error_of(with({"--metrics-listen", "10.0.0.1"})).find("ADDRESS:PORT"),
+            std::string::npos);
+  EXPECT_NE(error_of(with({"--metrics-listen", "10.0.0.1:70000"})).find("port"),
+            std::string::npos);
+  DaemonOptions file;
+  file.metrics_listen = "nope:1";
+  const auto r = resolved(kRequired, file);
+  ASSERT_TRUE(std::holds_alternative<OptionsError>(r));
+  EXPECT_NE(std::get<OptionsError>(r).message.find("daemon.metrics_listen"), std::string::npos);
+}
+
+TEST(DaemonOptions, StoreCommandsOneAtATime) {
+  const DaemonOptions b = parsed({"--config", "c.conf", "--backup", "/tmp/b.db"});
+  EXPECT_EQ(b.backup_file, "/tmp/b.db");
+  EXPECT_TRUE(parsed({"--config", "c.conf", "--session-open-check"}).session_open_check);
+  EXPECT_EQ(parsed({"--config", "c.conf", "--restore", "r.db"}).restore_file, "r.db");
+  EXPECT_NE(error_of({"--config", "c.conf", "--backup", "b", "--restore", "r"})
+                .find("one at a time"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace rfneedle::daemon

@@ -211,6 +211,18 @@ class FakeStore final : public Store {
     for (const AuditEntry& a : audit_log) latest = std::max(latest, a.at);
     return latest;
   }
+  // Only the raised events count here.
+  std::optional<LifetimeCounters> lifetime_counters() override {
+    std::lock_guard lock(mutex);
+    if (failing) return std::nullopt;
+    LifetimeCounters out;
+    for (const StoredEvent& e : stored_events) {
+      if (e.kind == core::EventKind::kConditionRaised && e.condition) {
+        out.conditions.push_back({*e.condition, 1});
+      }
+    }
+    return out;
+  }
 };
 
 }  // namespace rfneedle::daemon::testing

@@ -40,6 +40,38 @@ TEST(TickSchedule, ALateWakeUpTicksOnceAndRestartsTheGridFromTheRealNow) {
   EXPECT_EQ(s.deadline(), t0 + std::chrono::microseconds(5'800));
 }
 
+TEST(TickSchedule, AWakeUpWithinTheSlackOfTheDeadlineMayRunTheTick) {
+  const Clock::time_point t0{};
+  TickSchedule<Clock> s(t0, milliseconds(1));
+  const auto slack = std::chrono::microseconds(250);
+  EXPECT_FALSE(s.due_within(t0 + std::chrono::microseconds(700), slack));
+  EXPECT_TRUE(s.due_within(t0 + std::chrono::microseconds(750), slack));
+  // Run early, the grid keeps its period from the deadline, not from the early wake-up.
+  EXPECT_FALSE(s.advance(t0 + std::chrono::microseconds(800)));
+  EXPECT_EQ(s.deadline(), t0 + milliseconds(2));
+}
+
+TEST(TickSchedule, AlignsTheNextDeadlineJustAfterTheNextFrameButNeverLater) {
+  const Clock::time_point t0{};
+  const auto us = [](int n) { return std::chrono::microseconds(n); };
+  const auto slack = us(250);
+  TickSchedule<Clock> s(t0, milliseconds(1));
+  // The timer ran the tick at 1 ms; the last frame came at 0.4 ms, so the next is due at
+  // 1.4 ms: the deadline moves from 2 ms up to 1.525 ms, and that frame runs the tick.
+  s.advance(t0 + us(1'000));
+  s.align_to(t0 + us(1'400), slack, t0 + us(1'000));
+  EXPECT_EQ(s.deadline(), t0 + us(1'525));
+  EXPECT_TRUE(s.due_within(t0 + us(1'400), slack));
+  // Never later than the grid: a frame expected after the deadline changes nothing.
+  s.advance(t0 + us(1'525));
+  EXPECT_EQ(s.deadline(), t0 + us(2'525));
+  s.align_to(t0 + us(2'450), slack, t0 + us(1'525));
+  EXPECT_EQ(s.deadline(), t0 + us(2'525));
+  // Nor into the past: the frames stopped long ago.
+  s.align_to(t0 + us(1'000), slack, t0 + us(1'525));
+  EXPECT_EQ(s.deadline(), t0 + us(2'525));
+}
+
 core::Status status_in(core::State state) {
   core::Status s;
   s.state = state;

@@ -118,8 +118,10 @@ TEST_F(SqliteStoreFile, WritesInWalModeAtThisBuildsSchemaVersion) {
 // A store as version 1 left it: no boards (version 2); no operators, no pulse operator and
 // no audit row hash (version 3); calibrations without fixture, pass/fail and runs, and
 // sessions without their calibration's ID (version 4); sessions without their screening
-// answers and course reason, and no index by patient (version 5).
+// answers and course reason, and no index by patient (version 5); pulses without their
+// cartridge (version 6).
 void back_to_version_1(SQLite::Database& db) {
+  db.exec("ALTER TABLE pulses DROP COLUMN cartridge_serial");
   db.exec("DROP INDEX sessions_patient");
   db.exec("ALTER TABLE sessions DROP COLUMN screening_yes");
   db.exec("ALTER TABLE sessions DROP COLUMN course_reason");
@@ -149,6 +151,7 @@ TEST_F(SqliteStoreFile, MigratesAVersion1StoreKeepingItsRecords) {
   EXPECT_EQ(raw().execAndGet("PRAGMA user_version").getInt(), kSchemaVersion);
   StoredPulse before_version_3 = testing::finished_pulse(5, 1);
   before_version_3.operator_id = "";  // version 1 did not record it
+  before_version_3.cartridge_serial = "";  // nor did version 5
   EXPECT_EQ(fields(*store->pulse(5)), fields(before_version_3));
   EXPECT_TRUE(store->save_board_identity({core::Board::kGenerator, "GEN-7", "1.4.2", 1}));
 }

@@ -2,7 +2,11 @@
 // simulation's MemoryStore must behave exactly like the device's SqliteStore.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include "controller/daemon/audit_chain.h"
 #include "controller/daemon/memory_store.h"
@@ -437,6 +441,76 @@ TYPED_TEST(StoreBehaviour, KeepsTheScreeningAnswersTheCourseReasonAndThePatients
   EXPECT_EQ(course[1].areas,
             (std::vector<core::BodyArea>{second.area, core::BodyArea::kNeck}));
   EXPECT_TRUE(store->course("P-404").empty());
+}
+
+// Issue 13 (counters): the device's life from its records: pulses by kind and outcome, RF
+// time of every kind, treatment energy, each cartridge's use (a swapped-in cartridge and a
+// reconciled pulse counted where they belong) and every condition raised.
+TYPED_TEST(StoreBehaviour, CountsTheDevicesLifeFromItsRecords) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(store.open_session(testing::session_record(1)));  // CART0001
+  SessionRecord second = testing::session_record(2);
+  second.cartridge_serial = "CART0002";
+  ASSERT_TRUE(store.open_session(second));
+
+  ASSERT_TRUE(store.save_pulse(testing::finished_pulse(1, 1)));  // 0.955 J, 79.6 ms
+  StoredPulse swapped = testing::finished_pulse(2, 1);            // after a swap mid-session
+  swapped.cartridge_serial = "CART0003";
+  ASSERT_TRUE(store.save_pulse(swapped));
+  StoredPulse reconciled = testing::finished_pulse(3, 1);  // from the generator's log
+  reconciled.cartridge_serial = "";
+  reconciled.reconciled = true;
+  reconciled.record.outcome = core::PulseOutcome::kCompleted;
+  ASSERT_TRUE(store.save_pulse(reconciled));
+  StoredPulse stopped = testing::started_pulse(4, 2);  // STOP before RF: no cartridge use
+  stopped.record.outcome = core::PulseOutcome::kAborted;
+  stopped.cartridge_serial = "CART0002";
+  ASSERT_TRUE(store.save_pulse(stopped));
+  StoredPulse self_test = testing::finished_pulse(5, 0);
+  self_test.record.kind = core::PulseKind::kSelfTest;
+  self_test.record.outcome = core::PulseOutcome::kCompleted;
+  self_test.record.rf_time = microseconds(400);
+  ASSERT_TRUE(store.save_pulse(self_test));
+
+  for (Condition c : {Condition::kSkinHot, Condition::kSkinHot, Condition::kImpedanceOutOfWindow}) {
+    StoredEvent e = testing::event_at(1000, Severity::kWarningHigh);
+    e.condition = c;
+    ASSERT_TRUE(store.append_event(e));
+  }
+  StoredEvent cleared = testing::event_at(2000, Severity::kActivityLow);
+  cleared.kind = core::EventKind::kConditionCleared;
+  ASSERT_TRUE(store.append_event(cleared));
+
+  const std::optional<LifetimeCounters> c = store.lifetime_counters();
+  ASSERT_TRUE(c);
+  using core::PulseKind;
+  using core::PulseOutcome;
+  auto pulses = [](const PulseCount& p) { return std::tuple(p.kind, p.outcome, p.pulses); };
+  std::vector<std::tuple<PulseKind, PulseOutcome, std::uint64_t>> counted;
+  std::transform(c->pulses.begin(), c->pulses.end(), std::back_inserter(counted), pulses);
+  EXPECT_EQ(counted, (decltype(counted){{PulseKind::kTreatment, PulseOutcome::kCompleted, 1},
+                                        {PulseKind::kTreatment, PulseOutcome::kEnded, 2},
+                                        {PulseKind::kTreatment, PulseOutcome::kAborted, 1},
+                                        {PulseKind::kSelfTest, PulseOutcome::kCompleted, 1}}));
+  EXPECT_EQ(c->rf_time_us, 3 * 79'600 + 400);
+  EXPECT_EQ(c->delivered_energy_uj, 3 * 955'000);
+
+  auto use = [](const CartridgeUse& u) {
+    return std::tuple(u.serial, u.sessions, u.pulses, u.delivered_energy_uj, u.last_pulse_at);
+  };
+  std::vector<std::tuple<std::string, std::uint64_t, std::uint64_t, std::int64_t, WallMs>> uses;
+  std::transform(c->cartridges.begin(), c->cartridges.end(), std::back_inserter(uses), use);
+  const WallMs at = testing::started_pulse(0, 0).started_at;
+  EXPECT_EQ(uses, (decltype(uses){{"CART0001", 1, 2, 2 * 955'000, at + 3},
+                                  {"CART0002", 1, 0, 0, 0},
+                                  {"CART0003", 0, 1, 955'000, at + 2}}));
+
+  ASSERT_EQ(c->conditions.size(), 2u);
+  EXPECT_EQ(c->conditions[0].condition, std::min(Condition::kSkinHot, Condition::kImpedanceOutOfWindow));
+  std::map<Condition, std::uint64_t> raised;
+  for (const ConditionCount& k : c->conditions) raised[k.condition] = k.raised;
+  EXPECT_EQ(raised, (std::map<Condition, std::uint64_t>{{Condition::kSkinHot, 2},
+                                                         {Condition::kImpedanceOutOfWindow, 1}}));
 }
 
 }  // namespace

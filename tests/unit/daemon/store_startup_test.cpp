@@ -92,8 +92,10 @@ TEST_F(DeviceStoreStart, AMigrationIsPrecededByACopyOfTheStoreBesideIt) {
     ASSERT_TRUE(first.store->append_event(e));
   }
   {
-    // Version 4's shape: sessions without version 5's columns and index.
+    // Version 4's shape: sessions without version 5's columns and index, pulses without
+    // version 6's cartridge.
     SQLite::Database db(store_.string(), SQLite::OPEN_READWRITE);
+    db.exec("ALTER TABLE pulses DROP COLUMN cartridge_serial");
     db.exec("DROP INDEX sessions_patient");
     db.exec("ALTER TABLE sessions DROP COLUMN screening_yes");
     db.exec("ALTER TABLE sessions DROP COLUMN course_reason");
@@ -119,7 +121,7 @@ class FullDisk : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(mount_);
-    if (::mount("tmpfs", mount_.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    if (::mount("tmpfs", mount_.c_str(), "tmpfs", 0, size_) != 0) {
       GTEST_SKIP() << "cannot mount a tmpfs at " << mount_ << ": " << std::strerror(errno);
     }
     mounted_ = true;
@@ -129,11 +131,12 @@ class FullDisk : public ::testing::Test {
       ::umount2(mount_.c_str(), MNT_DETACH);
     }
   }
-  // Fills what is left of the filesystem.
-  void fill() {
+  // Fills what is left of the filesystem but `leave` bytes.
+  void fill(std::uintmax_t leave = 0) {
     std::ofstream filler(filler_, std::ios::binary);
     const std::string block(4096, 'x');
-    while (filler.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    while (fs::space(mount_).available > leave &&
+           filler.write(block.data(), static_cast<std::streamsize>(block.size()))) {
       filler.flush();
     }
   }
@@ -141,7 +144,13 @@ class FullDisk : public ::testing::Test {
   testing::TempDir dir_;
   fs::path mount_ = dir_.file("small");
   fs::path filler_ = mount_ / "filler";
+  const char* size_ = "size=256k";
   bool mounted_ = false;
+};
+
+class NearlyFullDisk : public FullDisk {
+ protected:
+  NearlyFullDisk() { size_ = "size=4m"; }
 };
 
 // Verifies: SR-85
@@ -160,6 +169,22 @@ TEST_F(FullDisk, AWriteToAFullDiskFailsWithoutAnExceptionAndSucceedsOnceThereIsR
   fs::remove(filler_);
   EXPECT_TRUE(store.save_pulse(testing::finished_pulse(5000, 1)));
   EXPECT_TRUE(store.pulse(5000).has_value());
+}
+
+// Verifies: SR-85
+// A device whose disk filled up must take its records again once a little room is free:
+// the WAL is checkpointed every 128 pages and cut back, where SQLite's defaults let it
+// grow to 4 MiB first (400 commits, one 4 KiB frame each at least, need 1.6 MiB of WAL).
+TEST_F(NearlyFullDisk, FourHundredRecordsFitInTheRoomOfOneAndAHalfMebibytes) {
+  SqliteStoreOpen opened = SqliteStore::open((mount_ / "store.db").string());
+  ASSERT_TRUE(opened.ok()) << opened.error;
+  Store& store = *opened.store;
+  fill(1536 * 1024);
+  for (int i = 0; i < 400; ++i) {
+    StoredEvent e = testing::event_at(i, core::Severity::kDiagnostic);
+    e.text = std::string(1000, 't');
+    ASSERT_TRUE(store.append_event(e)) << "record " << i << ": " << store.last_error();
+  }
 }
 
 }  // namespace

@@ -139,6 +139,7 @@ inline StoredPulse finished_pulse(std::uint64_t pulse_id, std::uint64_t session_
   p.record.outcome = core::PulseOutcome::kEnded;
   p.record.cause = core::Condition::kDesiccation;
   p.operator_id = "alice";
+  p.cartridge_serial = "CART0001";
   return p;
 }
 
@@ -190,7 +191,8 @@ inline auto fields(const StoredPulse& p) {
       std::make_tuple(r.impedance_measured.value(), r.impedance_min.value(),
                       r.impedance_mean.value(), r.impedance_max.value(), r.power_peak.value(),
                       r.skin_peak.value(), r.heatsink_peak.value(), r.outcome, r.cause,
-                      p.started_at, p.area, p.reconciled, p.operator_id));
+                      p.started_at, p.area, p.reconciled, p.operator_id,
+                      p.cartridge_serial));
 }
 inline auto fields(const OperatorRecord& o) {
   return std::make_tuple(o.user, o.pin_hash, o.disabled, o.created_at, o.changed_at);
