@@ -99,24 +99,10 @@ class DiagCliTest : public ::testing::Test {
     ::unsetenv("XDG_RUNTIME_DIR");
     return r;
   }
-  // Whether the host disturbed the device: it is latched, and every cause is one a starved
-  // process produces by itself (docs/operations.md, the host caveat): a telemetry gap, a
-  // link fault and the boards' dead-man after it, the faults of SR-56's count, and the
-  // RF-active line a gap kept from being seen dropping. These tests check rfneedle-diag,
-  // not the interlocks, so such a run says nothing about them and is run again.
-  bool host_disturbed() {
-    const api::Status s = device_->status();
-    if (!is_latched(s.state())) return false;
-    const std::set<std::string> causes = fault_causes(s);
-    static const std::set<std::string> kHostMade{
-        "generator_telemetry_gap", "actuator_telemetry_gap", "link_fault",
-        "board_dead_man",          "repeated_fault",         "rf_still_active"};
-    const bool all_host = std::all_of(causes.begin(), causes.end(),
-                                      [](const std::string& c) { return kHostMade.count(c) > 0; });
-    const bool gap_or_link = causes.count("generator_telemetry_gap") ||
-                             causes.count("actuator_telemetry_gap") || causes.count("link_fault");
-    return !causes.empty() && all_host && gap_or_link;
-  }
+  // Whether the host disturbed the device (is_host_disturbed, docs/operations.md, the host
+  // caveat). These tests check rfneedle-diag, not the interlocks, so such a run says
+  // nothing about them and is run again.
+  bool host_disturbed() { return is_host_disturbed(device_->status()); }
   // Runs `body` on freshly started processes until a run the host did not disturb (at most
   // three): `body` returns false when host_disturbed() said so, before asserting anything.
   template <typename Body>

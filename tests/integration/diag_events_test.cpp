@@ -71,12 +71,8 @@ TEST_F(DiagCliTest, EventsFollowAnInjectedFaultAndResumeAcrossADaemonRestart) {
 
   // rfneedled restarts on the same port: every token ends; the follower logs in again from
   // its --secret-file and resumes after the last event it printed.
-  const std::string port = std::to_string(device_->port());
   ASSERT_EQ(device_->terminate_daemon(), 0);
-  ChildProcess daemon(
-      device_programs().daemon,
-      {"--config", (device_->dir() / "rfneedled.conf").string(), "--listen", "127.0.0.1:" + port},
-      device_->dir());
+  device_->restart_daemon(DeviceProcesses::Port::kSame);
   // Events only the new rfneedled stores: its start-up's, in Connecting (the old one ended
   // in Fault, then ShuttingDown).
   ASSERT_TRUE(eventually(
@@ -104,9 +100,6 @@ TEST_F(DiagCliTest, EventsFollowAnInjectedFaultAndResumeAcrossADaemonRestart) {
   std::vector<std::uint64_t> printed;
   for (const auto& e : followed) printed.push_back(e.id());
   EXPECT_EQ(printed, stored);
-
-  daemon.signal(SIGTERM);
-  EXPECT_EQ(daemon.wait(seconds(10)), 0);
 }
 
 }  // namespace

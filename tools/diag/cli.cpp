@@ -38,6 +38,10 @@ void add_events(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"short-iso", "json"}))
       ->capture_default_str();
   events->add_option("-n,--lines", o.lines, "only the latest N events (then follow, with -f)");
+  events->footer(
+      "With -f, a lost connection is reconnected (waiting 0.2 s, doubling up to 2 s). A restart "
+      "of rfneedled ends every token: with --secret-file (and --role, --user) events -f logs in "
+      "again by itself; without it, it exits 3 (log in again with rfneedle-diag login).");
   add_login_options(*events, o);
 }
 
@@ -54,7 +58,8 @@ void add_faults(CLI::App& app, Options& o) {
 void add_service(CLI::App& app, Options& o) {
   app.add_subcommand("selftest",
                      "run the self-test in Service: N/M checks passed (exit 1 if any failed)");
-  app.add_subcommand("counters", "pulses, samples, rejections and faults by condition");
+  app.add_subcommand(
+      "counters", "lifetime pulses, RF time, use per cartridge, faults by condition; since start");
   app.add_subcommand("version",
                      "every software and firmware component, serial numbers, hashes, calibration");
   CLI::App* config = app.add_subcommand("config", "the configuration in force");
@@ -88,7 +93,8 @@ void add_service(CLI::App& app, Options& o) {
   sim->require_subcommand(1);
   CLI::App* faults = sim->add_subcommand("faults", "the simulator's fault injection");
   faults->require_subcommand(1);
-  faults->add_subcommand("list", "the fault catalogue and what is active");
+  faults->add_subcommand("list",
+                         "the simulator's fault catalogue: parameters with defaults, effects");
   CLI::App* inject = faults->add_subcommand("inject", "inject a fault now");
   inject->add_option("name", o.fault, "the fault's name (sim faults list)")->required();
   inject->add_option("--for", o.for_ms, "end it after MS milliseconds (default: until cleared)")
@@ -125,6 +131,11 @@ void add_watch_and_calibrate(CLI::App& app, Options& o) {
       ->delimiter(',')
       ->check(CLI::IsMember(watch_field_names()));
   watch->add_option("--count", o.count, "stop after N samples (default: until interrupted)");
+  watch->footer(
+      "A lost connection is reconnected (waiting 0.2 s, doubling up to 2 s). A restart of "
+      "rfneedled ends every token: with --secret-file (and --role, --user) watch logs in again "
+      "by itself; without it, it exits 3 (log in again with rfneedle-diag login).");
+  add_login_options(*watch, o);
 
   CLI::App* calibrate = app.add_subcommand("calibrate", "calibration of the device's outputs");
   calibrate->require_subcommand(1);

@@ -56,23 +56,6 @@ std::string Context::token(Need need) const {
                                          "RFNEEDLE_TOKEN)"));
 }
 
-std::optional<std::string> Context::relogin() const {
-  if (options_.secret_file.empty()) {
-    return std::nullopt;
-  }
-  api::LoginRequest request;
-  request.set_role(options_.role == "operator" ? api::ROLE_OPERATOR : api::ROLE_SERVICE);
-  request.set_user(options_.user);
-  request.set_secret(secret(options_.secret_file, ""));
-  const HttpAnswer answer = client_.request("POST", "/api/v1/login", to_json(request), {});
-  if (answer.status != 200) {
-    return std::nullopt;
-  }
-  const auto login = parse<api::LoginResponse>(answer);
-  (void)tokens_.save(login);
-  return login.token();
-}
-
 void require_answer(const HttpAnswer& answer, const ControllerUrl& url) {
   if (answer.status == 0) {
     throw Failure(Exit::kUnreachable,
@@ -148,14 +131,16 @@ std::string Context::secret(const std::string& file, const std::string& prompt) 
     if (::isatty(STDIN_FILENO) != 1) {
       throw Failure(Exit::kUsage, prompt + ": no terminal to ask on (use --secret-file)");
     }
-    std::cerr << prompt << ": " << std::flush;
+    // Echo off before the prompt shows, as getpass(3) does: a secret typed (or pasted) as
+    // soon as the prompt appears is never echoed, nor discarded by the switch.
     termios saved{};
     ::tcgetattr(STDIN_FILENO, &saved);
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    std::cerr << prompt << ": " << std::flush;
     std::getline(std::cin, value);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::cerr << '\n';
   }
   while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {

@@ -36,9 +36,6 @@ class Context {
   // kOperatorFirst the operator one), else $RFNEEDLE_TOKEN. Throws Failure(kNotAuthorised)
   // naming the log-in to make.
   [[nodiscard]] std::string token(Need need) const;
-  // A fresh log-in from --secret-file (events -f, watch: after rfneedled restarted), or
-  // nothing when the command has none.
-  [[nodiscard]] std::optional<std::string> relogin() const;
 
   // The answer to a request, or Failure with the exit code for its status (docs/api.md's
   // ErrorBody in the message: "refused by the controller (409): disarm before closing").

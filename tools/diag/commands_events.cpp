@@ -1,10 +1,10 @@
 // events: the event log like journalctl, with -f resuming by event ID (GET /events?after_id=
 // then the stream's events, each printed once, in ID order).
 #include <deque>
-#include <thread>
 
 #include "tools/diag/command_context.h"
 #include "tools/diag/diag_time.h"
+#include "tools/diag/follow.h"
 
 namespace rfneedle::diag {
 namespace {
@@ -108,7 +108,7 @@ std::uint64_t fetch(const Context& c, const Filter& f, std::uint64_t after_id,
 Exit run_events(Context& c) {
   const Options& o = c.options();
   const Filter f = filter_from(o);
-  std::string token = c.token(Need::kAny);
+  FollowLogin login(c, Need::kAny);
   Printer printer(c);
 
   // The backlog: everything matching, or the latest N (-f alone: the latest 10, as journalctl).
@@ -120,12 +120,14 @@ Exit run_events(Context& c) {
     if (keep > 0 && backlog.size() > keep) backlog.pop_front();
   };
   try {
-    last = fetch(c, f, 0, token, collect);
+    last = fetch(c, f, 0, login.token(), collect);
   } catch (const Failure& failure) {
-    auto fresh = failure.code() == Exit::kNotAuthorised ? c.relogin() : std::nullopt;
-    if (!fresh) throw;
-    token = *fresh;
-    last = fetch(c, f, 0, token, collect);
+    if (failure.code() != Exit::kNotAuthorised) throw;
+    if (login.renew(failure.what()) == Renewal::kTryLater) {
+      throw Failure(Exit::kUnreachable, "controller unreachable at " + c.client().url().text());
+    }
+    backlog.clear();
+    last = fetch(c, f, 0, login.token(), collect);
   }
   for (const auto& e : backlog) printer.print(e);
   if (!o.follow) {
@@ -134,62 +136,58 @@ Exit run_events(Context& c) {
 
   // Following: the stream pushes each event as it is stored; after every (re)connection the
   // events stored meanwhile are fetched by ID first, so none is missed or printed twice.
-  auto pause = std::chrono::milliseconds(200);
+  Backoff backoff;
+  bool lost = false;  // a lost connection was reported and not yet regained
   for (;;) {
-    StreamConnection stream(c.client().url(), token);
-    bool welcomed = false;
-    while (stream.connected() || !stream.closed()) {
-      const auto text = stream.read(std::chrono::seconds(2));
-      if (!text) {
-        if (stream.timed_out()) continue;
-        break;
-      }
-      api::StreamServerMessage m;
-      if (!from_json(*text, m).empty()) continue;
-      if (m.has_welcome()) {
-        welcomed = true;
-        pause = std::chrono::milliseconds(200);
-        last = fetch(c, f, last, token, [&](const api::Event& e) { printer.print(e); });
-      } else if (m.has_event() && welcomed && m.event().id() > last) {
-        // IDs increase: one newer than the last printed follows it directly, or the gap is
-        // fetched first.
-        if (m.event().id() > last + 1) {
-          last = fetch(c, f, last, token, [&](const api::Event& e) {
-            if (e.id() < m.event().id()) printer.print(e);
-          });
-          last = std::min(last, m.event().id() - 1);
+    StreamConnection stream(c.client().url(), login.token());
+    std::string why;
+    bool refused = false;  // rfneedled no longer knows the token
+    try {
+      bool welcomed = false;
+      while (!stream.closed()) {
+        const auto text = stream.read(std::chrono::seconds(2));
+        if (!text) continue;  // timed out, or closed
+        api::StreamServerMessage m;
+        if (!from_json(*text, m).empty()) continue;
+        if (m.has_welcome()) {
+          welcomed = true;
+          backoff.reset();
+          if (lost) c.message("-- reconnected --");
+          lost = false;
+          last = fetch(c, f, last, login.token(), [&](const api::Event& e) { printer.print(e); });
+        } else if (m.has_event() && welcomed && m.event().id() > last) {
+          // IDs increase: one newer than the last printed follows it directly, or the gap is
+          // fetched first.
+          if (m.event().id() > last + 1) {
+            last = fetch(c, f, last, login.token(), [&](const api::Event& e) {
+              if (e.id() < m.event().id()) printer.print(e);
+            });
+            last = std::min(last, m.event().id() - 1);
+          }
+          if (f.wants(m.event())) printer.print(m.event());
+          last = m.event().id();
         }
-        if (f.wants(m.event())) printer.print(m.event());
-        last = m.event().id();
       }
-    }
-    const std::string why = stream.error();
-    if (why.find("token") != std::string::npos) {
-      auto fresh = c.relogin();
-      if (!fresh) {
-        throw Failure(Exit::kNotAuthorised,
-                      "the stream refused the token (" + why +
-                          "); log in again, or follow with --secret-file to log in by itself");
-      }
-      token = *fresh;
-      c.message("-- logged in again --");
-    } else {
-      c.message("-- connection lost (" + why + "); reconnecting --");
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
-    // A daemon that came back lost every token: the catch-up tells.
-    HttpAnswer probe = c.client().request("GET", f.query(last), {}, token);
-    if (probe.status == 401) {
-      if (auto fresh = c.relogin()) {
-        token = *fresh;
-        c.message("-- logged in again --");
+      why = stream.error();
+    } catch (const Failure& failure) {
+      // The catch-up after a (re)connection found rfneedled gone again, or no longer knowing
+      // the token: as if the stream had said so.
+      if (failure.code() == Exit::kNotAuthorised) {
+        why = failure.what();
+        refused = true;
+      } else if (failure.code() == Exit::kUnreachable) {
+        why = failure.what();
       } else {
-        throw Failure(Exit::kNotAuthorised,
-                      "rfneedled no longer knows the token (restarted?); log in again, or follow "
-                      "with --secret-file to log in by itself");
+        throw;
       }
     }
+    if (refused || token_refused(why)) {
+      if (login.renew(why) == Renewal::kRenewed) continue;
+    } else if (!lost) {
+      c.message("-- connection lost (" + why + "); reconnecting --");
+      lost = true;
+    }
+    backoff.wait();
   }
 }
 

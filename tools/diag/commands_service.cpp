@@ -1,9 +1,6 @@
-// selftest, counters, version, config show, link stats, operators, audit verify, sim faults.
-#include <google/protobuf/struct.pb.h>
-
+// selftest, counters, version, config show, link stats, operators, audit verify.
 #include <algorithm>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "tools/diag/command_context.h"
@@ -18,13 +15,6 @@ bool is_latched(api::State s) {
 }
 
 std::string uint(std::uint64_t v) { return std::to_string(v); }
-
-// A parameter's default as the simulator's catalogue gives it: 30, 0.2, -1.5.
-std::string number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
 
 }  // namespace
 
@@ -154,6 +144,41 @@ Exit run_counters(Context& c) {
     c.json(k);
     return Exit::kOk;
   }
+  // The device's life, from its store; then what rfneedled counted since it started.
+  const auto& life = k.lifetime();
+  std::map<api::PulseKind, std::pair<std::uint64_t, std::string>> by_kind;  // total, outcomes
+  for (const auto& p : life.pulses()) {
+    auto& [total, outcomes] = by_kind[p.kind()];
+    total += p.pulses();
+    outcomes += (outcomes.empty() ? "" : ", ") + label(p.outcome()) + " " + uint(p.pulses());
+  }
+  const auto pulses_of = [&](api::PulseKind kind) {
+    const auto it = by_kind.find(kind);
+    return it == by_kind.end() ? std::string("0")
+                               : uint(it->second.first) + " (" + it->second.second + ")";
+  };
+  Fields lifetime;
+  lifetime.add("Treatment pulses", pulses_of(api::PULSE_KIND_TREATMENT));
+  lifetime.add("Self-test pulses", pulses_of(api::PULSE_KIND_SELF_TEST));
+  lifetime.add("Calibration pulses", pulses_of(api::PULSE_KIND_CALIBRATION));
+  lifetime.add("RF time", micro(life.rf_time_us(), 3) + " s");
+  lifetime.add("Energy delivered", micro(life.delivered_energy_uj(), 1) + " J");
+  std::string out = c.style().bold("Lifetime") + "\n" + lifetime.render(c.style());
+  if (life.cartridges_size() > 0) {
+    Table t({"CARTRIDGE", "SESSIONS", "PULSES", "ENERGY (J)", "LAST PULSE"});
+    for (const auto& u : life.cartridges()) {
+      t.add({u.serial().empty() ? "-" : u.serial(), uint(u.sessions()), uint(u.pulses()),
+             micro(u.delivered_energy_uj(), 1),
+             u.has_last_pulse_at() ? format_utc(from_timestamp(u.last_pulse_at())) : "-"});
+    }
+    out += "\n" + t.render(c.style());
+  }
+  if (life.conditions_size() > 0) {
+    Table t({"CONDITION", "RAISED (LIFETIME)"});
+    for (const auto& r : life.conditions()) t.add({r.condition(), uint(r.raised())});
+    out += "\n" + t.render(c.style());
+  }
+
   const auto& n = k.counters();
   Fields f;
   f.add("Pulses delivered", uint(n.pulses_delivered()));
@@ -165,7 +190,7 @@ Exit run_counters(Context& c) {
   f.add("Rejections", uint(n.rejections()));
   f.add("Output overflows", uint(n.output_overflows()));
   f.add("Events dropped", uint(n.events_dropped()));
-  std::string out = f.render(c.style());
+  out += "\n" + c.style().bold("Since rfneedled started") + "\n" + f.render(c.style());
   if (n.faults_this_session_size() > 0) {
     Table t({"CONDITION", "COUNT (THIS SESSION)"});
     for (const auto& fc : n.faults_this_session()) t.add({fc.name(), std::to_string(fc.count())});
@@ -301,88 +326,6 @@ Exit run_audit_verify(Context& c) {
            v.problem() + "\n");
   }
   return v.ok() ? Exit::kOk : Exit::kCheckFailed;
-}
-
-Exit run_sim_faults(Context& c) {
-  const Options& o = c.options();
-  api::SimFaultRequest request;
-  if (o.command == "sim faults list") {
-    request.set_command("faults");
-  } else if (o.command == "sim faults inject") {
-    std::string line = "inject " + o.fault;
-    if (o.for_ms) line += " for=" + std::to_string(*o.for_ms) + "ms";
-    for (const auto& p : o.parameters) {
-      const auto eq = p.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == p.size() ||
-          p.find_first_of(" \t\n") != std::string::npos) {
-        throw Failure(Exit::kUsage, "'" + p + "': a fault parameter is PARAM=VALUE");
-      }
-      line += " " + p;
-    }
-    request.set_command(line);
-    c.confirm("inject the simulated fault " + o.fault);
-  } else {
-    request.set_command("clear " + (o.fault.empty() ? std::string("all") : o.fault));
-  }
-  const auto answer =
-      c.post<api::SimFaultResponse>("/api/v1/service/sim/faults", Need::kService, request);
-  google::protobuf::Struct reply;
-  if (!from_json(answer.reply(), reply).empty()) {
-    throw Failure(Exit::kRefused, "the simulator's reply is not JSON: " + answer.reply());
-  }
-  const auto& fields = reply.fields();
-  const auto ok = fields.find("ok");
-  if (ok == fields.end() || !ok->second.bool_value()) {
-    const auto err = fields.find("error");
-    throw Failure(Exit::kRefused,
-                  "the simulator refused: " +
-                      (err == fields.end() ? answer.reply() : err->second.string_value()));
-  }
-  if (o.json) {
-    c.data(answer.reply() + (answer.reply().ends_with('\n') ? "" : "\n"));
-    return Exit::kOk;
-  }
-  if (o.command != "sim faults list") {
-    c.message(o.command == "sim faults inject"
-                  ? "injected " + o.fault
-                  : "cleared " + (o.fault.empty() ? "every fault" : o.fault));
-    return Exit::kOk;
-  }
-  Table t({"FAULT", "AFFECTS", "PARAMETERS", "EFFECT"});
-  const auto list = fields.find("faults");
-  if (list != fields.end()) {
-    for (const auto& item : list->second.list_value().values()) {
-      const auto& f = item.struct_value().fields();
-      const auto text = [&](const char* key) -> std::string {
-        const auto it = f.find(key);
-        if (it == f.end()) return "";
-        if (it->second.has_string_value()) return it->second.string_value();
-        if (it->second.has_list_value()) {
-          std::string joined;
-          for (const auto& v : it->second.list_value().values()) {
-            std::string one = v.has_string_value() ? v.string_value() : "";
-            if (v.has_struct_value()) {
-              const auto& pf = v.struct_value().fields();
-              const auto name = pf.find("name");
-              const auto def = pf.find("default");
-              const auto unit = pf.find("unit");
-              one = (name != pf.end() ? name->second.string_value() : "?");
-              if (def != pf.end()) {
-                one += "=" + number(def->second.number_value()) +
-                       (unit != pf.end() ? unit->second.string_value() : "");
-              }
-            }
-            joined += (joined.empty() ? "" : " ") + one;
-          }
-          return joined;
-        }
-        return "";
-      };
-      t.add({text("name"), text("affects"), text("parameters"), text("effect")});
-    }
-  }
-  c.data(t.render(c.style()));
-  return Exit::kOk;
 }
 
 }  // namespace rfneedle::diag

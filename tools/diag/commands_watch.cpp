@@ -1,9 +1,9 @@
 // watch: the stream's telemetry summaries, refreshed in place on a terminal, one line per
-// summary when piped (or --json: one Telemetry object a line).
-#include <thread>
-
+// summary when piped (or --json: one Telemetry object a line); reconnecting after a lost
+// connection and logging in again after a restart of rfneedled (follow.h).
 #include "tools/diag/command_context.h"
 #include "tools/diag/diag_time.h"
+#include "tools/diag/follow.h"
 
 namespace rfneedle::diag {
 namespace {
@@ -65,30 +65,37 @@ Exit run_watch(Context& c) {
       if (col.name == name) shown.push_back(&col);
     }
   }
-  std::string token = c.token(Need::kAny);
+  FollowLogin login(c, Need::kAny);
   const bool in_place = c.style().terminal && !o.json;
   std::uint64_t printed = 0;
   bool header_done = false;
+  bool admitted_once = false;
+  bool lost = false;  // a lost connection was reported and not yet regained
+  Backoff backoff;
+  // A message below the line refreshed in place, not over it.
+  const auto note = [&](const std::string& text) {
+    if (in_place && header_done) c.data("\n");
+    c.message(text);
+  };
   for (;;) {
-    StreamConnection stream(c.client().url(), token);
-    if (!stream.connected()) {
-      if (printed == 0) {
-        throw Failure(Exit::kUnreachable, "controller unreachable at " + c.client().url().text() +
-                                              ": " + stream.error());
-      }
-      c.message("-- connection lost (" + stream.error() + "); reconnecting --");
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      continue;
+    StreamConnection stream(c.client().url(), login.token());
+    if (!stream.connected() && !admitted_once) {
+      throw Failure(Exit::kUnreachable,
+                    "controller unreachable at " + c.client().url().text() + ": " + stream.error());
     }
     std::string state = "?";
-    for (;;) {
+    while (!stream.closed()) {
       const auto text = stream.read(std::chrono::seconds(5));
-      if (!text) {
-        if (stream.timed_out()) continue;
-        break;
-      }
+      if (!text) continue;  // timed out (keep-alive pings hold the connection) or closed
       api::StreamServerMessage m;
       if (!from_json(*text, m).empty()) continue;
+      if (m.has_welcome()) {
+        admitted_once = true;
+        backoff.reset();
+        if (lost) note("-- reconnected --");
+        lost = false;
+        continue;
+      }
       if (m.has_snapshot()) {
         state = label(m.snapshot().state());
         continue;
@@ -118,17 +125,15 @@ Exit run_watch(Context& c) {
         return Exit::kOk;
       }
     }
-    if (stream.error().find("token") != std::string::npos) {
-      auto fresh = c.relogin();
-      if (!fresh) {
-        throw Failure(Exit::kNotAuthorised,
-                      "the stream refused the token (" + stream.error() + "); log in again");
-      }
-      token = *fresh;
-    } else {
-      c.message("-- connection lost (" + stream.error() + "); reconnecting --");
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+    const std::string why = stream.error();
+    if (token_refused(why)) {
+      if (in_place && header_done) c.data("\n");
+      if (login.renew(why) == Renewal::kRenewed) continue;
+    } else if (!lost) {
+      note("-- connection lost (" + why + "); reconnecting --");
+      lost = true;
     }
+    backoff.wait();
   }
 }
 

@@ -32,7 +32,7 @@ _rfneedle_diag_options() {
     "sim faults inject") echo "--for" ;;
     "sessions list") echo "--limit" ;;
     "sessions export") echo "--format -o --output" ;;
-    watch) echo "--fields --count" ;;
+    watch) echo "--fields --count --role --user --secret-file" ;;
     "calibrate rf") echo "--loads --powers --duration --stay-in-service" ;;
   esac
 }
