@@ -212,7 +212,7 @@ void Shell::write(const Pending& p) {
     return;
   }
   const core::PulseRecord& r = std::get<core::PulseRecord>(p.record);
-  daemon::StoredPulse stored{r, 0, core::BodyArea::kCheek, false, ""};
+  daemon::StoredPulse stored{r, 0, core::BodyArea::kCheek, false, "", ""};
   if (const auto logged = reconciled_.find(r.pulse_id); logged != reconciled_.end()) {
     // The generator's log was read before the core finished this record (SR-70).
     daemon::complete_from_log(stored, logged->second);

@@ -5,10 +5,14 @@
 //
 // Host caveat (docs/operations.md, "Testing with the real processes"): a telemetry-gap fault
 // the host's scheduling causes is cleared as the harness's policy says and printed; it is
-// not a failure of these claims, and no limit is loosened for it.
+// not a failure of these claims, and no limit is loosened for it. A device the host starved
+// beyond that policy between kills (a link fault of a live process: HostDisturbed) is
+// replaced by a fresh pair of processes, at most kMaxDevicesLost times; the kills it made
+// were checked and count.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "tests/integration/device_test_main.h"
@@ -20,42 +24,73 @@ namespace {
 using ::testing::IsEmpty;
 
 constexpr int kKills = 20;
+constexpr int kMaxDevicesLost = 4;
 constexpr std::uint64_t kSeed = 20261201;
 
-// Verifies: SR-39, SR-53, SR-70, SR-89
+// Verifies: SR-39, SR-53, SR-65, SR-70, SR-89
 TEST(DeviceKill9, TwentyKillsMidTreatmentLoseNoPulseAndTheSessionResumesEachTime) {
-  DeviceProcesses device(device_programs(), {.seed = kSeed, .auto_trigger_hz = 2.0});
-  Kill9Campaign campaign(device, kSeed);
-  try {
-    campaign.start();
-    for (int i = 0; i < kKills; ++i) {
-      campaign.run_once();
+  Kill9Figures total;
+  std::vector<std::string> failures;
+  std::vector<std::string> host_faults;
+  int devices_lost = 0;
+  for (std::uint64_t seed = kSeed; total.runs < kKills; ++seed) {
+    DeviceProcesses device(device_programs(), {.seed = seed, .auto_trigger_hz = 2.0});
+    Kill9Campaign campaign(device, seed);
+    bool lost = false;
+    try {
+      campaign.start();
+      while (total.runs + campaign.figures().runs < kKills) {
+        campaign.run_once();
+      }
+      campaign.finish();
+    } catch (const HostDisturbed& e) {
+      lost = true;
+      ++devices_lost;
+      std::cout << "device lost to the host after " << campaign.figures().runs
+                << " kills (starting a new one): " << std::string(e.what()).substr(0, 300) << "\n";
+    } catch (const DeviceError& e) {
+      device.keep_dir();
+      for (const std::string& line : campaign.failures()) {
+        ADD_FAILURE() << "seed " << seed << ", " << line;
+      }
+      FAIL() << "seed " << seed << ", run " << campaign.figures().runs << ": " << e.what();
     }
-    campaign.finish();
-  } catch (const DeviceError& e) {
-    device.keep_dir();
+    const Kill9Figures& f = campaign.figures();
+    total.runs += f.runs;
+    total.kills_during_rf += f.kills_during_rf;
+    total.delivered += f.delivered;
+    total.recorded += f.recorded;
+    total.pulses_lost += f.pulses_lost;
+    total.worst_rf_off_after_last_frame_us =
+        std::max(total.worst_rf_off_after_last_frame_us, f.worst_rf_off_after_last_frame_us);
     for (const std::string& line : campaign.failures()) {
-      ADD_FAILURE() << line;
+      failures.push_back("seed " + std::to_string(seed) + ", " + line);
     }
-    FAIL() << "run " << campaign.figures().runs << ": " << e.what();
+    host_faults.insert(host_faults.end(), device.host_fault_log().begin(),
+                       device.host_fault_log().end());
+    if (!campaign.failures().empty()) {
+      device.keep_dir();
+    }
+    if (lost && devices_lost > kMaxDevicesLost) {
+      device.keep_dir();
+      FAIL() << devices_lost << " devices lost to the host's scheduling after " << total.runs
+             << " kills: the machine is too loaded for this test";
+    }
   }
-  const Kill9Figures& f = campaign.figures();
-  std::cout << f.runs << " kills (" << f.kills_during_rf << " while RF was on; RF off at most "
-            << f.worst_rf_off_after_last_frame_us << " us after the generator's last frame), "
-            << f.delivered << " pulses delivered, " << f.recorded << " recorded with energy, "
-            << f.host_faults << " host faults cleared\n";
-  for (const std::string& line : device.host_fault_log()) {
+  std::cout << total.runs << " kills (" << total.kills_during_rf
+            << " while RF was on; RF off at most " << total.worst_rf_off_after_last_frame_us
+            << " us after the generator's last frame), " << total.delivered << " pulses delivered, "
+            << total.recorded << " recorded with energy, " << host_faults.size()
+            << " host faults cleared, " << devices_lost << " devices lost to the host\n";
+  for (const std::string& line : host_faults) {
     std::cout << "  " << line << "\n";
   }
-  EXPECT_EQ(f.runs, kKills);
+  EXPECT_EQ(total.runs, kKills);
   // Enough of the kills must fall during RF for the dead-man claim to have been tested.
-  EXPECT_GE(f.kills_during_rf, 3);
-  EXPECT_GT(f.delivered, static_cast<std::size_t>(kKills));
-  EXPECT_EQ(f.pulses_lost, 0u);
-  EXPECT_THAT(campaign.failures(), IsEmpty());
-  if (HasFailure()) {
-    device.keep_dir();
-  }
+  EXPECT_GE(total.kills_during_rf, 3);
+  EXPECT_GT(total.delivered, static_cast<std::size_t>(kKills));
+  EXPECT_EQ(total.pulses_lost, 0u);
+  EXPECT_THAT(failures, IsEmpty());
 }
 
 }  // namespace

@@ -103,4 +103,15 @@ inline std::int32_t today() {
           .count());
 }
 
+// A session of the cheek, every screening item answered "no", opened today.
+inline core::SessionRequest cheek_session(std::string patient_ref) {
+  core::SessionRequest r;
+  r.patient_ref = std::move(patient_ref);
+  r.operator_id = "op-it";
+  r.area = core::BodyArea::kCheek;
+  r.screening = core::Screening::all_no(core::default_screening_items());
+  r.today = today();
+  return r;
+}
+
 }  // namespace rfneedle::testing

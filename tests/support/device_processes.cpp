@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -140,6 +141,96 @@ bool is_host_fault_cause(const std::string& condition) {
   return condition == "generator_telemetry_gap" || condition == "actuator_telemetry_gap";
 }
 
+bool is_host_latch(const api::Status& status) {
+  if (!is_latched(status.state()) || status.state() == api::STATE_NEEDLE_STUCK) {
+    return false;
+  }
+  const std::set<std::string> causes = fault_causes(status);
+  if (causes.empty()) {
+    return false;
+  }
+  const bool lock = status.state() == api::STATE_SERVICE_LOCK;
+  // RF-active still high after RF off (SR-22) beside a gap is the same stall: the sample
+  // that showed the line drop came late. Alone it is a fault of its own.
+  const bool gap = std::any_of(causes.begin(), causes.end(), is_host_fault_cause);
+  for (const std::string& c : causes) {
+    if (!is_host_fault_cause(c) && !(lock && c == "repeated_fault") &&
+        !(gap && c == "rf_still_active")) {
+      return false;
+    }
+  }
+  if (!lock) {
+    return true;
+  }
+  // Escalation (SR-56) the host's only if every kind that reached the limit is a gap.
+  bool escalated = false;
+  for (const api::FaultCount& f : status.counters().faults_this_session()) {
+    if (f.count() >= kFaultsBeforeServiceLock) {
+      if (!is_host_fault_cause(f.name())) {
+        return false;
+      }
+      escalated = true;
+    }
+  }
+  return escalated;
+}
+
+bool is_host_disturbed(const api::Status& status) {
+  return is_latched(status.state()) && only_starvation_causes(fault_causes(status));
+}
+
+bool only_starvation_causes(const std::set<std::string>& causes) {
+  // rf_still_active and rf_uncommanded: the samples a stall held back, delivered late,
+  // still show the RF that had ended; not_retracted and not_at_depth: they show the needles
+  // late, past the deadline the core judges their motion by.
+  static const std::set<std::string> kHostMade{
+      "generator_telemetry_gap", "actuator_telemetry_gap", "link_fault",
+      "board_dead_man",          "repeated_fault",         "rf_still_active",
+      "rf_uncommanded",          "not_retracted",          "not_at_depth"};
+  const bool all_host = std::all_of(causes.begin(), causes.end(),
+                                    [](const std::string& c) { return kHostMade.contains(c); });
+  const bool gap_or_link = causes.contains("generator_telemetry_gap") ||
+                           causes.contains("actuator_telemetry_gap") ||
+                           causes.contains("link_fault");
+  return !causes.empty() && all_host && gap_or_link;
+}
+
+std::optional<std::string> on_fresh_processes(int tries, const std::function<void()>& attempt) {
+  std::int64_t least_late_us = std::numeric_limits<std::int64_t>::max();
+  for (int n = 1;; ++n) {
+    try {
+      attempt();
+      return std::nullopt;
+    } catch (const HostDisturbed& e) {
+      least_late_us = std::min(least_late_us, e.board_worst_late_us);
+      std::cerr << "[ host     ] attempt " << n << " of " << tries
+                << " lost to the host (the simulated boards' tick at worst "
+                << e.board_worst_late_us << " us late): " << std::string(e.what()).substr(0, 300)
+                << "\n";
+      if (n < tries) {
+        continue;
+      }
+      if (least_late_us > kBoardStarvedUs) {
+        return "all " + std::to_string(tries) +
+               " tries lost to the host, and in each the simulated boards' own 1 kHz tick woke "
+               "at least " +
+               std::to_string(least_late_us) +
+               " us late: this machine starves real-time processes beyond what the test can "
+               "judge (docs/operations.md, \"Testing with the real processes\")";
+      }
+      throw;
+    }
+  }
+}
+
+std::int64_t DeviceProcesses::board_worst_late_us() const {
+  try {
+    return sim_status().worst_tick_late_us;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 std::set<std::string> fault_causes(const api::Status& status) {
   std::set<std::string> out;
   for (const api::ActiveCondition& c : status.conditions()) {
@@ -197,8 +288,29 @@ const SimInjection* SimHistory::injection(std::string_view name) const {
 
 // ---- DeviceProcesses -------------------------------------------------------------------
 
+namespace {
+
+// The time the hypervisor ran other guests on this machine's vCPUs (/proc/stat's steal,
+// summed over every CPU), in milliseconds; 0 where the kernel does not count it. Printed
+// beside each host fault: the stalls that cause them are often not this machine's own.
+std::int64_t host_steal_ms() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::int64_t user, nice, system, idle, iowait, irq, softirq, steal = 0;
+  if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+      cpu != "cpu") {
+    return 0;
+  }
+  return steal * 1000 / ::sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace
+
 DeviceProcesses::DeviceProcesses(DevicePrograms programs, DeviceOptions options)
-    : programs_(std::move(programs)), options_(std::move(options)), dir_(fresh_dir()) {
+    : programs_(std::move(programs)),
+      options_(std::move(options)),
+      dir_(fresh_dir()),
+      steal_at_start_ms_(host_steal_ms()) {
   write_credentials_and_config();
   if (options_.simulator_first) {
     start_simulator();
@@ -292,10 +404,13 @@ void DeviceProcesses::start_simulator() {
   }
 }
 
-void DeviceProcesses::start_daemon() {
-  daemon_ = std::make_unique<ChildProcess>(
-      programs_.daemon, std::vector<std::string>{"--config", (dir_ / "rfneedled.conf").string()},
-      dir_);
+void DeviceProcesses::start_daemon(const std::string& listen) {
+  std::vector<std::string> args{"--config", (dir_ / "rfneedled.conf").string()};
+  if (!listen.empty()) {
+    args.insert(args.end(), {"--listen", listen});
+  }
+  args.insert(args.end(), options_.daemon_args.begin(), options_.daemon_args.end());
+  daemon_ = std::make_unique<ChildProcess>(programs_.daemon, args, dir_);
   // Port 0 takes a free port, which rfneedled logs once it listens.
   const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
   std::smatch m;
@@ -345,9 +460,13 @@ api::Status DeviceProcesses::wait_for_standby(milliseconds limit) {
       }
       if (is_latched(s.state()) && !clear_host_fault() && is_latched(status().state())) {
         const api::Status now = status();
-        throw DeviceError(
+        const std::string what =
             "the device latched on its way to Standby: " + api::State_Name(now.state()) +
-            " with fault causes " + names(fault_causes(now)) + fail_context());
+            " with fault causes " + names(fault_causes(now)) + fail_context();
+        if (is_host_disturbed(now)) {
+          throw HostDisturbed(what, board_worst_late_us());
+        }
+        throw DeviceError(what);
       }
     }
     if (!daemon_->running() || std::chrono::steady_clock::now() > give_up) {
@@ -380,35 +499,70 @@ std::optional<std::string> DeviceProcesses::clear_host_fault() {
     s = status();
     causes = fault_causes(s);
   }
-  const bool lock = s.state() == api::STATE_SERVICE_LOCK;
-  if (causes.empty()) {
+  if (causes.empty() || !is_host_latch(s)) {
     return std::nullopt;
   }
-  // RF-active still high after RF off (SR-22) beside a gap is the same stall: the sample
-  // that showed the line drop came late. Alone it is a fault of its own.
-  const bool gap = std::any_of(causes.begin(), causes.end(), is_host_fault_cause);
-  for (const std::string& c : causes) {
-    if (!is_host_fault_cause(c) && !(lock && c == "repeated_fault") &&
-        !(gap && c == "rf_still_active")) {
+  return clear_latch_by_policy(s, "");
+}
+
+std::optional<std::string> DeviceProcesses::clear_restored_host_lock(const api::Status& before) {
+  if (before.state() != api::STATE_SERVICE_LOCK || !is_host_latch(before)) {
+    return std::nullopt;
+  }
+  const api::Status s = status();
+  if (s.state() != api::STATE_SERVICE_LOCK) {
+    return std::nullopt;
+  }
+  // The restart adds the boards' dead-man latch and the link fault at reconnection, and
+  // the host may add a gap; any other cause is not the host's.
+  const std::set<std::string> held = fault_causes(before);
+  for (const std::string& c : fault_causes(s)) {
+    if (!held.contains(c) && c != "board_dead_man" && c != "link_fault" &&
+        !is_host_fault_cause(c)) {
       return std::nullopt;
     }
   }
+  return clear_latch_by_policy(s, ", restored at the restart");
+}
+
+std::string DeviceProcesses::clear_latch_by_policy(const api::Status& latched,
+                                                   const std::string& how) {
+  api::Status s = latched;
+  // The host may starve the processes again as soon as the first latch is cleared: a new
+  // latch of its own is cleared the same way, a few times at most.
+  for (int round = 1;; ++round) {
+    const std::string line = clear_latch_once(s, how);
+    api::Status after;
+    const auto left = [&] {
+      after = status();
+      return !is_latched(after.state());
+    };
+    if (eventually(left, std::chrono::seconds(2))) {
+      return line;
+    }
+    if (round < 3 && is_host_latch(after)) {
+      s = after;
+      continue;
+    }
+    if (eventually(left, std::chrono::seconds(8))) {
+      return line;
+    }
+    const std::string what = "the device stayed latched after a host fault was cleared (" + line +
+                             "): " + api::State_Name(after.state()) + " with fault causes " +
+                             names(fault_causes(after)) + fail_context();
+    if (is_host_disturbed(after)) {
+      throw HostDisturbed(what, board_worst_late_us());
+    }
+    throw DeviceError(what);
+  }
+}
+
+std::string DeviceProcesses::clear_latch_once(const api::Status& s, const std::string& how) {
+  const std::set<std::string> causes = fault_causes(s);
+  const bool lock = s.state() == api::STATE_SERVICE_LOCK;
   ApiResponse r;
   std::string action;
   if (lock) {
-    // Escalation (SR-56) the host's only if every kind that reached the limit is a gap.
-    bool escalated = false;
-    for (const api::FaultCount& f : s.counters().faults_this_session()) {
-      if (f.count() >= kFaultsBeforeServiceLock) {
-        if (!is_host_fault_cause(f.name())) {
-          return std::nullopt;
-        }
-        escalated = true;
-      }
-    }
-    if (!escalated) {
-      return std::nullopt;
-    }
     if (policy_service_token_.empty()) {
       policy_service_token_ = login_service();
     }
@@ -428,18 +582,23 @@ std::optional<std::string> DeviceProcesses::clear_host_fault() {
     action = "acknowledged";
   }
   if (!r.ok()) {
-    throw DeviceError("clearing a host fault (" + names(causes) + ") failed: " + r.describe() +
-                      fail_context());
-  }
-  if (!eventually([&] { return !is_latched(status().state()); }, std::chrono::seconds(10))) {
-    throw DeviceError("the device stayed latched after a host fault was cleared (" + action + ")" +
-                      fail_context());
+    const std::string what =
+        "clearing a host fault (" + names(causes) + ") failed: " + r.describe() + fail_context();
+    // 503: the audit could not be written first (a test that filled the store's disk): the
+    // latch cannot be cleared now, and the run is lost to the host as much as to the test.
+    // 409 for 10 s: the core still refuses to clear it (the cause not yet gone, the needles
+    // not yet seen out) while the host keeps starving the processes.
+    if (r.status == 503 || r.status == 409) {
+      throw HostDisturbed(what, board_worst_late_us());
+    }
+    throw DeviceError(what);
   }
   const SimStatus sim = sim_status();
   std::ostringstream line;
   line << "host fault " << host_faults_.size() + 1 << ": " << names(causes) << " in "
-       << api::State_Name(s.state()) << ", " << action << " (simulator: " << sim.late_ticks
-       << " late ticks, worst " << sim.worst_tick_late_us << " us)";
+       << api::State_Name(s.state()) << how << ", " << action << " (simulator: " << sim.late_ticks
+       << " late ticks, worst " << sim.worst_tick_late_us << " us; host steal "
+       << host_steal_ms() - steal_at_start_ms_ << " ms since the processes started)";
   host_faults_.push_back(line.str());
   std::cerr << "[ host     ] " << line.str() << "\n";
   return line.str();
@@ -709,7 +868,7 @@ std::optional<int> DeviceProcesses::kill_daemon(milliseconds limit) {
   return daemon_->wait(limit);
 }
 
-void DeviceProcesses::restart_daemon() {
+void DeviceProcesses::restart_daemon(Port port) {
   if (daemon_->running()) {
     throw DeviceError("rfneedled is still running: it is restarted only after it ended");
   }
@@ -717,7 +876,7 @@ void DeviceProcesses::restart_daemon() {
   // A restart ends every token (issue 10).
   policy_operator_token_.clear();
   policy_service_token_.clear();
-  start_daemon();
+  start_daemon(port == Port::kSame ? "127.0.0.1:" + std::to_string(port_) : std::string());
 }
 
 }  // namespace rfneedle::testing

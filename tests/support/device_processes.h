@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -41,13 +42,53 @@ class DeviceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by the helpers when the host starved the processes beyond what the policy below
+// clears (is_host_disturbed: a link fault, say): this device cannot go on, and what the
+// test checks was not at fault. on_fresh_processes() runs the test's body again.
+class HostDisturbed : public DeviceError {
+ public:
+  explicit HostDisturbed(const std::string& what, std::int64_t worst_late_us = -1)
+      : DeviceError(what), board_worst_late_us(worst_late_us) {}
+  // How late, at worst, the simulated boards' own 1 kHz tick woke while the disturbed
+  // processes ran (rfneedle-sim's worst_tick_late_us; -1: not known).
+  std::int64_t board_worst_late_us;
+};
+
+// A simulated board whose own tick woke this late was starved by the host itself: over
+// SR-40's 2 ms gap limit while RF may be on, which real firmware on its own processor
+// never is. Such a run cannot test a timing, whatever it shows.
+inline constexpr std::int64_t kBoardStarvedUs = 2'000;
+
 // The host caveat (docs/operations.md, "Testing with the real processes"): a vCPU the host
 // preempts for a few milliseconds while RF may be on makes the core declare a telemetry gap
 // (SR-40), correctly, and that Fault says nothing about what a test checks. The only causes
 // the host's scheduling produces on its own:
 [[nodiscard]] bool is_host_fault_cause(const std::string& condition);
+// Whether a latch is the host's by that policy (DeviceProcesses::clear_host_fault clears
+// it): a Fault whose causes are gaps (with rf_still_active beside them at most), or the
+// ServiceLock of SR-56 whose every kind at the limit is a gap.
+[[nodiscard]] bool is_host_latch(const api::Status& status);
+// Whether a process the host starved beyond that policy latched the device: every cause
+// one a starved process produces by itself (a telemetry gap, a link fault and the boards'
+// dead-man after it, the faults of SR-56's count, the RF a gap kept from being seen ending:
+// rf_still_active, rf_uncommanded; the needles it kept from being seen moving in time:
+// not_retracted, not_at_depth), at least one of them a gap or a link fault. A latched link
+// fault has no way back but a restart; a test of something else runs again on fresh processes.
+[[nodiscard]] bool is_host_disturbed(const api::Status& status);
+// The same judgement of a latch's fault causes (ladder names), for tests that read the
+// core's status in-process.
+[[nodiscard]] bool only_starvation_causes(const std::set<std::string>& causes);
 // The fault causes a status shows: its conditions on the fault rung or above.
 [[nodiscard]] std::set<std::string> fault_causes(const api::Status& status);
+
+// Runs `attempt` (which starts its own DeviceProcesses) until it ends without
+// HostDisturbed, at most `tries` times. Each one is printed. A test's assertions after the
+// processes were lost are not reached. When every try was lost and in each the simulated
+// boards' own tick was starved (over kBoardStarvedUs late), this machine cannot run the
+// test: the reason is returned, for the test to skip with (GTEST_SKIP, so the run says
+// so). Otherwise the last HostDisturbed is rethrown: the test fails.
+[[nodiscard]] std::optional<std::string> on_fresh_processes(int tries,
+                                                            const std::function<void()>& attempt);
 [[nodiscard]] bool is_latched(api::State state);
 
 // The two programs, as a test receives them on its command line (CMake passes
@@ -70,8 +111,13 @@ struct DeviceOptions {
   // Text-format DeviceConfig fields appended to the generated configuration (e.g.
   // "session { idle_lock_s: 60 }"); a bad one makes rfneedled exit 2, which start reports.
   std::string extra_config{};
+  // Further rfneedled arguments, after --config (e.g. --metrics-listen 127.0.0.1:0).
+  std::vector<std::string> daemon_args{};
   // How long start-up may take to reach Standby (handshakes, self-test, homing).
   std::chrono::milliseconds standby_limit = std::chrono::seconds(30);
+  // rfneedled's data directory (the store, its log), an existing directory; empty: `data`
+  // in the device's directory (e.g. a small filesystem a test mounted, so the disk fills).
+  std::filesystem::path data_dir{};
 };
 
 // Ground truth from the simulator's control socket (docs/simulator.md, "Control socket").
@@ -149,6 +195,10 @@ class DeviceProcesses {
   // a line saying what it did (also kept in host_fault_log() and printed). Nothing when the
   // device is not latched, or its latch has another cause (which the caller then reports).
   std::optional<std::string> clear_host_fault();
+  // The same for a host's ServiceLock the store handed back at a restart (rfneedled killed
+  // while it held one): `before` is the status last seen before the kill. The restart's
+  // own causes beside it (the boards' dead-man, a link fault) are cleared with it.
+  std::optional<std::string> clear_restored_host_lock(const api::Status& before);
   // Logs in the operator and the service role the policy clears faults as, now rather than
   // when a fault comes (a burst of log-ins a test makes would keep them waiting).
   void log_in_for_host_faults();
@@ -160,7 +210,9 @@ class DeviceProcesses {
 
   // Where things are.
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
-  [[nodiscard]] std::filesystem::path data_dir() const { return dir_ / "data"; }
+  [[nodiscard]] std::filesystem::path data_dir() const {
+    return options_.data_dir.empty() ? dir_ / "data" : options_.data_dir;
+  }
   // The store's SQLite file in the data directory; throws DeviceError if it is not there.
   [[nodiscard]] std::filesystem::path store_path() const;
   [[nodiscard]] std::filesystem::path control_path() const { return dir_ / "sim.sock"; }
@@ -208,6 +260,8 @@ class DeviceProcesses {
   // {"ok":false,...}.
   std::string control(const std::string& line) const;
   [[nodiscard]] SimStatus sim_status() const;
+  // The simulator's worst_tick_late_us; -1 when it cannot be asked.
+  [[nodiscard]] std::int64_t board_worst_late_us() const;
   [[nodiscard]] SimHistory history() const;
 
   // ---- Ending ----------------------------------------------------------------------------
@@ -217,14 +271,18 @@ class DeviceProcesses {
   // status (128 + 9) once it is gone.
   std::optional<int> kill_daemon(std::chrono::milliseconds limit = std::chrono::seconds(10));
   // Starts rfneedled again, after it ended, on the same configuration and store: a new API
-  // port (api() follows it), every token of the previous run gone. The caller waits for the
-  // state it expects (a board latched by its dead-man comes back as a Fault).
-  void restart_daemon();
+  // port (api() follows it) or, with kSame, the one it had (for clients that reconnect by
+  // themselves, as rfneedle-diag's watch and events -f), every token of the previous run
+  // gone. The caller waits for the state it expects (a board latched by its dead-man comes
+  // back as a Fault).
+  enum class Port { kFree, kSame };
+  void restart_daemon(Port port = Port::kFree);
 
  private:
   void write_credentials_and_config();
   [[nodiscard]] std::string hash_secret(const std::string& secret) const;
-  void start_daemon();
+  // `listen`: --listen ADDR:PORT, or empty for the configuration's free port.
+  void start_daemon(const std::string& listen = {});
   [[nodiscard]] std::uint64_t wait_for_session_bound() const;
   [[nodiscard]] std::string fail_context() const;
   [[nodiscard]] ApiResponse expect_ok(const ApiResponse& r, const std::string& what) const;
@@ -244,6 +302,9 @@ class DeviceProcesses {
   mutable std::string policy_operator_token_;
   mutable std::string policy_service_token_;
   std::vector<std::string> host_faults_;
+  std::int64_t steal_at_start_ms_ = 0;
+  std::string clear_latch_by_policy(const api::Status& latched, const std::string& how);
+  std::string clear_latch_once(const api::Status& latched, const std::string& how);
 };
 
 }  // namespace rfneedle::testing

@@ -35,16 +35,31 @@ void Kill9Campaign::fail(const std::string& what) {
 }
 
 void Kill9Campaign::start() {
-  run_ = std::make_unique<TreatmentRunner>(device_);
-  session_ = run_->open(cheek_stamp());
-  baseline_pulse_ = run_->baseline_pulse();
+  host_may_disturb([&] {
+    run_ = std::make_unique<TreatmentRunner>(device_);
+    session_ = run_->open(cheek_stamp());
+    baseline_pulse_ = run_->baseline_pulse();
+  });
   treat_until_a_pulse_completes();
 }
 
 void Kill9Campaign::treat_until_a_pulse_completes() {
-  run_->arm();
-  (void)run_->run_until([&](const api::Status&) { return run_->completed_pulses() >= 1; },
-                        seconds(30));
+  host_may_disturb([&] {
+    run_->arm();
+    (void)run_->run_until([&](const api::Status&) { return run_->completed_pulses() >= 1; },
+                          seconds(30));
+  });
+}
+
+void Kill9Campaign::host_may_disturb(const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const DeviceError& e) {
+    if (device_.daemon().running() && is_host_disturbed(device_.status())) {
+      throw HostDisturbed(e.what(), device_.board_worst_late_us());
+    }
+    throw;
+  }
 }
 
 void Kill9Campaign::run_once() {
@@ -58,12 +73,12 @@ void Kill9Campaign::run_once() {
     fail("session " + std::to_string(session_) + " is '" + detail.session().outcome() +
          "' after the restart, not interrupted");
   }
-  run_->resume(session_, cheek_stamp());
+  host_may_disturb([&] { run_->resume(session_, cheek_stamp()); });
   treat_until_a_pulse_completes();
 }
 
 void Kill9Campaign::finish() {
-  run_->disarm();
+  host_may_disturb([&] { run_->disarm(); });
   const ApiResponse closed = device_.api().post("/api/v1/session/close", run_->operator_token());
   if (!closed.ok()) {
     fail("POST /api/v1/session/close: " + closed.describe());
@@ -81,6 +96,7 @@ void Kill9Campaign::kill_at_a_random_moment() {
   } else {
     std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 1200)(rng_)));
   }
+  before_kill_ = device_.status();
   const std::optional<int> status = device_.kill_daemon();
   if (!status) {
     throw DeviceError("rfneedled still runs after SIGKILL");
@@ -189,7 +205,7 @@ void Kill9Campaign::restart_and_clear() {
   }
   const auto give_up = std::chrono::steady_clock::now() + seconds(30);
   while (is_latched(device_.status().state())) {
-    if (!device_.clear_host_fault()) {
+    if (!device_.clear_host_fault() && !device_.clear_restored_host_lock(before_kill_)) {
       // 409 while the needles are still coming out, or once the latch has gone meanwhile
       // (the loop reads the state again).
       const ApiResponse r = device_.api().post("/api/v1/faults/acknowledge", op);
@@ -203,8 +219,11 @@ void Kill9Campaign::restart_and_clear() {
                         api_json(device_.status()) + device_.daemon_log_tail());
     }
   }
-  (void)device_.wait_for_standby();
-  run_ = std::make_unique<TreatmentRunner>(device_);
+  // Left the restart's latch: from here a link fault is the live process starved.
+  host_may_disturb([&] {
+    (void)device_.wait_for_standby();
+    run_ = std::make_unique<TreatmentRunner>(device_);
+  });
 }
 
 void Kill9Campaign::check_records(const std::string& when) {

@@ -13,7 +13,11 @@
 //   a pulse is delivered again.
 //
 // The host caveat (docs/operations.md): a telemetry-gap fault the host's scheduling causes
-// is cleared as TreatmentRunner does and counted, never a failure of these claims.
+// is cleared as TreatmentRunner does and counted, never a failure of these claims; so is
+// such a ServiceLock the store hands back when the kill fell while it held
+// (DeviceProcesses::clear_restored_host_lock). A device the host starved beyond that policy
+// while it treated (is_host_disturbed: a link fault of a live process) throws
+// HostDisturbed: the caller carries on with a new device, counting it.
 //
 //   DeviceProcesses device(programs, {.auto_trigger_hz = 2.0});
 //   Kill9Campaign campaign(device, seed);
@@ -24,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -74,12 +79,16 @@ class Kill9Campaign {
   void restart_and_clear();
   void check_records(const std::string& when);
   void fail(const std::string& what);
+  // Runs `step` of a live device: a DeviceError while is_host_disturbed holds is
+  // rethrown as HostDisturbed.
+  void host_may_disturb(const std::function<void()>& step);
 
   DeviceProcesses& device_;
   std::mt19937_64 rng_;
   std::unique_ptr<TreatmentRunner> run_;
   std::uint64_t session_ = 0;
   std::int64_t baseline_pulse_ = 0;
+  api::Status before_kill_;  // the status last seen before the kill
   Kill9Figures figures_;
   std::vector<std::string> failures_;
 };

@@ -72,9 +72,7 @@ void TreatmentRunner::arm() {
     }
     if (is_latched(s.state()) && !device_.clear_host_fault() &&
         is_latched(device_.status().state())) {
-      throw DeviceError("cannot arm: " + api::State_Name(s.state()) + " with fault causes " +
-                        names(fault_causes(s)) + "\n--- rfneedled's log ---\n" +
-                        device_.daemon_log_tail());
+      throw_latched("cannot arm: ", device_.status());
     }
     if (s.state() == api::STATE_STANDBY) {
       const ApiResponse r = device_.api().post("/api/v1/arm", operator_token_);
@@ -91,6 +89,16 @@ void TreatmentRunner::arm() {
     std::this_thread::sleep_for(milliseconds(20));
   }
   armed_ = true;
+}
+
+void TreatmentRunner::throw_latched(const std::string& what, const api::Status& now) const {
+  const std::string text = what + api::State_Name(now.state()) + " with fault causes " +
+                           names(fault_causes(now)) + "; status " + api_json(now) +
+                           "\n--- rfneedled's log ---\n" + device_.daemon_log_tail();
+  if (is_host_disturbed(now)) {
+    throw HostDisturbed(text, device_.board_worst_late_us());
+  }
+  throw DeviceError(text);
 }
 
 void TreatmentRunner::disarm() {
@@ -118,6 +126,7 @@ void TreatmentRunner::note_pulses(const api::Status& s) {
 api::Status TreatmentRunner::run_until(const std::function<bool(const api::Status&)>& done,
                                        milliseconds limit, const std::set<std::string>& expected) {
   const auto give_up = Clock::now() + limit;
+  const std::size_t host_faults_at_start = host_faults();
   bool rearm = false;
   while (true) {
     const std::vector<api::Status> fresh = display_->snapshots(seen_snapshots_);
@@ -147,9 +156,7 @@ api::Status TreatmentRunner::run_until(const std::function<bool(const api::Statu
                         [&](const auto& c) { return expected.contains(c); })) {
           return now;
         }
-        throw DeviceError("an unexpected latch: " + api::State_Name(now.state()) +
-                          " with fault causes " + names(causes) + "; status " + api_json(now) +
-                          "\n--- rfneedled's log ---\n" + device_.daemon_log_tail());
+        throw_latched("an unexpected latch: ", now);
       }
       // Snapshots from before the clear still show the latch: take their pulse records and
       // act on what comes after.
@@ -169,10 +176,16 @@ api::Status TreatmentRunner::run_until(const std::function<bool(const api::Statu
     }
     if (Clock::now() > give_up) {
       const api::Status now = device_.status();
-      throw DeviceError("gave up waiting: state " + api::State_Name(now.state()) + ", " +
-                        std::to_string(ended_.size()) + " pulses ended, " +
-                        std::to_string(host_faults()) + " host faults; status " + api_json(now) +
-                        "\n--- rfneedled's log ---\n" + device_.daemon_log_tail());
+      const std::string what = "gave up waiting: state " + api::State_Name(now.state()) + ", " +
+                               std::to_string(ended_.size()) + " pulses ended, " +
+                               std::to_string(host_faults()) + " host faults; status " +
+                               api_json(now) + "\n--- rfneedled's log ---\n" +
+                               device_.daemon_log_tail();
+      // The time went on clearing the host's faults: the run is the host's, not the test's.
+      if (host_faults() > host_faults_at_start) {
+        throw HostDisturbed(what, device_.board_worst_late_us());
+      }
+      throw DeviceError(what);
     }
     if (!device_.daemon().running()) {
       throw DeviceError("rfneedled exited\n--- rfneedled's log ---\n" + device_.daemon_log_tail());

@@ -10,6 +10,8 @@
 //   ServiceLock the core entered because such gaps reached 3 in the session (SR-56) is reset
 //   by the service role with a reason (DeviceProcesses::clear_host_fault()); the treatment
 //   is armed again and carries on. Each is counted and printed.
+// - A latched state the host made beyond that (a link fault after a long stall:
+//   is_host_disturbed) ends the run with HostDisturbed; on_fresh_processes() starts again.
 // - A latched state with any other cause ends the run with DeviceError, unless the caller
 //   expected that cause (a fault it injected): then run_until() returns it to the caller.
 // - Every pulse record, including those the host's faults cut short, must still match the
@@ -103,6 +105,8 @@ class TreatmentRunner {
 
  private:
   void note_pulses(const api::Status& status);
+  // A latch the harness cannot clear: HostDisturbed when the host made it, else DeviceError.
+  [[noreturn]] void throw_latched(const std::string& what, const api::Status& now) const;
   void wait_for_display_live();
 
   DeviceProcesses& device_;

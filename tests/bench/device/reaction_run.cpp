@@ -130,6 +130,7 @@ void ReactionRun::treat_with(const FaultRecipe& recipe) {
   back_to_standby();
   swap_cartridge();
   if (recipe.warm_skin) {
+    wait_for_skin_to_cool();
     char warm[64];
     std::snprintf(warm, sizeof warm, "inject skin-heating target=%.1f rate=5", kWarmSkinC);
     device_.control(warm);
@@ -320,6 +321,23 @@ void ReactionRun::warm_skin() {
     std::this_thread::sleep_for(milliseconds(50));
   }
   std::this_thread::sleep_for(milliseconds(1'500));
+}
+
+void ReactionRun::wait_for_skin_to_cool() {
+  // After an over-temperature the core blocks until the skin is below 40 degC (SR-25's
+  // cool-down); warming it again to 42 degC before that would keep the block forever.
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  while (true) {
+    const api::Status s = device_.status();
+    if (std::none_of(s.conditions().begin(), s.conditions().end(),
+                     [](const auto& c) { return c.name() == "skin_hot"; })) {
+      return;
+    }
+    if (Clock::now() > give_up) {
+      throw DeviceError("the skin did not cool below the over-temperature block in 60 s");
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
 }
 
 void ReactionRun::wait_until_ready() {

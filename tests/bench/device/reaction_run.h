@@ -80,6 +80,7 @@ class ReactionRun {
   void back_to_standby();
   void swap_cartridge();
   void warm_skin();
+  void wait_for_skin_to_cool();
   void wait_until_ready();
   // Polls the simulator until RF reaches the load (`on`) or stops; false after `limit`.
   bool wait_for_rf(bool on, std::chrono::milliseconds limit);
