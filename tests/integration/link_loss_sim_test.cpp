@@ -19,6 +19,7 @@
 #include "controller/daemon/safety_loop.h"
 #include "tests/integration/in_process_daemon.h"
 #include "tests/integration/sim_process_fixture.h"
+#include "tests/support/device_processes.h"
 
 namespace rfneedle::testing {
 namespace {
@@ -218,6 +219,18 @@ TEST(LinkLossAgainstSim, AGeneratorUnpluggedMidPulseIsCutByItsDeadManAndItsRecor
       continue;
     }
     truth = last;
+  }
+  if (!truth) {
+    // The host caveat (docs/operations.md, "Testing with the real processes"): every
+    // attempt lost while the simulated boards' own 1 kHz tick woke over 2 ms late is the
+    // host's starvation, which no board on its own processor meets; the test cannot judge.
+    const std::int64_t worst_late_us =
+        field(sim.control("status"), "worst_tick_late_us").value_or(-1);
+    if (worst_late_us > kBoardStarvedUs) {
+      GTEST_SKIP() << "all " << kAttempts << " attempts lost to the host (the simulated "
+                   << "boards' tick at worst " << worst_late_us << " us late): "
+                   << raised(d.store);
+    }
   }
   ASSERT_TRUE(truth.has_value()) << "no attempt of " << kAttempts
                                  << " kept RF on until the unplug: " << raised(d.store);

@@ -441,9 +441,15 @@ api::Status DeviceProcesses::wait_for_state(api::State state, milliseconds limit
       }
     }
     if (!daemon_->running() || std::chrono::steady_clock::now() > give_up) {
-      throw DeviceError("the device did not reach " + api::State_Name(state) + " (last " +
-                        api::State_Name(last.state()) + ", rfneedled " +
-                        (daemon_->running() ? "running" : "exited") + ")" + fail_context());
+      const std::string what = "the device did not reach " + api::State_Name(state) +
+                               " (last " + api::State_Name(last.state()) + " with fault causes " +
+                               names(fault_causes(last)) + ", rfneedled " +
+                               (daemon_->running() ? "running" : "exited") + ")" + fail_context();
+      // Held in a latch only the host's starvation made (the host caveat).
+      if (daemon_->running() && is_host_disturbed(last)) {
+        throw HostDisturbed(what, board_worst_late_us());
+      }
+      throw DeviceError(what);
     }
     std::this_thread::sleep_for(milliseconds(20));
   }
