@@ -19,8 +19,8 @@
 // DeviceProcesses::clear_host_fault). A trial whose pulse such a fault ended before STOP
 // arrived is repeated, up to six times, and a stopped pulse whose record names such a fault
 // (it ended the RF in the tick STOP arrived) counts the same; then the test runs again on
-// fresh processes (on_fresh_processes). Every pulse record must still match the simulator's ground truth;
-// any other fault fails the test.
+// fresh processes (on_fresh_processes). Every pulse record must still match the
+// simulator's ground truth; any other fault fails the test.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
