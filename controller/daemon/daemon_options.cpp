@@ -8,40 +8,6 @@
 namespace rfneedle::daemon {
 namespace {
 
-// "127.0.0.1:8080", "[::1]:8080" or "localhost:8080": loopback only (DESIGN 6; a clinic
-// reads metrics through a separate listener).
-std::optional<std::string> parse_listen(const std::string& text, DaemonSettings& options) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size()) {
-    return "'" + text + "' is not ADDRESS:PORT";
-  }
-  std::string host = text.substr(0, colon);
-  const std::string port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65'535) {
-    return "'" + port_text + "' is not a port from 0 to 65535";
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host == "localhost") {
-    host = "127.0.0.1";
-  }
-  boost::system::error_code error;
-  const boost::asio::ip::address address = boost::asio::ip::make_address(host, error);
-  if (error) {
-    return "'" + host + "' is not an IP address";
-  }
-  if (!address.is_loopback()) {
-    return "'" + host + "' is not a loopback address: the API listens on this device only";
-  }
-  options.listen_address = host;
-  options.listen_port = static_cast<std::uint16_t>(port);
-  return std::nullopt;
-}
-
 // "127.0.0.1:8080" -> {"127.0.0.1", 8080}; "[::1]:9" -> {"::1", 9}; or an error.
 std::optional<std::string> split_address(const std::string& text, std::string& host,
                                          std::uint16_t& port_out) {
@@ -61,6 +27,30 @@ std::optional<std::string> split_address(const std::string& text, std::string& h
     host = host.substr(1, host.size() - 2);
   }
   port_out = static_cast<std::uint16_t>(port);
+  return std::nullopt;
+}
+
+// "127.0.0.1:8080", "[::1]:8080" or "localhost:8080": loopback only (DESIGN 6; a clinic
+// reads metrics through a separate listener).
+std::optional<std::string> parse_listen(const std::string& text, DaemonSettings& options) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (std::optional<std::string> error = split_address(text, host, port)) {
+    return error;
+  }
+  if (host == "localhost") {
+    host = "127.0.0.1";
+  }
+  boost::system::error_code error;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, error);
+  if (error) {
+    return "'" + host + "' is not an IP address";
+  }
+  if (!address.is_loopback()) {
+    return "'" + host + "' is not a loopback address: the API listens on this device only";
+  }
+  options.listen_address = host;
+  options.listen_port = port;
   return std::nullopt;
 }
 
