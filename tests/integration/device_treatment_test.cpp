@@ -182,7 +182,7 @@ TEST_F(DeviceTest, SigtermDuringAPulseEndsRfRetractsTheNeedlesAndKeepsEveryRecor
     ASSERT_TRUE(retracted_us.has_value()) << "the needles never came out";
     const SimStatus last = device.sim_status();
     if (dead_man_us && (*cut->rf_off_us >= *dead_man_us || *retracted_us >= *dead_man_us) &&
-        last.late_ticks > before.late_ticks && last.worst_tick_late_us > kBoardStarvedUs) {
+        last.late_ticks > before.late_ticks && last.worst_tick_late_us > kTickStarvedUs) {
       // rfneedled's shutdown lost the race to the 50 ms dead-man while the simulated boards'
       // own tick woke late: the host starved both processes, and the run says nothing.
       throw HostDisturbed("a board's dead-man acted before rfneedled's shutdown, the simulator " +

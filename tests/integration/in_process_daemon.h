@@ -15,6 +15,7 @@
 #include "controller/daemon/core_gateway.h"
 #include "controller/daemon/safety_loop.h"
 #include "tests/integration/sim_process_fixture.h"
+#include "tests/support/device_processes.h"
 
 namespace rfneedle::testing {
 
@@ -31,6 +32,7 @@ class InProcessDaemon {
   InProcessDaemon& operator=(const InProcessDaemon&) = delete;
 
   void shut_down() {
+    tick_watch_.end();
     if (!loop_.running()) return;
     loop_.stop();
     gateway.shutdown();
@@ -93,6 +95,17 @@ class InProcessDaemon {
 
  private:
   std::chrono::steady_clock::time_point last_heartbeat_{};
+  // The host's evidence for on_fresh_processes: the highest bucket bound of the safety
+  // thread's tick lateness that some tick exceeded (tests/support/device_processes.h).
+  TickWatch tick_watch_{[this] {
+    const daemon::LatencyHistogram& h = loop_.counters().tick_lateness;
+    for (std::size_t i = daemon::kLatencyBuckets + 1; i-- > 1;) {
+      if (h.count(i) > 0) {
+        return static_cast<std::int64_t>(h.upper_us()[i - 1]);
+      }
+    }
+    return std::int64_t{0};
+  }};
 };
 
 // Today's day number (days since 1970, UTC), as the API sends it.

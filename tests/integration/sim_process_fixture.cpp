@@ -34,7 +34,17 @@ std::filesystem::path fresh_dir() {
 }  // namespace
 
 SimProcessFixture::SimProcessFixture(std::vector<std::string> extra_args)
-    : dir_(fresh_dir()), generator_(*this, Instant{}), actuator_(*this, Instant{}), timer_(io_) {
+    : dir_(fresh_dir()),
+      generator_(*this, Instant{}),
+      actuator_(*this, Instant{}),
+      timer_(io_),
+      tick_watch_([this] {
+        try {
+          return parse_sim_status(control("status")).worst_tick_late_us;
+        } catch (const DeviceError&) {
+          return std::int64_t{-1};
+        }
+      }) {
   raise_priority_when_root();
   std::vector<std::string> args = {"--generator-link", generator_link().string(),
                                    "--actuator-link",  actuator_link().string(),
@@ -50,6 +60,7 @@ SimProcessFixture::SimProcessFixture(std::vector<std::string> extra_args)
 }
 
 SimProcessFixture::~SimProcessFixture() {
+  tick_watch_.end();
   generator_line_.reset();
   actuator_line_.reset();
   sim_.reset();

@@ -16,6 +16,7 @@
 #include "hal/generator_driver.h"
 #include "hal/serial_transport.h"
 #include "tests/support/child_process.h"
+#include "tests/support/device_processes.h"
 
 namespace rfneedle::testing {
 
@@ -101,6 +102,8 @@ class SimProcessFixture : public hal::GeneratorObserver, public hal::ActuatorObs
   std::unique_ptr<hal::SerialTransport> generator_line_;
   std::unique_ptr<hal::SerialTransport> actuator_line_;
   boost::asio::steady_timer timer_;
+  // The host's evidence for on_fresh_processes (tests/support/device_processes.h).
+  TickWatch tick_watch_;
 };
 
 }  // namespace rfneedle::testing

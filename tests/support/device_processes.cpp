@@ -2,6 +2,8 @@
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest-spi.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include <initializer_list>
 #include <iostream>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -195,31 +199,198 @@ bool only_starvation_causes(const std::set<std::string>& causes) {
   return !causes.empty() && all_host && gap_or_link;
 }
 
+namespace {
+
+// The attempt on_fresh_processes is running (0: none), the simulators it started and the
+// worst lateness of those that already ended, and its failures so far.
+struct AttemptEvidence {
+  std::mutex mutex;
+  std::uint64_t attempt = 0;
+  std::vector<const TickWatch*> running;
+  std::int64_t ended_worst_us = -1;
+  const ::testing::TestPartResultArray* parts = nullptr;
+};
+AttemptEvidence& evidence() {
+  static AttemptEvidence e;
+  return e;
+}
+
+bool any_failed(const ::testing::TestPartResultArray& parts) {
+  for (int i = 0; i < parts.size(); ++i) {
+    if (parts.GetTestPartResult(i).failed()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TickWatch::TickWatch(std::function<std::int64_t()> worst_late_us)
+    : worst_late_us_(std::move(worst_late_us)) {
+  AttemptEvidence& e = evidence();
+  const std::lock_guard lock(e.mutex);
+  attempt_ = e.attempt;
+  e.running.push_back(this);
+}
+
+TickWatch::~TickWatch() { end(); }
+
+void TickWatch::end() {
+  if (ended_) {
+    return;
+  }
+  ended_ = true;
+  const std::int64_t worst = worst_late_us_();
+  AttemptEvidence& e = evidence();
+  const std::lock_guard lock(e.mutex);
+  std::erase(e.running, this);
+  if (attempt_ == e.attempt) {
+    e.ended_worst_us = std::max(e.ended_worst_us, worst);
+  }
+}
+
+std::int64_t worst_tick_late_us() {
+  AttemptEvidence& e = evidence();
+  std::vector<const TickWatch*> running;
+  std::int64_t worst = -1;
+  {
+    const std::lock_guard lock(e.mutex);
+    worst = e.ended_worst_us;
+    for (const TickWatch* w : e.running) {
+      if (w->attempt_ == e.attempt) {
+        running.push_back(w);
+      }
+    }
+  }
+  for (const TickWatch* w : running) {
+    worst = std::max(worst, w->worst_late_us_());
+  }
+  return worst;
+}
+
+std::int64_t safety_tick_exceeded_us(const std::string& metrics) {
+  const std::string bucket = "rfneedle_safety_tick_lateness_seconds_bucket{le=\"";
+  const std::string count = "rfneedle_safety_tick_lateness_seconds_count ";
+  std::vector<std::pair<double, double>> buckets;  // bound in seconds, ticks at or under it
+  std::optional<double> total;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(bucket)) {
+      const std::size_t quote = line.find('"', bucket.size());
+      const std::string bound = line.substr(bucket.size(), quote - bucket.size());
+      const std::size_t space = line.rfind(' ');
+      if (quote != std::string::npos && space != std::string::npos && bound != "+Inf") {
+        buckets.emplace_back(std::stod(bound), std::stod(line.substr(space + 1)));
+      }
+    } else if (line.starts_with(count)) {
+      total = std::stod(line.substr(count.size()));
+    }
+  }
+  if (!total) {
+    return -1;
+  }
+  double worst_s = 0;
+  for (const auto& [bound_s, at_or_under] : buckets) {
+    if (at_or_under < *total) {
+      worst_s = std::max(worst_s, bound_s);
+    }
+  }
+  return std::llround(worst_s * 1e6);
+}
+
+std::int64_t DeviceProcesses::controller_worst_late_us() const {
+  if (!daemon_ || !daemon_->running() || !api_) {
+    return -1;
+  }
+  const ApiResponse r = api_->get("/metrics");
+  return r.ok() ? safety_tick_exceeded_us(r.body) : -1;
+}
+
+bool attempt_failed() {
+  AttemptEvidence& e = evidence();
+  const std::lock_guard lock(e.mutex);
+  return e.parts != nullptr && any_failed(*e.parts);
+}
+
 std::optional<std::string> on_fresh_processes(int tries, const std::function<void()>& attempt) {
+  AttemptEvidence& e = evidence();
   std::int64_t least_late_us = std::numeric_limits<std::int64_t>::max();
   for (int n = 1;; ++n) {
-    try {
-      attempt();
-      return std::nullopt;
-    } catch (const HostDisturbed& e) {
-      least_late_us = std::min(least_late_us, e.board_worst_late_us);
-      std::cerr << "[ host     ] attempt " << n << " of " << tries
-                << " lost to the host (the simulated boards' tick at worst "
-                << e.board_worst_late_us << " us late): " << std::string(e.what()).substr(0, 300)
-                << "\n";
-      if (n < tries) {
-        continue;
-      }
-      if (least_late_us > kBoardStarvedUs) {
-        return "all " + std::to_string(tries) +
-               " tries lost to the host, and in each the simulated boards' own 1 kHz tick woke "
-               "at least " +
-               std::to_string(least_late_us) +
-               " us late: this machine starves real-time processes beyond what the test can "
-               "judge (docs/operations.md, \"Testing with the real processes\")";
-      }
-      throw;
+    ::testing::TestPartResultArray parts;
+    {
+      const std::lock_guard lock(e.mutex);
+      ++e.attempt;
+      e.ended_worst_us = -1;
+      e.parts = &parts;
     }
+    std::exception_ptr error;
+    std::optional<std::int64_t> disturbed_late_us;  // set when it threw HostDisturbed
+    std::string what;
+    {
+      // Every thread's failures; this thread's even under a reporter of its own (gtest's
+      // EXPECT_*_FAILURE, the policy's own tests).
+      const ::testing::ScopedFakeTestPartResultReporter every_thread(
+          ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ALL_THREADS, &parts);
+      const ::testing::ScopedFakeTestPartResultReporter this_thread(
+          ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &parts);
+      try {
+        attempt();
+      } catch (const HostDisturbed& lost) {
+        error = std::current_exception();
+        disturbed_late_us = lost.board_worst_late_us;
+        what = lost.what();
+      } catch (const std::exception& failed) {
+        error = std::current_exception();
+        what = std::string("exception: ") + failed.what();
+      }
+    }
+    const std::int64_t worst = std::max(disturbed_late_us.value_or(-1), worst_tick_late_us());
+    {
+      const std::lock_guard lock(e.mutex);
+      e.parts = nullptr;
+    }
+    const bool failed = error != nullptr || any_failed(parts);
+    const bool lost = disturbed_late_us.has_value() || (failed && worst > kTickStarvedUs);
+    const auto as_it_happened = [&]() -> std::optional<std::string> {
+      for (int i = 0; i < parts.size(); ++i) {
+        const ::testing::TestPartResult& p = parts.GetTestPartResult(i);
+        GTEST_MESSAGE_AT_(p.file_name() != nullptr ? p.file_name() : "", p.line_number(),
+                          p.message(), p.type());
+      }
+      if (error) {
+        std::rethrow_exception(error);
+      }
+      return std::nullopt;
+    };
+    if (!lost) {
+      std::cerr << "[ host     ] attempt " << n << (failed ? " failed" : " passed")
+                << "; the processes' ticks at worst " << worst << " us late\n";
+      return as_it_happened();
+    }
+    least_late_us = std::min(least_late_us, worst);
+    std::cerr << "[ host     ] attempt " << n << " of " << tries
+              << " lost to the host (a simulated board's or the controller's tick at worst "
+              << worst << " us late): " << what.substr(0, 300) << "\n";
+    for (int i = 0; i < parts.size(); ++i) {
+      const ::testing::TestPartResult& p = parts.GetTestPartResult(i);
+      if (p.failed()) {
+        std::cerr << "[ host     ]   " << (p.file_name() != nullptr ? p.file_name() : "") << ":"
+                  << p.line_number() << ": " << std::string(p.message()).substr(0, 300) << "\n";
+      }
+    }
+    if (n < tries) {
+      continue;
+    }
+    if (least_late_us > kTickStarvedUs) {
+      return "all " + std::to_string(tries) +
+             " tries lost to the host, and in each a simulated board's or the controller's own "
+             "1 kHz tick woke at least " +
+             std::to_string(least_late_us) +
+             " us late: this machine starves real-time processes beyond what the test can "
+             "judge (docs/operations.md, \"Testing with the real processes\")";
+    }
+    return as_it_happened();
   }
 }
 
@@ -322,6 +493,7 @@ DeviceProcesses::DeviceProcesses(DevicePrograms programs, DeviceOptions options)
 }
 
 DeviceProcesses::~DeviceProcesses() {
+  tick_watch_.end();
   if (daemon_ && daemon_->running()) {
     daemon_->signal(SIGTERM);
     (void)daemon_->wait(std::chrono::seconds(10));
@@ -441,8 +613,8 @@ api::Status DeviceProcesses::wait_for_state(api::State state, milliseconds limit
       }
     }
     if (!daemon_->running() || std::chrono::steady_clock::now() > give_up) {
-      const std::string what = "the device did not reach " + api::State_Name(state) +
-                               " (last " + api::State_Name(last.state()) + " with fault causes " +
+      const std::string what = "the device did not reach " + api::State_Name(state) + " (last " +
+                               api::State_Name(last.state()) + " with fault causes " +
                                names(fault_causes(last)) + ", rfneedled " +
                                (daemon_->running() ? "running" : "exited") + ")" + fail_context();
       // Held in a latch only the host's starvation made (the host caveat).

@@ -20,6 +20,7 @@
 // answer and the end of rfneedled's log) rather than return something half-valid.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +30,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proto/api.pb.h"
@@ -50,14 +52,16 @@ class HostDisturbed : public DeviceError {
   explicit HostDisturbed(const std::string& what, std::int64_t worst_late_us = -1)
       : DeviceError(what), board_worst_late_us(worst_late_us) {}
   // How late, at worst, the simulated boards' own 1 kHz tick woke while the disturbed
-  // processes ran (rfneedle-sim's worst_tick_late_us; -1: not known).
+  // processes ran (rfneedle-sim's worst_tick_late_us; -1: not known). on_fresh_processes
+  // also asks the processes themselves (worst_tick_late_us()).
   std::int64_t board_worst_late_us;
 };
 
 // A simulated board whose own tick woke this late was starved by the host itself: over
 // SR-40's 2 ms gap limit while RF may be on, which real firmware on its own processor
-// never is. Such a run cannot test a timing, whatever it shows.
-inline constexpr std::int64_t kBoardStarvedUs = 2'000;
+// never is. So was a controller whose safety thread (SCHED_FIFO, memory locked) woke this
+// late past its 1 ms tick. Such a run cannot test a timing, whatever it shows.
+inline constexpr std::int64_t kTickStarvedUs = 2'000;
 
 // The host caveat (docs/operations.md, "Testing with the real processes"): a vCPU the host
 // preempts for a few milliseconds while RF may be on makes the core declare a telemetry gap
@@ -81,15 +85,47 @@ inline constexpr std::int64_t kBoardStarvedUs = 2'000;
 // The fault causes a status shows: its conditions on the fault rung or above.
 [[nodiscard]] std::set<std::string> fault_causes(const api::Status& status);
 
-// Runs `attempt` (which starts its own DeviceProcesses) until it ends without
-// HostDisturbed, at most `tries` times. Each one is printed. A test's assertions after the
-// processes were lost are not reached. When every try was lost and in each the simulated
-// boards' own tick was starved (over kBoardStarvedUs late), this machine cannot run the
-// test: the reason is returned, for the test to skip with (GTEST_SKIP, so the run says
-// so). Otherwise the last HostDisturbed is rethrown: the test fails.
+// Runs `attempt` (which starts its own DeviceProcesses) until it ends without being lost to
+// the host, at most `tries` times. An attempt is lost when it throws HostDisturbed, or when
+// it failed (a gtest failure or an exception) while a process it started had its own tick
+// starved (a simulated board's or the controller's, over kTickStarvedUs late:
+// worst_tick_late_us()). A lost attempt's failures are printed, not reported, and the next
+// runs on fresh processes. When every try was lost and in each a tick was starved so, this
+// machine cannot run the test: the reason is returned, for the test to skip with
+// (GTEST_SKIP, so the run says so). Otherwise the attempt that ended the runs counts as it
+// happened: its failures are reported and its exception rethrown, and on a machine that
+// kept the processes' time every failure fails the test.
 [[nodiscard]] std::optional<std::string> on_fresh_processes(int tries,
                                                             const std::function<void()>& attempt);
+// Whether the attempt on_fresh_processes is running has failed so far (a test keeps its
+// directory by it: gtest's HasFailure() does not see an attempt's failures until it ends).
+[[nodiscard]] bool attempt_failed();
 [[nodiscard]] bool is_latched(api::State state);
+
+// A running simulator or controller, watched for the host's evidence: `worst_late_us` (how
+// late its own tick woke, at worst; -1 when it cannot be asked) is asked when the attempt
+// that started it ends, or when it stops first (end(), called before the process stops).
+class TickWatch {
+ public:
+  explicit TickWatch(std::function<std::int64_t()> worst_late_us);
+  ~TickWatch();
+  TickWatch(const TickWatch&) = delete;
+  TickWatch& operator=(const TickWatch&) = delete;
+  void end();
+
+ private:
+  friend std::int64_t worst_tick_late_us();
+  std::function<std::int64_t()> worst_late_us_;
+  std::uint64_t attempt_;
+  bool ended_ = false;
+};
+// The worst lateness of every process the current attempt started (those still running are
+// asked now); -1 if none could say.
+[[nodiscard]] std::int64_t worst_tick_late_us();
+// From a GET /metrics body: the highest bucket bound (microseconds) of the safety thread's
+// tick lateness histogram (rfneedle_safety_tick_lateness_seconds) that some tick woke later
+// than; 0 if none did; -1 if the body has no such histogram.
+[[nodiscard]] std::int64_t safety_tick_exceeded_us(const std::string& metrics);
 
 // The two programs, as a test receives them on its command line (CMake passes
 // $<TARGET_FILE:rfneedle-sim> $<TARGET_FILE:rfneedled>).
@@ -262,6 +298,9 @@ class DeviceProcesses {
   [[nodiscard]] SimStatus sim_status() const;
   // The simulator's worst_tick_late_us; -1 when it cannot be asked.
   [[nodiscard]] std::int64_t board_worst_late_us() const;
+  // rfneedled's safety thread's worst tick lateness since it started, as its GET /metrics
+  // histogram tells it (safety_tick_exceeded_us); -1 when it cannot be asked.
+  [[nodiscard]] std::int64_t controller_worst_late_us() const;
   [[nodiscard]] SimHistory history() const;
 
   // ---- Ending ----------------------------------------------------------------------------
@@ -303,6 +342,8 @@ class DeviceProcesses {
   mutable std::string policy_service_token_;
   std::vector<std::string> host_faults_;
   std::int64_t steal_at_start_ms_ = 0;
+  TickWatch tick_watch_{
+      [this] { return std::max(board_worst_late_us(), controller_worst_late_us()); }};
   std::string clear_latch_by_policy(const api::Status& latched, const std::string& how);
   std::string clear_latch_once(const api::Status& latched, const std::string& how);
 };
