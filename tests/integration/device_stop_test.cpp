@@ -20,7 +20,8 @@
 // arrived is repeated, up to six times, and a stopped pulse whose record names such a fault
 // (it ended the RF in the tick STOP arrived) counts the same; then the test runs again on
 // fresh processes (on_fresh_processes). Every pulse record must still match the
-// simulator's ground truth; any other fault fails the test.
+// simulator's ground truth; any other fault fails the attempt, and the test unless the
+// host starved the processes' own ticks in every try (on_fresh_processes).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

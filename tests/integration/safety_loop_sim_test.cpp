@@ -10,7 +10,8 @@
 // acknowledged (or, when three of them escalated to ServiceLock, reset with a reason), the
 // treatment is armed again and carries on, and each is printed. Every pulse record,
 // including those such a fault cut short, must still match the simulator's ground truth;
-// any other fault fails the test.
+// any other fault fails the attempt, and the test unless the host starved the simulator's
+// or the safety thread's own tick in every try (on_fresh_processes).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
