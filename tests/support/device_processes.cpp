@@ -201,7 +201,7 @@ bool only_starvation_causes(const std::set<std::string>& causes) {
 
 namespace {
 
-// The attempt on_fresh_processes is running (0: none), the simulators it started and the
+// The attempt on_fresh_processes is running (0: none), the processes it started and the
 // worst lateness of those that already ended, and its failures so far.
 struct AttemptEvidence {
   std::mutex mutex;
