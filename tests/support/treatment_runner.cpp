@@ -103,8 +103,25 @@ void TreatmentRunner::throw_latched(const std::string& what, const api::Status& 
 
 void TreatmentRunner::disarm() {
   armed_ = false;
-  // Refused when a host fault already left the device disarmed (or latched: cleared below).
-  (void)device_.api().post("/api/v1/disarm", operator_token_);
+  // The core refuses a disarm while a pulse is under way (409, "a pulse is under way"): it
+  // is asked again once that pulse is over. Refused too when a host fault already left the
+  // device disarmed, or latched (run_until() clears that below).
+  const auto give_up = Clock::now() + std::chrono::seconds(15);
+  while (true) {
+    const ApiResponse r = device_.api().post("/api/v1/disarm", operator_token_);
+    if (r.ok()) {
+      break;
+    }
+    const api::State state = device_.status().state();
+    if (state == api::STATE_STANDBY || is_latched(state)) {
+      break;
+    }
+    if (Clock::now() > give_up) {
+      throw DeviceError("cannot disarm: the device stays " + api::State_Name(state) + "; " +
+                        r.describe());
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
   (void)run_until([](const api::Status& s) { return s.state() == api::STATE_STANDBY; });
 }
 
