@@ -125,7 +125,6 @@ int ReactionRun::count_gap_faults() const {
 }
 
 void ReactionRun::treat_with(const FaultRecipe& recipe) {
-  ++treatment_;
   device_.control("clear all");  // nothing left over from a treatment started again
   back_to_standby();
   swap_cartridge();
@@ -341,13 +340,17 @@ void ReactionRun::wait_for_skin_to_cool() {
 }
 
 void ReactionRun::wait_until_ready() {
-  // Paused while a block clears by itself (the skin cooling below 40 degC after the last
-  // over-temperature, the inter-pulse interval).
+  // Ready, and no wait in effect (the inter-pulse interval after a pulse a fault ended, the
+  // last record not yet stored), as the operator waits for before pressing: Ready shows
+  // during a wait, and the core refuses a press made then. (A condition the next
+  // measurement clears, contact_lost, holds nothing.)
   const auto give_up = Clock::now() + std::chrono::seconds(20);
   api::Status s;
   while (Clock::now() < give_up) {
     s = device_.status();
-    if (s.state() == api::STATE_READY) {
+    if (s.state() == api::STATE_READY &&
+        std::none_of(s.conditions().begin(), s.conditions().end(),
+                     [](const api::ActiveCondition& c) { return c.rung() == api::RUNG_WAIT; })) {
       return;
     }
     std::this_thread::sleep_for(milliseconds(10));
