@@ -5,7 +5,8 @@
 //                                          the display connected, before any log-in
 //   reaction_p50_ms, _p99_ms, _max_ms      from the moment an injected fault's condition
 //                                          became true to RF off, in the simulator's clock
-//                                          (fault_recipes.h), over --faults treatments
+//                                          (fault_recipes.h), over --faults measured
+//                                          treatments
 //   reaction_faults, host_gap_faults, ...  how many were measured, and what was not
 //   api_status_rps                         GET /api/v1/status answered per second by the
 //                                          same rfneedled during that run
@@ -74,7 +75,8 @@ int run(int argc, char** argv) {
       ->required();
   app.add_flag("--quick", quick, "a short run while developing: 12 faults, 3 s of CPU");
   app.add_option("--faults", reaction.faults,
-                 "faults to inject, one a treatment (default 300, or RFNEEDLE_BENCH_FAULTS)")
+                 "faults to measure, one a treatment; one a host gap preempts is injected again, "
+                 "up to twice as many (default 300, or RFNEEDLE_BENCH_FAULTS)")
       ->check(CLI::Range(1, 100'000));
   app.add_option("--seed", reaction.seed, "seeds the fault order and the injection moments");
   app.add_option("--status-connections", connections,
@@ -106,7 +108,7 @@ int run(int argc, char** argv) {
   const rfneedle::testing::DevicePrograms paths{program_in(programs, "rfneedle-sim").string(),
                                                 program_in(programs, "rfneedled").string()};
   std::mt19937_64 random(reaction.seed);
-  const auto order = fault_order(reaction.faults, random);
+  auto order = fault_order(reaction.faults, random);
   ReactionTotals totals;
   LoadResult served;
   double rss_after = 0;

@@ -27,7 +27,7 @@
 namespace rfneedle::bench {
 
 struct ReactionRunOptions {
-  int faults = 300;
+  int faults = 300;  // measured reactions wanted
   std::uint64_t seed = 1;
   // The treatment: 2.0 mm, 8 W for 150 ms (1.2 J, within the 1.55 J of the simulator's
   // 25-needle cartridge); faults are injected 10 to 130 ms after RF came on, so even the
@@ -66,13 +66,15 @@ class ReactionRun {
               const ReactionRunOptions& options, std::mt19937_64& random, ReactionTotals& totals);
 
   // Treats with order[next], order[next + 1], ..., advancing `next` past each treatment
-  // done. Throws DeviceLost when a link fault ends what this device can do (the caller
-  // starts a new one and carries on from `next`), testing::DeviceError when the device
-  // cannot be brought back to a new treatment for another reason.
-  void run(const std::vector<const FaultRecipe*>& order, std::size_t& next);
+  // done; while fewer than options.faults were measured at the end, `order` grows by as
+  // many (to at most twice options.faults). Throws DeviceLost when a link fault ends what this
+  // device can do (the caller starts a new one and carries on from `next`), testing::DeviceError
+  // when the device cannot be brought back to a new treatment for another reason.
+  void run(std::vector<const FaultRecipe*>& order, std::size_t& next);
 
  private:
-  void run_each(const std::vector<const FaultRecipe*>& order, std::size_t& next);
+  void run_each(std::vector<const FaultRecipe*>& order, std::size_t& next);
+  void extend_while_short(std::vector<const FaultRecipe*>& order, std::size_t next);
   void treat_with(const FaultRecipe& recipe);
   void classify(const FaultRecipe& recipe, const ReactionOrWhy& measured, std::size_t first_event);
   // From whatever state the last treatment left: acknowledge, reset, disarm, then close the
