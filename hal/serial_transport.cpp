@@ -1,11 +1,17 @@
 #include "hal/serial_transport.h"
 
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <termios.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/serial_port.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -70,10 +76,18 @@ constexpr std::array<StandardRate, 15> kStandardRates = {{
 
 }  // namespace
 
+// The line's descriptor sits in an epoll set of its own (edge-triggered), and the
+// io_context waits on that set, not on the terminal. Read only what the set reports:
+// Boost.Asio's own read loop reads once more after every read (its speculative read),
+// and on a terminal a read that finds nothing waits for the kernel's tty buffer work, a
+// switch to a kernel worker and back, once per frame (docs/operations.md, "Figures").
+// Re-arming the wait polls the set, which looks at the terminal only when the set holds
+// an event for it.
 struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Line> {
-  Line(boost::asio::io_context& io, SerialOptions o, BytesHandler b, ConnectionHandler c)
-      : port(io),
-        timer(io),
+  Line(boost::asio::io_context& io_context, SerialOptions o, BytesHandler b, ConnectionHandler c)
+      : io(io_context),
+        ready(io_context),
+        timer(io_context),
         options(std::move(o)),
         on_bytes(std::move(b)),
         on_connection(std::move(c)),
@@ -83,13 +97,8 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     if (stopped) {
       return;
     }
-    boost::system::error_code ec;
-    port.open(options.path, ec);
-    if (!ec && !make_raw(port.native_handle(), options.baud)) {
-      port.close(ec);
-      ec = boost::asio::error::invalid_argument;
-    }
-    if (ec) {
+    if (!open_line()) {
+      close_line();
       schedule_reopen();
       return;
     }
@@ -99,7 +108,37 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     out_head = 0;
     out_size = 0;
     on_connection(true);
-    read();
+    wait();
+  }
+
+  [[nodiscard]] bool open_line() {
+    fd = ::open(options.path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || !make_raw(fd, options.baud)) {
+      return false;
+    }
+    const int set = ::epoll_create1(EPOLL_CLOEXEC);
+    if (set < 0) {
+      return false;
+    }
+    boost::system::error_code ec;
+    ready.assign(set, ec);
+    if (ec) {
+      ::close(set);
+      return false;
+    }
+    writable_wanted = false;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET;
+    return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &ev) == 0;
+  }
+
+  void close_line() {
+    boost::system::error_code ignored;
+    ready.close(ignored);  // the epoll set; a pending wait ends with operation_aborted
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
   }
 
   void schedule_reopen() {
@@ -115,10 +154,8 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     if (!is_connected) {
       return;
     }
-    boost::system::error_code ignored;
-    port.close(ignored);
+    close_line();
     is_connected = false;
-    writing = false;
     ++stats.disconnects;
     if (!stopped) {
       on_connection(false);
@@ -126,24 +163,64 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     }
   }
 
-  void read() {
-    // Handlers of an earlier connection (aborted by its close) must not touch this one.
-    port.async_read_some(boost::asio::buffer(in),
-                         [self = shared_from_this(), g = generation](
-                             const boost::system::error_code& ec, std::size_t n) {
-                           if (self->stopped || !self->is_connected || g != self->generation) {
-                             return;
-                           }
-                           if (ec) {
-                             self->drop();  // EOF, EIO (pty master gone), device unplugged
-                             return;
-                           }
-                           self->stats.bytes_read += n;
-                           self->on_bytes(std::span<const std::uint8_t>(self->in.data(), n));
-                           if (self->is_connected && !self->stopped) {
-                             self->read();
-                           }
-                         });
+  // Handlers of an earlier connection (aborted by its close) must not touch this one.
+  [[nodiscard]] bool current(std::uint64_t g) const {
+    return !stopped && is_connected && g == generation;
+  }
+
+  void wait() {
+    ready.async_wait(
+        boost::asio::posix::descriptor_base::wait_read,
+        [self = shared_from_this(), g = generation](const boost::system::error_code& ec) {
+          if (!self->current(g)) {
+            return;
+          }
+          if (ec) {
+            self->drop();
+            return;
+          }
+          self->on_ready(g);
+        });
+  }
+
+  void on_ready(std::uint64_t g) {
+    epoll_event ev{};
+    const int n = ::epoll_wait(ready.native_handle(), &ev, 1, 0);
+    if (n < 0 && errno != EINTR) {
+      drop();
+      return;
+    }
+    if (n == 1 && (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+      read_all();
+    }
+    if (n == 1 && (ev.events & EPOLLOUT) != 0 && current(g)) {
+      flush();
+    }
+    if (current(g)) {
+      wait();
+    }
+  }
+
+  // Until a read comes back short: the edge-triggered set reports the next bytes anew.
+  void read_all() {
+    for (;;) {
+      const ssize_t n = ::read(fd, in.data(), in.size());
+      if (n > 0) {
+        stats.bytes_read += static_cast<std::uint64_t>(n);
+        const std::uint64_t g = generation;
+        on_bytes(std::span<const std::uint8_t>(in.data(), static_cast<std::size_t>(n)));
+        if (!current(g) || static_cast<std::size_t>(n) < in.size()) {
+          return;
+        }
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (n == 0 || errno != EAGAIN) {
+          drop();  // EOF, EIO (pty master gone), device unplugged
+        }
+        return;
+      }
+    }
   }
 
   bool write(std::span<const std::uint8_t> bytes) {
@@ -159,48 +236,63 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     return true;
   }
 
+  // Writes what the line takes now; the rest once the set reports it writable. A write
+  // error drops the line from the io_context, not from inside the caller's write().
   void flush() {
-    if (writing || out_size == 0 || !is_connected) {
+    while (out_size > 0) {
+      const std::size_t contiguous = std::min(out_size, out.size() - out_head);
+      const ssize_t n = ::write(fd, out.data() + out_head, contiguous);
+      if (n > 0) {
+        stats.bytes_written += static_cast<std::uint64_t>(n);
+        out_head = (out_head + static_cast<std::size_t>(n)) % out.size();
+        out_size -= static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno == EAGAIN) {
+        want_writable(true);
+        return;
+      } else {
+        boost::asio::post(io, [self = shared_from_this(), g = generation] {
+          if (self->current(g)) {
+            self->drop();
+          }
+        });
+        return;
+      }
+    }
+    want_writable(false);
+  }
+
+  void want_writable(bool wanted) {
+    if (wanted == writable_wanted) {
       return;
     }
-    writing = true;
-    const std::size_t contiguous = std::min(out_size, out.size() - out_head);
-    port.async_write_some(boost::asio::buffer(out.data() + out_head, contiguous),
-                          [self = shared_from_this(), g = generation](
-                              const boost::system::error_code& ec, std::size_t n) {
-                            if (self->stopped || !self->is_connected || g != self->generation) {
-                              return;
-                            }
-                            self->writing = false;
-                            if (ec) {
-                              self->drop();
-                              return;
-                            }
-                            self->stats.bytes_written += n;
-                            self->out_head = (self->out_head + n) % self->out.size();
-                            self->out_size -= n;
-                            self->flush();
-                          });
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET | (wanted ? EPOLLOUT : 0U);
+    if (::epoll_ctl(ready.native_handle(), EPOLL_CTL_MOD, fd, &ev) == 0) {
+      writable_wanted = wanted;
+    }
   }
 
   void stop() {
     stopped = true;
     timer.cancel();
-    boost::system::error_code ignored;
-    port.close(ignored);
+    close_line();
     is_connected = false;
   }
 
-  boost::asio::serial_port port;
+  boost::asio::io_context& io;
+  boost::asio::posix::stream_descriptor ready;  // the epoll set holding `fd`
   boost::asio::steady_timer timer;
   SerialOptions options;
   BytesHandler on_bytes;
   ConnectionHandler on_connection;
+  int fd = -1;
   std::array<std::uint8_t, 4096> in{};
   std::vector<std::uint8_t> out;  // ring, sized once
   std::size_t out_head = 0;
   std::size_t out_size = 0;
-  bool writing = false;
+  bool writable_wanted = false;
   bool is_connected = false;
   bool stopped = false;
   std::uint64_t generation = 0;

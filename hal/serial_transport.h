@@ -1,9 +1,10 @@
-// The serial line to one board, as the daemon's and the simulator's shells use it: a
-// Boost.Asio serial_port in raw mode at a configurable baud rate (DESIGN 3: 921 600 8N1
-// by default), an asynchronous read loop, a bounded write buffer, and reconnection: when
-// the device goes away (read error or end of file) the path is reopened every
-// reconnect_period until it is back. Works on real serial devices and pseudo-terminals
-// (where the baud rate is accepted and irrelevant). Not sans-I/O: this is a shell.
+// The serial line to one board, as the daemon's and the simulator's shells use it: the
+// terminal in raw mode at a configurable baud rate (DESIGN 3: 921 600 8N1 by default),
+// read when the io_context reports it readable, a bounded write buffer, and
+// reconnection: when the device goes away (read error or end of file) the path is
+// reopened every reconnect_period until it is back. Works on real serial devices and
+// pseudo-terminals (where the baud rate is accepted and irrelevant). Not sans-I/O: this
+// is a shell.
 //
 // Every call and every callback happens on the io_context's thread.
 #pragma once

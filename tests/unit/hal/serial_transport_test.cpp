@@ -192,5 +192,31 @@ TEST(SerialTransport, RefusesAWriteThatDoesNotFitItsBuffer) {
   EXPECT_EQ(transport.stats().writes_refused, 1U);
 }
 
+// More than the terminal holds while the board is not reading: the rest waits in the
+// transport's buffer and goes out, in order, once the board reads again.
+TEST(SerialTransport, SendsWhatTheLineCouldNotTakeOnceItDrains) {
+  PseudoTerminal pty;
+  DevicePath path;
+  path.point_at(pty.slave_path);
+  TransportUnderTest t(path.link);
+  t.transport.start();
+  ASSERT_TRUE(t.run_until([&] { return t.transport.connected(); }));
+  Bytes sent(48 * 1024);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    sent[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
+  }
+  ASSERT_TRUE(t.transport.write(sent));
+  ASSERT_GT(t.transport.pending_write_bytes(), 0U) << "the terminal took everything at once";
+  Bytes at_board;
+  ASSERT_TRUE(t.run_until([&] {
+    const Bytes more = pty.read_available();
+    at_board.insert(at_board.end(), more.begin(), more.end());
+    return at_board.size() >= sent.size();
+  }));
+  EXPECT_EQ(at_board, sent);
+  EXPECT_EQ(t.transport.pending_write_bytes(), 0U);
+  EXPECT_EQ(t.transport.stats().bytes_written, sent.size());
+}
+
 }  // namespace
 }  // namespace rfneedle::hal
