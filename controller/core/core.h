@@ -92,6 +92,9 @@ class Core {
   [[nodiscard]] Response service_reset(std::string_view reason, Instant now);
   [[nodiscard]] Response run_self_test(Instant now);
   [[nodiscard]] Response display_heartbeat(std::uint64_t snapshot_id, Instant now);
+  // An operator logged in again (the PIN entered) while the idle lock was on: the lock
+  // ends and the idle time starts anew (SR-64). Never refused.
+  Response unlock_screen(Instant now);
   // Calibration, in Service only (SR-66): one reference load per run, into the attached
   // calibration fixture (from the cartridge memory, never the request); the fixture's
   // reference meter reading comes back through on_calibration_reading; each run's result

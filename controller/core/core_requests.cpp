@@ -377,6 +377,12 @@ Response Core::display_heartbeat(std::uint64_t snapshot_id, Instant now) {
   return Response::accepted();
 }
 
+Response Core::unlock_screen(Instant now) {
+  note_activity(now);
+  status_.screen_locked = false;
+  return Response::accepted();
+}
+
 Response Core::shutdown(Instant now) {
   command_rf_off(false, now);
   if (!apply(Stimulus::kShutdown, now)) {

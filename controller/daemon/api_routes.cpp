@@ -104,7 +104,16 @@ void ApiService::login(const HttpRequest& request, const Respond& respond) {
             std::chrono::duration_cast<std::chrono::milliseconds>(life).count());
         out.set_role(role == Role::kService ? api::ROLE_SERVICE : api::ROLE_OPERATOR);
         out.set_user(role == Role::kService ? "service" : user);
-        respond({200, to_json(out)});
+        if (role != Role::kOperator || !gateway_.status().screen_locked) {
+          return respond({200, to_json(out)});
+        }
+        // The PIN entered again ends the idle lock in the core too, answered once the core
+        // has it, so the next snapshot and GET /status show the screen unlocked.
+        gateway_.request(UnlockScreen{}, [alive, respond, json = to_json(out)](const CoreReply&) {
+          if (!alive.expired()) {
+            respond({200, json});
+          }
+        });
       });
   if (!started) {
     api::ErrorBody e = error_body("busy checking another log-in", "", "one log-in at a time");
@@ -139,9 +148,9 @@ void ApiService::open_session(const HttpRequest& request, const Caller& caller,
     return respond(error_response(409, e));
   }
   if (!recent && !open.course_reason.empty()) {
-    return respond(bad_request(error_body(
-        "nothing to give a reason for", "course_reason",
-        "only for an area treated less than " + interval + " days before")));
+    return respond(
+        bad_request(error_body("nothing to give a reason for", "course_reason",
+                               "only for an area treated less than " + interval + " days before")));
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (open.request.screening.yes[i]) {
@@ -218,10 +227,11 @@ void ApiService::sim_faults(const HttpRequest& request, const Respond& respond) 
   }
   // Fault injection only: the simulator's other control commands (its operator's hand,
   // unplugging a board, its clock) are not the service role's to send through the API.
-  const std::string_view verb = std::string_view(body.command()).substr(0, body.command().find(' '));
+  const std::string_view verb =
+      std::string_view(body.command()).substr(0, body.command().find(' '));
   if (verb != "faults" && verb != "inject" && verb != "clear") {
-    return respond(bad_request(error_body("not a fault command", "command",
-                                          "faults, inject FAULT ... or clear ...")));
+    return respond(bad_request(
+        error_body("not a fault command", "command", "faults, inject FAULT ... or clear ...")));
   }
   // SR-77: only to a simulator, and only when both boards' handshakes say simulated.
   if (!gateway_.boards_simulated()) {
@@ -340,7 +350,8 @@ HttpResponse ApiService::session_export(std::string_view id_text, std::string_vi
   }
   const auto found = store_.session(id);
   if (!found) {
-    return answer(error_response(404, error_body("no such session", "id", "a stored session's ID")));
+    return answer(
+        error_response(404, error_body("no such session", "id", "a stored session's ID")));
   }
   const std::vector<std::string> after_care(presets_.after_care().begin(),
                                             presets_.after_care().end());
@@ -355,7 +366,8 @@ HttpResponse ApiService::patient_course(std::string_view encoded_ref) {
     return bad_request(error_body("invalid patient reference", "ref",
                                   "1 to 64 characters, percent-encoded in the path"));
   }
-  return {200, to_json(to_api_course(*ref, store_.course(*ref), options_.min_course_interval_days))};
+  return {200,
+          to_json(to_api_course(*ref, store_.course(*ref), options_.min_course_interval_days))};
 }
 
 HttpResponse ApiService::counters() {

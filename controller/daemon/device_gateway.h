@@ -70,10 +70,12 @@ struct Calibrate {
 struct CompleteCalibration {
   std::int32_t today = 0;  // days since 1970-01-01
 };
+// POST /login: an operator's PIN accepted while the idle lock is on ends the lock (SR-64).
+struct UnlockScreen {};
 using CoreRequest =
-    std::variant<OpenSession, CloseSession, ResumeSession, SetParameters, Arm, Disarm, Acknowledge, ServiceReset,
-                 EnterService, ExitService, RunSelfTest, DisplayHeartbeat, ChangeArea,
-                 SwapCartridge, Calibrate, CompleteCalibration>;
+    std::variant<OpenSession, CloseSession, ResumeSession, SetParameters, Arm, Disarm, Acknowledge,
+                 ServiceReset, EnterService, ExitService, RunSelfTest, DisplayHeartbeat, ChangeArea,
+                 SwapCartridge, Calibrate, CompleteCalibration, UnlockScreen>;
 
 // The core's answer, with its text copied (it outlives the safety thread's call).
 struct CoreReply {

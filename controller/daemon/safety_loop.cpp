@@ -76,7 +76,8 @@ SafetyLoop::SafetyLoop(const core::CoreConfig& config, const hal::HandshakePolic
 SafetyLoop::~SafetyLoop() { stop(); }
 
 void SafetyLoop::restore(std::span<const core::LatchRecord> latches, std::uint64_t last_pulse_id,
-                         std::uint64_t last_session_id, std::uint64_t reserved_pulse_ids, std::uint64_t read_pulse_log_from,
+                         std::uint64_t last_session_id, std::uint64_t reserved_pulse_ids,
+                         std::uint64_t read_pulse_log_from,
                          std::span<const CalibrationInForce> calibrations) {
   // Before the thread exists: nothing else touches the core yet.
   const Instant now = steady_now();
@@ -189,10 +190,12 @@ void SafetyLoop::publish_link_figures() {
     f.frames_received.store(l.frames_received, std::memory_order_relaxed);
     f.retransmissions.store(l.retransmissions, std::memory_order_relaxed);
     const std::array<std::uint64_t, kLinkErrorNames.size()> errors = {
-        l.decoder.framing_errors, l.decoder.oversize_errors, l.decoder.crc_errors,
-        l.decoder.version_errors, l.duplicates_received,    l.out_of_order_received,
-        l.payload_errors,         l.telemetry_gaps,         l.send_queue_full,
-        l.link_faults,            line.disconnects};
+        l.decoder.framing_errors, l.decoder.oversize_errors,
+        l.decoder.crc_errors,     l.decoder.version_errors,
+        l.duplicates_received,    l.out_of_order_received,
+        l.payload_errors,         l.telemetry_gaps,
+        l.send_queue_full,        l.link_faults,
+        line.disconnects};
     for (std::size_t k = 0; k < errors.size(); ++k) {
       f.errors[k].store(errors[k], std::memory_order_relaxed);
     }
@@ -352,6 +355,8 @@ core::Response SafetyLoop::handle_request(const CoreRequest& request, Instant no
           return core_.calibrate(r.request, now);
         } else if constexpr (std::is_same_v<T, CompleteCalibration>) {
           return calibrations_.complete(core_, r.today, now, reply.calibration);
+        } else if constexpr (std::is_same_v<T, UnlockScreen>) {
+          return core_.unlock_screen(now);
         } else {
           static_assert(std::is_same_v<T, void>, "every CoreRequest reaches the core");
         }
@@ -404,8 +409,8 @@ std::uint64_t SafetyLoop::link_faults(Board board) const {
 void SafetyLoop::retry_handshakes(Instant now) {
   for (const Board board : {Board::kGenerator, Board::kActuator}) {
     std::optional<Instant>& started = session_started_at_[slot(board)];
-    const bool open = board == Board::kGenerator ? generator_line_.connected()
-                                                 : actuator_line_.connected();
+    const bool open =
+        board == Board::kGenerator ? generator_line_.connected() : actuator_line_.connected();
     if (open && link_faults(board) != link_faults_seen_[slot(board)]) {
       // The link faulted with the line still open (the board silent, or the line cut
       // beyond the adapter): the core holds the latched link fault (SR-33); a new session

@@ -141,10 +141,10 @@ TEST(Session, EveryContraindicationOfTheConfigurationBlocksArmingAndNoAdvisoryDo
   // A configured checklist: a reworded built-in item, an added contraindication and an
   // added advisory; the core knows none of them by name.
   CoreConfig config;
-  config.screening = {{"pregnancy", "pregnant or trying", ScreeningKind::kContraindication},
-                      {"recent_filler", "filler in the area, last 2 weeks",
-                       ScreeningKind::kContraindication},
-                      {"sunburn", "sunburn on the area", ScreeningKind::kAdvisory}};
+  config.screening = {
+      {"pregnancy", "pregnant or trying", ScreeningKind::kContraindication},
+      {"recent_filler", "filler in the area, last 2 weeks", ScreeningKind::kContraindication},
+      {"sunburn", "sunburn on the area", ScreeningKind::kAdvisory}};
   for (std::size_t item = 0; item < config.screening.size(); ++item) {
     Rig rig(config);
     ASSERT_TRUE(rig.power_on());
@@ -327,6 +327,18 @@ TEST(Session, IdleFor300sDisarmsAndLocksTheScreenKeepingTheSession) {
   EXPECT_EQ(rig.core.state(), State::kStandby);
   EXPECT_TRUE(rig.core.status().screen_locked);
   EXPECT_TRUE(rig.core.status().session_open);
+}
+
+// Verifies: SR-64
+TEST(Session, LoggingInAgainEndsTheIdleLockAndKeepsTheSession) {
+  Rig rig;
+  ASSERT_TRUE(rig.ready());
+  rig.run(seconds(300) + milliseconds(2));
+  ASSERT_TRUE(rig.core.status().screen_locked);
+  EXPECT_TRUE(rig.core.unlock_screen(rig.now()).ok());
+  EXPECT_FALSE(rig.core.status().screen_locked);
+  EXPECT_TRUE(rig.core.status().session_open);
+  EXPECT_EQ(rig.core.state(), State::kStandby);
 }
 
 // Verifies: SR-64

@@ -3,12 +3,11 @@
 // STOP, and the display's stream connection.
 #include "controller/daemon/api_server.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 
 #include "controller/daemon/api_json.h"
 #include "tests/unit/daemon/api_server_fixture.h"
@@ -226,6 +225,9 @@ TEST_F(ApiServerTest, WhileTheIdleLockIsOnOperatorRequestsGet423UntilTheNextLogI
   EXPECT_EQ(gateway_.request_count.load(), 0);
   advance(seconds(1));
   const std::string after = operator_token();
+  // The PIN entered again ends the lock in the core as well (SR-64).
+  ASSERT_EQ(gateway_.request_count.load(), 1);
+  EXPECT_TRUE(std::holds_alternative<UnlockScreen>(gateway_.requests.back()));
   EXPECT_EQ(post("/api/v1/arm", "{}", after).status, 200u);
   EXPECT_EQ(post("/api/v1/arm", "{}", before).status, 423u);
   on_io([this] { gateway_.status_.screen_locked = false; });
@@ -272,9 +274,7 @@ TEST_F(ApiServerTest, SessionOpensWithTheOperatorFromTheToken) {
 }
 
 // 2026-01-01, the fixture's wall clock, less `days`.
-WallMs days_before_today(int days) {
-  return WallMs{1'767'225'600'000} - WallMs{days} * 86'400'000;
-}
+WallMs days_before_today(int days) { return WallMs{1'767'225'600'000} - WallMs{days} * 86'400'000; }
 
 // Verifies: SR-88
 TEST_F(ApiServerTest, AnAreaTreatedWithinTheCourseIntervalNeedsARecordedReason) {
@@ -297,8 +297,7 @@ TEST_F(ApiServerTest, AnAreaTreatedWithinTheCourseIntervalNeedsARecordedReason) 
   // Another patient, or another area of this one: nothing to give a reason for.
   EXPECT_EQ(post("/api/v1/session", open_body("P-8", "BODY_AREA_NECK"), op).status, 200u);
   EXPECT_EQ(post("/api/v1/session", open_body("P-7", "BODY_AREA_CHEEK"), op).status, 200u);
-  r = post("/api/v1/session",
-           open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "")"), op);
+  r = post("/api/v1/session", open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "")"), op);
   EXPECT_EQ(r.status, 409u);
   r = post("/api/v1/session",
            open_body("P-7", "BODY_AREA_NECK", {}, R"("course_reason": "patient travels abroad")"),
@@ -568,8 +567,13 @@ TEST_F(ApiServerTest, ASessionExportsAsCsvJsonOrAFhirBundleAndEveryExportIsAudit
   EXPECT_EQ(bundle.fields().at("resourceType").string_value(), "Bundle");
   std::vector<std::string> types;
   for (const auto& e : bundle.fields().at("entry").list_value().values()) {
-    types.push_back(
-        e.struct_value().fields().at("resource").struct_value().fields().at("resourceType").string_value());
+    types.push_back(e.struct_value()
+                        .fields()
+                        .at("resource")
+                        .struct_value()
+                        .fields()
+                        .at("resourceType")
+                        .string_value());
   }
   EXPECT_EQ(types, (std::vector<std::string>{"Procedure", "Device", "Device", "Observation",
                                              "Observation"}));
@@ -616,8 +620,8 @@ TEST_F(ApiServerTest, MetricsNeedNoTokenAndTheMetricsOnlySocketServesNothingElse
     server_->stop();
     ApiOptions o = options();
     o.metrics = [] { return std::string("rfneedle_up 1\n"); };
-    server_ = std::make_unique<ApiServer>(io_, gateway_, store_, std::move(o), "127.0.0.1", 0,
-                                          limits_);
+    server_ =
+        std::make_unique<ApiServer>(io_, gateway_, store_, std::move(o), "127.0.0.1", 0, limits_);
     server_->listen_metrics("127.0.0.1", 0);
     server_->start();
     port_ = server_->port();
@@ -628,8 +632,8 @@ TEST_F(ApiServerTest, MetricsNeedNoTokenAndTheMetricsOnlySocketServesNothingElse
   EXPECT_EQ(on_api.status, 200u) << on_api.body;
   EXPECT_EQ(on_api.body, "rfneedle_up 1\n");
   EXPECT_EQ(send(http::verb::post, "/metrics").status, 405u);
-  EXPECT_EQ(send(Call{http::verb::get, "/metrics", "", "", "", false, std::string("evil.example:80"),
-                      std::nullopt})
+  EXPECT_EQ(send(Call{http::verb::get, "/metrics", "", "", "", false,
+                      std::string("evil.example:80"), std::nullopt})
                 .status,
             421u);
 
