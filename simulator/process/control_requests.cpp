@@ -243,7 +243,8 @@ std::string ControlRequests::status(Instant now) const {
       first = false;
     }
   }
-  out << "],\"late_ticks\":" << late_ticks_ << ",\"worst_tick_late_us\":"
+  out << "],\"late_ticks\":" << late_ticks_ << ",\"starved_ticks\":" << starved_ticks_
+      << ",\"worst_tick_late_us\":"
       << std::chrono::duration_cast<std::chrono::microseconds>(worst_tick_late_).count()
       << ",\"clock_steps\":" << clock_steps_;
   // When each board last received a valid frame: its dead-man counts from it (SR-39).
@@ -325,6 +326,9 @@ std::string ControlRequests::history(Instant now) const {
 void ControlRequests::tick_woke_late(Duration late) {
   if (late > milliseconds(1)) {
     ++late_ticks_;
+  }
+  if (late > milliseconds(2)) {
+    ++starved_ticks_;
   }
   worst_tick_late_ = std::max(worst_tick_late_, late);
 }

@@ -68,6 +68,7 @@ class ControlRequests {
   SerialCables* cables_ = nullptr;
   std::optional<Instant> release_at_;
   std::uint64_t late_ticks_ = 0;
+  std::uint64_t starved_ticks_ = 0;  // woke more than 2 ms late
   Duration worst_tick_late_{0};
   std::uint64_t clock_steps_ = 0;
   std::deque<TruePulse> pulses_;

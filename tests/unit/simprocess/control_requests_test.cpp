@@ -38,15 +38,18 @@ TEST_F(ControlRequestsTest, InjectedFaultsShowInStatusUntilTheyEndOrAreCleared) 
 
 TEST_F(ControlRequestsTest, StatusReportsHowLateTheSimulatorsTicksWoke) {
   const Instant t = Instant(milliseconds(1));
-  EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":0,"worst_tick_late_us":0,"clock_steps":0,)"));
+  EXPECT_THAT(
+      requests.execute(parsed("status"), t),
+      HasSubstr(R"("late_ticks":0,"starved_ticks":0,"worst_tick_late_us":0,"clock_steps":0,)"));
   requests.tick_woke_late(microseconds(300));
   requests.tick_woke_late(microseconds(3800));
   requests.tick_woke_late(microseconds(1000));  // 1 ms is not late
   requests.tick_woke_late(microseconds(1500));
+  requests.tick_woke_late(microseconds(2000));  // 2 ms is late, not starved
   requests.clock_stepped();
-  EXPECT_THAT(requests.execute(parsed("status"), t),
-              HasSubstr(R"("late_ticks":2,"worst_tick_late_us":3800,"clock_steps":1,)"));
+  EXPECT_THAT(
+      requests.execute(parsed("status"), t),
+      HasSubstr(R"("late_ticks":3,"starved_ticks":1,"worst_tick_late_us":3800,"clock_steps":1,)"));
 }
 
 TEST_F(ControlRequestsTest, StatusSaysWhenEachBoardLastReceivedAValidFrame) {
