@@ -178,13 +178,22 @@ TEST(LinkLossAgainstSim, AGeneratorUnpluggedMidPulseIsCutByItsDeadManAndItsRecor
              !d.in_effect(core::Condition::kRecordNotStored);
     }));
     sim.control("trigger press");
+    // The simulator is asked at most every 20 ms, and only while the core is energizing:
+    // it answers on the thread that paces both boards' output.
+    auto asked_at = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     const bool energizing = d.run_until(
         [&] {
+          if (d.state() == core::State::kFault) {
+            return true;
+          }
+          if (d.state() != core::State::kEnergizing ||
+              std::chrono::steady_clock::now() - asked_at < std::chrono::milliseconds(20)) {
+            return false;
+          }
+          asked_at = std::chrono::steady_clock::now();
           const std::string status = sim.control("status");
-          return d.state() == core::State::kFault ||
-                 (d.state() == core::State::kEnergizing &&
-                  status.find("\"rf_on\":true") != std::string::npos &&
-                  field(status, "pulse_energy_uj").value_or(0) >= 240'000);
+          return status.find("\"rf_on\":true") != std::string::npos &&
+                 field(status, "pulse_energy_uj").value_or(0) >= 240'000;
         },
         std::chrono::seconds(5));
     if (!energizing || d.state() != core::State::kEnergizing) {
