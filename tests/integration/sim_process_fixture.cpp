@@ -14,7 +14,12 @@ std::string g_sim_program;
 
 namespace {
 // The controller's safety thread runs at real-time priority when permitted (DESIGN 8), so
-// its end of the links does here too: a loaded machine must not turn into link faults.
+// the fixture's end of the links does too when it plays that thread (connect()): a loaded
+// machine must not turn into link faults. Only then: a test thread that plays rfneedled's
+// service thread (InProcessDaemon) parses JSON and pumps the gateway, and at real-time
+// priority it would keep the kernel's pseudo-terminal worker (an ordinary-priority
+// kworker that moves the simulator's bytes to the controller's end) off its CPU for a
+// millisecond at a time: a telemetry gap of the test's own making.
 void raise_priority_when_root() {
   sched_param param{};
   param.sched_priority = 20;
@@ -45,7 +50,6 @@ SimProcessFixture::SimProcessFixture(std::vector<std::string> extra_args)
           return std::int64_t{-1};
         }
       }) {
-  raise_priority_when_root();
   std::vector<std::string> args = {"--generator-link", generator_link().string(),
                                    "--actuator-link",  actuator_link().string(),
                                    "--control",        control_path().string()};
@@ -73,6 +77,7 @@ Instant SimProcessFixture::now() const {
 }
 
 void SimProcessFixture::connect() {
+  raise_priority_when_root();
   generator_line_ = std::make_unique<hal::SerialTransport>(
       io_, hal::SerialOptions{.path = generator_link().string()},
       [this](std::span<const std::uint8_t> bytes) { generator_.on_bytes(bytes, now()); },
