@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hal/serial_baud.h"
+#include "hal/tty_edge.h"
 
 namespace rfneedle::hal {
 namespace {
@@ -76,13 +77,8 @@ constexpr std::array<StandardRate, 15> kStandardRates = {{
 
 }  // namespace
 
-// The line's descriptor sits in an epoll set of its own (edge-triggered), and the
-// io_context waits on that set, not on the terminal. Read only what the set reports:
-// Boost.Asio's own read loop reads once more after every read (its speculative read),
-// and on a terminal a read that finds nothing waits for the kernel's tty buffer work, a
-// switch to a kernel worker and back, once per frame (docs/operations.md, "Figures").
-// Re-arming the wait polls the set, which looks at the terminal only when the set holds
-// an event for it.
+// The line's descriptor sits in an edge-triggered epoll set of its own and the io_context
+// waits on that set, never on the terminal (hal/tty_edge.h says why).
 struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Line> {
   Line(boost::asio::io_context& io_context, SerialOptions o, BytesHandler b, ConnectionHandler c)
       : io(io_context),
@@ -116,7 +112,7 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     if (fd < 0 || !make_raw(fd, options.baud)) {
       return false;
     }
-    const int set = ::epoll_create1(EPOLL_CLOEXEC);
+    const int set = open_edge_set(fd);
     if (set < 0) {
       return false;
     }
@@ -127,9 +123,7 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
       return false;
     }
     writable_wanted = false;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLET;
-    return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &ev) == 0;
+    return true;
   }
 
   void close_line() {
@@ -184,16 +178,15 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
   }
 
   void on_ready(std::uint64_t g) {
-    epoll_event ev{};
-    const int n = ::epoll_wait(ready.native_handle(), &ev, 1, 0);
-    if (n < 0 && errno != EINTR) {
+    const std::int64_t events = take_edge_events(ready.native_handle());
+    if (events < 0) {
       drop();
       return;
     }
-    if (n == 1 && (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
       read_all();
     }
-    if (n == 1 && (ev.events & EPOLLOUT) != 0 && current(g)) {
+    if ((events & EPOLLOUT) != 0 && current(g)) {
       flush();
     }
     if (current(g)) {
@@ -201,25 +194,15 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
     }
   }
 
-  // Until a read comes back short: the edge-triggered set reports the next bytes anew.
   void read_all() {
-    for (;;) {
-      const ssize_t n = ::read(fd, in.data(), in.size());
-      if (n > 0) {
-        stats.bytes_read += static_cast<std::uint64_t>(n);
-        const std::uint64_t g = generation;
-        on_bytes(std::span<const std::uint8_t>(in.data(), static_cast<std::size_t>(n)));
-        if (!current(g) || static_cast<std::size_t>(n) < in.size()) {
-          return;
-        }
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else {
-        if (n == 0 || errno != EAGAIN) {
-          drop();  // EOF, EIO (pty master gone), device unplugged
-        }
-        return;
-      }
+    const std::uint64_t g = generation;
+    const ReadEnd end = read_until_short(fd, in, [&](std::span<const std::uint8_t> bytes) {
+      stats.bytes_read += bytes.size();
+      on_bytes(bytes);
+      return current(g);
+    });
+    if (end == ReadEnd::kClosed && current(g)) {
+      drop();  // EOF, EIO (pty master gone), device unplugged
     }
   }
 
@@ -264,12 +247,7 @@ struct SerialTransport::Line : std::enable_shared_from_this<SerialTransport::Lin
   }
 
   void want_writable(bool wanted) {
-    if (wanted == writable_wanted) {
-      return;
-    }
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLET | (wanted ? EPOLLOUT : 0U);
-    if (::epoll_ctl(ready.native_handle(), EPOLL_CTL_MOD, fd, &ev) == 0) {
+    if (wanted != writable_wanted && hal::want_writable(ready.native_handle(), fd, wanted)) {
       writable_wanted = wanted;
     }
   }

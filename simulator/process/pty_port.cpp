@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "hal/tty_edge.h"
+
 namespace rfneedle::sim {
 namespace {
 
@@ -20,17 +22,24 @@ namespace {
 PtyPort::PtyPort(boost::asio::io_context& io, std::filesystem::path link_path, std::uint32_t baud)
     : link_path_(std::move(link_path)),
       bytes_per_second_(baud / 10.0),  // 8N1: ten bits a byte
-      master_(io),
+      ready_(io),
       timer_(io) {
   open_pty();
 }
 
 void PtyPort::open_pty() {
-  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (master < 0) {
     fail("cannot open a pseudo-terminal for " + link_path_.string());
   }
-  master_.assign(master);
+  master_ = master;
+  // Read only when this set reports the master readable (hal/tty_edge.h): a read of an
+  // empty master would wait for the kernel's tty worker, holding up both boards' ticks.
+  const int set = hal::open_edge_set(master);
+  if (set < 0) {
+    fail("cannot watch the pseudo-terminal for " + link_path_.string());
+  }
+  ready_.assign(set);
   if (::grantpt(master) != 0 || ::unlockpt(master) != 0) {
     fail("cannot unlock the pseudo-terminal for " + link_path_.string());
   }
@@ -78,8 +87,19 @@ void PtyPort::remove_link() {
 
 PtyPort::~PtyPort() {
   remove_link();
+  close_pty();
+}
+
+void PtyPort::close_pty() {
+  boost::system::error_code ignored;
+  ready_.close(ignored);  // a pending wait ends with operation_aborted
+  if (master_ >= 0) {
+    ::close(master_);
+    master_ = -1;
+  }
   if (slave_keepalive_ >= 0) {
     ::close(slave_keepalive_);
+    slave_keepalive_ = -1;
   }
 }
 
@@ -91,10 +111,7 @@ bool PtyPort::unplug() {
   ++generation_;
   remove_link();
   // Closing the master hangs up every open slave: the controller's reads end.
-  boost::system::error_code ignored;
-  master_.close(ignored);
-  ::close(slave_keepalive_);
-  slave_keepalive_ = -1;
+  close_pty();
   timer_.cancel();
   for (const Chunk& chunk : pending_) {
     stats_.bytes_lost += chunk.bytes.size();
@@ -110,33 +127,45 @@ bool PtyPort::plug() {
   open_pty();
   line_free_at_ = Clock::time_point{};
   if (receiver_) {
-    read_more();
+    wait_readable();
   }
   return true;
 }
 
 void PtyPort::start(Receiver receiver) {
   receiver_ = std::move(receiver);
-  read_more();
+  wait_readable();
 }
 
-void PtyPort::read_more() {
+void PtyPort::wait_readable() {
+  ready_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                    [this, generation = generation_](const boost::system::error_code& ec) {
+                      if (!ec) {
+                        read_ready(generation);
+                      }
+                    });
+}
+
+void PtyPort::read_ready(std::uint64_t generation) {
   // A handler of a pseudo-terminal since unplugged must not read the new one.
-  master_.async_read_some(boost::asio::buffer(read_buffer_),
-                          [this, generation = generation_](const boost::system::error_code& ec,
-                                                           std::size_t n) {
-                            if (ec == boost::asio::error::operation_aborted || !plugged_ ||
-                                generation != generation_) {
-                              return;
-                            }
-                            if (!ec && n > 0) {
-                              stats_.bytes_read += n;
-                              if (receiver_) {
-                                receiver_({read_buffer_.data(), n});
-                              }
-                            }
-                            read_more();
-                          });
+  const auto current = [&] { return plugged_ && generation == generation_; };
+  if (!current()) {
+    return;
+  }
+  if (hal::take_edge_events(ready_.native_handle()) > 0) {
+    // The slave end is held open, so the master never reads end of file; an error ends
+    // this read, and the next bytes make a new edge.
+    (void)hal::read_until_short(master_, read_buffer_, [&](std::span<const std::uint8_t> bytes) {
+      stats_.bytes_read += bytes.size();
+      if (receiver_) {
+        receiver_(bytes);
+      }
+      return current();
+    });
+  }
+  if (current()) {
+    wait_readable();
+  }
 }
 
 void PtyPort::write_paced(std::span<const std::uint8_t> bytes) {
@@ -171,7 +200,7 @@ void PtyPort::write_due() {
   const auto now = Clock::now();
   while (!pending_.empty() && pending_.front().due <= now) {
     const auto& bytes = pending_.front().bytes;
-    const ssize_t n = ::write(master_.native_handle(), bytes.data(), bytes.size());
+    const ssize_t n = ::write(master_, bytes.data(), bytes.size());
     const std::size_t written = n > 0 ? static_cast<std::size_t>(n) : 0;
     stats_.bytes_written += written;
     if (written < bytes.size()) {

@@ -67,14 +67,17 @@ class PtyPort {
   };
   void open_pty();
   void remove_link();
-  void read_more();
+  void close_pty();
+  void wait_readable();
+  void read_ready(std::uint64_t generation);
   void arm_timer();
   void write_due();
 
   std::filesystem::path link_path_;
   std::string slave_name_;
   double bytes_per_second_;
-  boost::asio::posix::stream_descriptor master_;
+  int master_ = -1;
+  boost::asio::posix::stream_descriptor ready_;  // an epoll set holding master_
   int slave_keepalive_ = -1;  // held open so the master never reads EIO between clients
   boost::asio::steady_timer timer_;
   std::deque<Chunk> pending_;
